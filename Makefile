@@ -1,0 +1,111 @@
+# ticket-milter - build, test and run.
+#
+#   make            build/ticket-milter, build/ticketctl, build/ticket-parse
+#   make asan       the same with AddressSanitizer + UBSan, in build/asan/
+#   make check      install what is missing, build with sanitizers, run every test
+#   make run        install, build, start the embedded default under ./var/
+#   make stop       stop what `make run` started
+#   make fuzz       run the parser fuzzer (FUZZ_SECONDS, default 600)
+#   make bench      benchmarks; writes BENCHMARKS.md
+
+PKGS      := gmime-3.0 json-glib-1.0 libxml-2.0 libpq milter opendkim
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libspf2, libopendmarc and libytnef ship no pkg-config file.
+EXTRA_LIBS := -lspf2 -lopendmarc -lytnef -pthread
+
+CC        ?= cc
+WARN      := -Wall -Wextra -Werror -Wformat=2 -Wformat-security -Wshadow -Wno-unused-parameter -Wno-comment
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -I. $(WARN) $(PKG_CFLAGS)
+VERSION   := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+BASE_CFLAGS += -DTM_VERSION='"$(VERSION)"'
+
+# Build flavours: the plain build, and the sanitizer build the tests use.
+B         ?= build
+OPT       ?= -O2 -g
+SAN       ?=
+CFLAGS_ALL = $(BASE_CFLAGS) $(OPT) $(SAN) $(CFLAGS)
+LDFLAGS_ALL = $(SAN) $(LDFLAGS)
+
+# parser/: every .c but the CLI's main is the library.
+PARSER_SRC := $(filter-out parser/ticket_parse.c,$(wildcard parser/*.c))
+# milter/: modules shared by the daemon and ticketctl.
+CORE_SRC   := milter/log.c milter/config.c milter/store.c milter/migrations.c \
+              milter/queue_addr.c
+# milter/: the daemon only (libmilter callbacks and what they use).
+DAEMON_SRC := milter/callbacks.c milter/msgbuf.c milter/ingest.c \
+              milter/queue_cache.c milter/session.c
+# milter/: ticketctl only.
+CTL_SRC    := $(wildcard milter/ctl_*.c)
+SQL_FILES  := $(sort $(wildcard sql/[0-9]*.sql))
+
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+
+PROGRAMS := $(B)/ticket-milter $(B)/ticketctl $(B)/ticket-parse
+
+.SECONDARY:
+.PHONY: all asan check run stop clean fuzz bench deps unit-tests
+all: $(PROGRAMS)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC $<"
+	@$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+
+# The SQL migrations are compiled into the programs, so ticketctl needs no
+# data directory to find them.
+$(B)/obj/sql_embedded.c: $(SQL_FILES) scripts/embed-sql.sh
+	@mkdir -p $(dir $@)
+	sh scripts/embed-sql.sh $(SQL_FILES) > $@
+$(B)/obj/sql_embedded.o: $(B)/obj/sql_embedded.c
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(B)/libparser.a: $(call obj,$(PARSER_SRC))
+	@rm -f $@; ar rcs $@ $^
+$(B)/libcore.a: $(call obj,$(CORE_SRC)) $(B)/obj/sql_embedded.o
+	@rm -f $@; ar rcs $@ $^
+
+$(B)/libdaemon.a: $(call obj,$(DAEMON_SRC))
+	@rm -f $@; ar rcs $@ $^
+
+$(B)/ticket-milter: $(call obj,milter/milter_main.c) $(B)/libdaemon.a $(B)/libcore.a $(B)/libparser.a
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(EXTRA_LIBS)
+$(B)/ticketctl: $(call obj,$(CTL_SRC)) $(B)/libcore.a $(B)/libparser.a
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(EXTRA_LIBS)
+$(B)/ticket-parse: $(call obj,parser/ticket_parse.c) $(B)/libparser.a
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(EXTRA_LIBS)
+
+# Unit tests: one cmocka program per tests/unit/test_*.c.
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libdaemon.a $(B)/libcore.a $(B)/libparser.a
+	@mkdir -p $(dir $@)
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(EXTRA_LIBS) -lcmocka
+unit-tests: $(UNIT_BINS)
+
+ASAN_VARS := B=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
+             SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
+asan:
+	$(MAKE) $(ASAN_VARS) all unit-tests
+
+deps:
+	bash scripts/install-deps.sh
+
+check: deps
+	$(MAKE) asan
+	bash tests/run.sh
+
+run: deps all
+	bash scripts/run.sh start
+
+stop:
+	bash scripts/run.sh stop
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

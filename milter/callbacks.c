@@ -1,0 +1,365 @@
+/*++
+/* NAME
+/*	callbacks 3
+/* SUMMARY
+/*	the libmilter callbacks: classify, collect, store, answer
+/* DESCRIPTION
+/*	See callbacks.h. Each callback is small; the work is done by
+/*	session, queue_cache, msgbuf, the parser and ingest.
+/*--*/
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <milter/callbacks.h>
+#include <milter/ingest.h>
+#include <milter/queue_addr.h>
+#include <milter/queue_cache.h>
+#include <milter/session.h>
+
+static const CONFIG *cb_config;
+static STORE *cb_store;
+
+/* What we ask of the MTA: no-reply for steps that never refuse. */
+#define WANT_PROTOCOL	(SMFIP_HDR_LEADSPC | SMFIP_NOUNKNOWN | \
+			 SMFIP_NR_CONN | SMFIP_NR_HELO)
+#define WANT_ACTIONS	(SMFIF_ADDHDRS | SMFIF_ADDRCPT | SMFIF_DELRCPT)
+
+/* callbacks_init - set what the callbacks work with */
+
+void    callbacks_init(const CONFIG *config, STORE *store)
+{
+    cb_config = config;
+    cb_store = store;
+}
+
+/* session_of - this connection's session, created on first use */
+
+static SESSION *session_of(SMFICTX *ctx)
+{
+    SESSION *session = smfi_getpriv(ctx);
+
+    if (session == NULL) {
+	session = session_create();
+	smfi_setpriv(ctx, session);
+    }
+    return (session);
+}
+
+/* queue_id - the MTA's queue id for log lines */
+
+static const char *queue_id(SMFICTX *ctx)
+{
+    const char *id = smfi_getsymval(ctx, "i");
+
+    return (id ? id : "NOQUEUE");
+}
+
+/* reply - set an SMTP reply and return the matching milter status */
+
+static sfsistat reply(SMFICTX *ctx, int action, const char *rcode,
+		              const char *xcode, const char *text)
+{
+    switch (action) {
+    case ACTION_ACCEPT:
+	return (SMFIS_ACCEPT);
+    case ACTION_REJECT:
+	rcode = "550";
+	xcode = "5.3.0";
+	/* FALLTHROUGH */
+    default:
+	/* The text never holds a '%': it is our own, not the client's. */
+	smfi_setreply(ctx, (char *) rcode, (char *) xcode, (char *) text);
+	return (action == ACTION_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL);
+    }
+}
+
+/* cb_negotiate - ask for the actions and protocol steps we use */
+
+static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+			             unsigned long f2, unsigned long f3,
+			             unsigned long *pf0, unsigned long *pf1,
+			             unsigned long *pf2, unsigned long *pf3)
+{
+    SESSION *session = session_of(ctx);
+
+    *pf0 = f0 & WANT_ACTIONS;
+    *pf1 = f1 & WANT_PROTOCOL;
+    *pf2 = *pf3 = 0;
+    session->protocol = *pf1;
+    return (SMFIS_CONTINUE);
+}
+
+/* no_reply - the status for a step the MTA may not wait for */
+
+static sfsistat no_reply(const SESSION *session, unsigned long flag)
+{
+    return ((session->protocol & flag) ? SMFIS_NOREPLY : SMFIS_CONTINUE);
+}
+
+/* cb_connect - remember the client */
+
+static sfsistat cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *addr)
+{
+    SESSION *session = session_of(ctx);
+    char    ip[INET6_ADDRSTRLEN];
+
+    g_free(session->client_name);
+    session->client_name = g_strdup(hostname);
+    g_clear_pointer(&session->client_ip, g_free);
+    if (addr && addr->sa_family == AF_INET
+	&& inet_ntop(AF_INET, &((struct sockaddr_in *) addr)->sin_addr, ip, sizeof(ip)))
+	session->client_ip = g_strdup(ip);
+    else if (addr && addr->sa_family == AF_INET6
+	     && inet_ntop(AF_INET6, &((struct sockaddr_in6 *) addr)->sin6_addr, ip, sizeof(ip)))
+	session->client_ip = g_strdup(ip);
+    return (no_reply(session, SMFIP_NR_CONN));
+}
+
+/* cb_helo - remember the HELO name */
+
+static sfsistat cb_helo(SMFICTX *ctx, char *helo)
+{
+    SESSION *session = session_of(ctx);
+
+    g_free(session->helo);
+    session->helo = g_strdup(helo);
+    return (no_reply(session, SMFIP_NR_HELO));
+}
+
+/* strip_brackets - an SMTP path without its angle brackets */
+
+static char *strip_brackets(const char *path)
+{
+    size_t  len = strlen(path);
+
+    if (len >= 2 && path[0] == '<' && path[len - 1] == '>')
+	return (g_strndup(path + 1, len - 2));
+    return (g_strdup(path));
+}
+
+/* cb_envfrom - a new message: remember sender and SASL login */
+
+static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
+{
+    SESSION *session = session_of(ctx);
+    const char *auth = smfi_getsymval(ctx, "{auth_authen}");
+
+    session_reset_message(session);
+    session->sender = strip_brackets(argv[0]);
+    session->auth_authen = auth ? g_strdup(auth) : NULL;
+    return (SMFIS_CONTINUE);
+}
+
+/* cb_envrcpt - classify one recipient: support queue or other */
+
+static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
+{
+    SESSION *session = session_of(ctx);
+    char   *base = queue_addr_base(argv[0], cb_config->recipient_delimiter, NULL);
+    int     found = base ? queue_cache_lookup(base) : 0;
+
+    if (found < 0) {
+	g_free(base);
+	msg_warn("%s: support queues not loaded yet (database unreachable?): "
+		 "tempfail for <%s>", queue_id(ctx), argv[0]);
+	return (reply(ctx, ACTION_TEMPFAIL, "451", "4.3.0",
+		      "Help desk temporarily unavailable, please try again later"));
+    }
+    g_ptr_array_add(session->recipients, strip_brackets(argv[0]));
+    if (found) {
+	g_ptr_array_add(session->support_rcpts, g_strdup(argv[0]));
+	g_ptr_array_add(session->support_queues, base);
+    } else {
+	g_free(base);
+    }
+    return (SMFIS_CONTINUE);
+}
+
+/* cb_data - not for support: step aside; else start collecting */
+
+static sfsistat cb_data(SMFICTX *ctx)
+{
+    SESSION *session = session_of(ctx);
+
+    if (session->support_queues->len == 0)
+	return (SMFIS_ACCEPT);
+    session->message = msgbuf_create(cb_config->body_memory_limit, cb_config->temp_dir);
+    return (SMFIS_CONTINUE);
+}
+
+/* collect - append bytes to the message unless it is already too big */
+
+static void collect(SESSION *session, const void *data, size_t len)
+{
+    TM_ERROR err;
+
+    if (session->too_big || session->failed || session->message == NULL)
+	return;
+    if (msgbuf_size(session->message) + len > cb_config->max_message_size) {
+	session->too_big = 1;
+	return;
+    }
+    if (msgbuf_append(session->message, data, len, &err) < 0) {
+	msg_error("%s", err.text);
+	session->failed = 1;
+    }
+}
+
+/* cb_header - append one header field, as it was sent, in CRLF form */
+
+static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
+{
+    SESSION *session = session_of(ctx);
+    GString *line = g_string_sized_new(strlen(name) + strlen(value) + 4);
+
+    g_string_append(line, name);
+    g_string_append_c(line, ':');
+    /* Without HDR_LEADSPC the MTA removed the space after the colon. */
+    if (!(session->protocol & SMFIP_HDR_LEADSPC))
+	g_string_append_c(line, ' ');
+    for (const char *p = value; *p; p++) {
+	if (*p == '\n' && (p == value || p[-1] != '\r'))
+	    g_string_append_c(line, '\r');
+	g_string_append_c(line, *p);
+    }
+    g_string_append(line, "\r\n");
+    collect(session, line->str, line->len);
+    g_string_free(line, TRUE);
+    return (SMFIS_CONTINUE);
+}
+
+/* cb_eoh - the blank line between header and body */
+
+static sfsistat cb_eoh(SMFICTX *ctx)
+{
+    collect(session_of(ctx), "\r\n", 2);
+    return (SMFIS_CONTINUE);
+}
+
+/* cb_body - append a body chunk */
+
+static sfsistat cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+    collect(session_of(ctx), chunk, len);
+    return (SMFIS_CONTINUE);
+}
+
+/* mta_copy - apply MtaCopy to the MTA's copy of a stored message */
+
+static sfsistat mta_copy(SMFICTX *ctx, SESSION *session, const char *ticket)
+{
+    guint   i;
+
+    switch (cb_config->mta_copy) {
+    case MTA_COPY_KEEP:
+	smfi_addheader(ctx, "X-Ticket-Number", (char *) ticket);
+	return (SMFIS_CONTINUE);
+    case MTA_COPY_REDIRECT:
+	smfi_addheader(ctx, "X-Ticket-Number", (char *) ticket);
+	if (smfi_addrcpt(ctx, cb_config->mta_copy_address) != MI_SUCCESS)
+	    msg_warn("%s: cannot add recipient %s", queue_id(ctx), cb_config->mta_copy_address);
+	break;
+    default:
+	/* Only support recipients: nothing is left for the MTA to deliver. */
+	if (session->support_rcpts->len == session->recipients->len)
+	    return (SMFIS_DISCARD);
+	break;
+    }
+    for (i = 0; i < session->support_rcpts->len; i++)
+	if (smfi_delrcpt(ctx, g_ptr_array_index(session->support_rcpts, i)) != MI_SUCCESS)
+	    msg_warn("%s: cannot remove recipient %s", queue_id(ctx),
+		     (char *) g_ptr_array_index(session->support_rcpts, i));
+    return (SMFIS_CONTINUE);
+}
+
+/* cb_eom - parse, store, then let the message go */
+
+static sfsistat cb_eom(SMFICTX *ctx)
+{
+    SESSION *session = session_of(ctx);
+    const char *qid = queue_id(ctx);
+    const char *raw;
+    char   *ticket = NULL;
+    TM_ERROR err;
+    MAIL   *mail;
+    sfsistat status;
+    size_t  size;
+
+    if (session->message == NULL)
+	return (SMFIS_CONTINUE);
+    if (session->too_big) {
+	char    text[128];
+
+	msg_info("%s: rejected: message larger than MaximumMessageSize (%zu bytes)",
+		 qid, cb_config->max_message_size);
+	snprintf(text, sizeof(text), "Message too big for the help desk (limit %zu bytes)",
+		 cb_config->max_message_size);
+	smfi_setreply(ctx, "552", "5.3.4", text);
+	return (SMFIS_REJECT);
+    }
+    size = msgbuf_size(session->message);
+    if (session->failed || (raw = msgbuf_map(session->message, &err)) == NULL) {
+	if (!session->failed)
+	    msg_error("%s: %s", qid, err.text);
+	return (reply(ctx, cb_config->on_internal_error, "451", "4.3.0",
+		      "Help desk cannot take the message now (local error), please try again later"));
+    }
+    mail = mail_parse_bytes(raw, size, &cb_config->limits);
+    if (ingest_message(cb_store, session, qid, mail, raw, size, &ticket, &err) < 0) {
+	msg_error("%s: not stored: %s; answering %s", qid, err.text,
+		  config_action_name(cb_config->on_database_error));
+	mail_free(mail);
+	return (reply(ctx, cb_config->on_database_error, "451", "4.3.0",
+		      "Ticket database unavailable, please try again later"));
+    }
+    msg_info("%s: ticket %s: new, from=<%s> queue=%s size=%zu message-id=<%s>",
+	     qid, ticket, session->sender,
+	     (char *) g_ptr_array_index(session->support_queues, 0), size,
+	     mail_message_id(mail) ? mail_message_id(mail) : "");
+    mail_free(mail);
+    status = mta_copy(ctx, session, ticket);
+    g_free(ticket);
+    session_reset_message(session);
+    return (status);
+}
+
+/* cb_abort - the MTA dropped the message */
+
+static sfsistat cb_abort(SMFICTX *ctx)
+{
+    SESSION *session = smfi_getpriv(ctx);
+
+    if (session)
+	session_reset_message(session);
+    return (SMFIS_CONTINUE);
+}
+
+/* cb_close - the connection is over */
+
+static sfsistat cb_close(SMFICTX *ctx)
+{
+    session_free(smfi_getpriv(ctx));
+    smfi_setpriv(ctx, NULL);
+    return (SMFIS_CONTINUE);
+}
+
+struct smfiDesc callbacks_desc = {
+    .xxfi_name = "ticket-milter",
+    .xxfi_version = SMFI_VERSION,
+    .xxfi_flags = WANT_ACTIONS,
+    .xxfi_connect = cb_connect,
+    .xxfi_helo = cb_helo,
+    .xxfi_envfrom = cb_envfrom,
+    .xxfi_envrcpt = cb_envrcpt,
+    .xxfi_header = cb_header,
+    .xxfi_eoh = cb_eoh,
+    .xxfi_body = cb_body,
+    .xxfi_eom = cb_eom,
+    .xxfi_abort = cb_abort,
+    .xxfi_close = cb_close,
+    .xxfi_data = cb_data,
+    .xxfi_negotiate = cb_negotiate,
+};

@@ -1,0 +1,295 @@
+/*++
+/* NAME
+/*	config 3
+/* SUMMARY
+/*	the configuration file, in the OpenDKIM style
+/* DESCRIPTION
+/*	See config.h. Each key is one row of config_keys[]: its name, how
+/*	its value is read, and where it is stored.
+/*--*/
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+
+#include <glib.h>
+
+#include <milter/config.h>
+
+typedef enum {
+    KEY_STRING, KEY_BOOL, KEY_SIZE, KEY_SECONDS, KEY_COUNT,
+    KEY_FACILITY, KEY_ACTION, KEY_MTA_COPY,
+} KEY_TYPE;
+
+typedef struct CONFIG_KEY {
+    const char *name;
+    KEY_TYPE type;
+    size_t  offset;			/* into CONFIG */
+    int     required;
+} CONFIG_KEY;
+
+#define AT(field) offsetof(CONFIG, field)
+
+static const CONFIG_KEY config_keys[] = {
+    {"Socket", KEY_STRING, AT(socket), 1},
+    {"Database", KEY_STRING, AT(database), 1},
+    {"PidFile", KEY_STRING, AT(pid_file), 0},
+    {"UserID", KEY_STRING, AT(user_id), 0},
+    {"Syslog", KEY_BOOL, AT(syslog), 0},
+    {"SyslogFacility", KEY_FACILITY, AT(syslog_facility), 0},
+    {"LogVerbose", KEY_BOOL, AT(log_verbose), 0},
+    {"TemporaryDirectory", KEY_STRING, AT(temp_dir), 0},
+    {"MaximumMessageSize", KEY_SIZE, AT(max_message_size), 0},
+    {"BodyMemoryLimit", KEY_SIZE, AT(body_memory_limit), 0},
+    {"MtaCopy", KEY_MTA_COPY, AT(mta_copy), 0},
+    {"RecipientDelimiter", KEY_STRING, AT(recipient_delimiter), 0},
+    {"DatabaseTimeout", KEY_SECONDS, AT(database_timeout), 0},
+    {"DatabaseConnections", KEY_COUNT, AT(database_connections), 0},
+    {"MilterTimeout", KEY_SECONDS, AT(milter_timeout), 0},
+    {"QueueRefresh", KEY_SECONDS, AT(queue_refresh), 0},
+    {"On-DatabaseError", KEY_ACTION, AT(on_database_error), 0},
+    {"On-InternalError", KEY_ACTION, AT(on_internal_error), 0},
+    {"MaximumMimeDepth", KEY_COUNT, AT(limits.max_depth), 0},
+    {"MaximumMimeParts", KEY_COUNT, AT(limits.max_parts), 0},
+    {"MaximumHeaders", KEY_COUNT, AT(limits.max_headers), 0},
+    {"MaximumHeaderSize", KEY_SIZE, AT(limits.max_header_bytes), 0},
+    {"MaximumDecodedSize", KEY_SIZE, AT(limits.max_decoded_bytes), 0},
+    {0},
+};
+
+static const struct {
+    const char *name;
+    int     value;
+}       facilities[] = {
+    {"mail", LOG_MAIL}, {"daemon", LOG_DAEMON}, {"user", LOG_USER},
+    {"local0", LOG_LOCAL0}, {"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2},
+    {"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4}, {"local5", LOG_LOCAL5},
+    {"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7}, {0},
+};
+
+static const char *action_names[] = {"tempfail", "accept", "reject", 0};
+
+/* config_defaults - a configuration with every default filled in */
+
+static CONFIG *config_defaults(const char *path)
+{
+    CONFIG *config = g_new0(CONFIG, 1);
+
+    config->path = g_strdup(path);
+    config->syslog = 1;
+    config->syslog_facility = LOG_MAIL;
+    config->temp_dir = g_strdup("/tmp");
+    config->max_message_size = 50 * 1024 * 1024;
+    config->body_memory_limit = 1024 * 1024;
+    config->mta_copy = MTA_COPY_REMOVE;
+    config->recipient_delimiter = g_strdup("+");
+    config->database_timeout = 20;
+    config->database_connections = 20;
+    config->milter_timeout = 300;
+    config->queue_refresh = 60;
+    config->on_database_error = ACTION_TEMPFAIL;
+    config->on_internal_error = ACTION_TEMPFAIL;
+    mail_limits_default(&config->limits);
+    return (config);
+}
+
+/* parse_number - a non-negative number with an optional unit suffix */
+
+static int parse_number(const char *value, const char *units, const long long *scale,
+			        long long *result)
+{
+    char   *end;
+    long long n;
+    const char *u;
+
+    errno = 0;
+    n = strtoll(value, &end, 10);
+    if (end == value || errno != 0 || n < 0)
+	return (-1);
+    if (*end != 0) {
+	if (end[1] != 0 || (u = strchr(units, tolower((unsigned char) *end))) == NULL)
+	    return (-1);
+	if (n > LLONG_MAX / scale[u - units])
+	    return (-1);
+	n *= scale[u - units];
+    }
+    *result = n;
+    return (0);
+}
+
+/* lookup_name - the index of a name in a null-terminated list, or -1 */
+
+static int lookup_name(const char *const *names, const char *name)
+{
+    for (int i = 0; names[i]; i++)
+	if (strcasecmp(names[i], name) == 0)
+	    return (i);
+    return (-1);
+}
+
+/* config_set - store one value; return -1 with a reason */
+
+static int config_set(CONFIG *config, const CONFIG_KEY *key, const char *value,
+		              TM_ERROR *why)
+{
+    char   *field = (char *) config + key->offset;
+    static const long long size_scale[] = {1024LL, 1024LL * 1024, 1024LL * 1024 * 1024};
+    static const long long time_scale[] = {1, 60, 3600, 86400};
+    long long n;
+    int     i;
+
+    switch (key->type) {
+    case KEY_STRING:
+	g_free(*(char **) field);
+	*(char **) field = g_strdup(value);
+	return (0);
+    case KEY_BOOL:
+	if (strchr("TtYy1", value[0]))
+	    *(int *) field = 1;
+	else if (strchr("FfNn0", value[0]))
+	    *(int *) field = 0;
+	else
+	    return (tm_error(why, "expected yes or no, got \"%s\"", value));
+	return (0);
+    case KEY_SIZE:
+	if (parse_number(value, "kmg", size_scale, &n) < 0)
+	    return (tm_error(why, "expected a size in bytes (suffix k, m or g), got \"%s\"", value));
+	*(size_t *) field = (size_t) n;
+	return (0);
+    case KEY_SECONDS:
+	if (parse_number(value, "smhd", time_scale, &n) < 0 || n < 1 || n > INT_MAX)
+	    return (tm_error(why, "expected a time (seconds, or suffix s, m, h or d), got \"%s\"", value));
+	*(int *) field = (int) n;
+	return (0);
+    case KEY_COUNT:
+	if (parse_number(value, "", 0, &n) < 0 || n < 1 || n > INT_MAX)
+	    return (tm_error(why, "expected a positive whole number, got \"%s\"", value));
+	*(int *) field = (int) n;
+	return (0);
+    case KEY_FACILITY:
+	for (i = 0; facilities[i].name; i++)
+	    if (strcasecmp(facilities[i].name, value) == 0) {
+		*(int *) field = facilities[i].value;
+		return (0);
+	    }
+	return (tm_error(why, "unknown syslog facility \"%s\" (mail, daemon, user, local0..local7)", value));
+    case KEY_ACTION:
+	if ((i = lookup_name(action_names, value)) < 0)
+	    return (tm_error(why, "expected tempfail, accept or reject, got \"%s\"", value));
+	*(int *) field = i;
+	return (0);
+    case KEY_MTA_COPY:
+	if (strcasecmp(value, "remove") == 0) {
+	    config->mta_copy = MTA_COPY_REMOVE;
+	} else if (strcasecmp(value, "keep") == 0) {
+	    config->mta_copy = MTA_COPY_KEEP;
+	} else if (g_ascii_strncasecmp(value, "redirect", 8) == 0 && isspace((unsigned char) value[8])) {
+	    const char *addr = g_strchug((char *) value + 8);
+
+	    if (strchr(addr, '@') == NULL || strpbrk(addr, " \t<>"))
+		return (tm_error(why, "redirect needs one address, as in \"redirect archive@example.com\""));
+	    config->mta_copy = MTA_COPY_REDIRECT;
+	    g_free(config->mta_copy_address);
+	    config->mta_copy_address = g_strdup(addr);
+	} else {
+	    return (tm_error(why, "expected remove, keep or \"redirect ADDRESS\", got \"%s\"", value));
+	}
+	return (0);
+    }
+    return (tm_error(why, "internal error: unknown key type"));
+}
+
+/* config_line - handle one line; return -1 with the reason in err */
+
+static int config_line(CONFIG *config, char *line, int lineno, int *seen, TM_ERROR *err)
+{
+    char   *name, *value, *hash;
+    const CONFIG_KEY *key;
+    TM_ERROR why;
+
+    if ((hash = strchr(line, '#')) != NULL)
+	*hash = 0;
+    name = g_strstrip(line);
+    if (*name == 0)
+	return (0);
+    value = name + strcspn(name, " \t");
+    if (*value)
+	*value++ = 0;
+    value = g_strstrip(value);
+    for (key = config_keys; key->name; key++)
+	if (strcasecmp(key->name, name) == 0)
+	    break;
+    if (key->name == NULL)
+	return (tm_error(err, "%s, line %d: %s: unknown key", config->path, lineno, name));
+    if (seen[key - config_keys])
+	return (tm_error(err, "%s, line %d: %s: already set on line %d",
+			 config->path, lineno, key->name, seen[key - config_keys]));
+    seen[key - config_keys] = lineno;
+    if (*value == 0)
+	return (tm_error(err, "%s, line %d: %s: missing value", config->path, lineno, key->name));
+    if (config_set(config, key, value, &why) < 0)
+	return (tm_error(err, "%s, line %d: %s: %s", config->path, lineno, key->name, why.text));
+    return (0);
+}
+
+/* config_load - read a configuration file */
+
+CONFIG *config_load(const char *path, TM_ERROR *err)
+{
+    CONFIG *config = config_defaults(path);
+    int     seen[sizeof(config_keys) / sizeof(config_keys[0])] = {0};
+    char   *line = 0;
+    size_t  cap = 0;
+    int     lineno = 0;
+    FILE   *fp;
+
+    if ((fp = fopen(path, "r")) == NULL) {
+	tm_error(err, "%s: cannot open: %s", path, strerror(errno));
+	config_free(config);
+	return (NULL);
+    }
+    while (getline(&line, &cap, fp) >= 0) {
+	if (config_line(config, line, ++lineno, seen, err) < 0) {
+	    free(line);
+	    fclose(fp);
+	    config_free(config);
+	    return (NULL);
+	}
+    }
+    free(line);
+    fclose(fp);
+    for (const CONFIG_KEY *key = config_keys; key->name; key++) {
+	if (key->required && !seen[key - config_keys]) {
+	    tm_error(err, "%s: %s: required key is missing", path, key->name);
+	    config_free(config);
+	    return (NULL);
+	}
+    }
+    return (config);
+}
+
+/* config_free - release a configuration */
+
+void    config_free(CONFIG *config)
+{
+    if (config == NULL)
+	return;
+    for (const CONFIG_KEY *key = config_keys; key->name; key++)
+	if (key->type == KEY_STRING)
+	    g_free(*(char **) ((char *) config + key->offset));
+    g_free(config->mta_copy_address);
+    g_free(config->path);
+    g_free(config);
+}
+
+/* config_action_name - the config word for a failure action */
+
+const char *config_action_name(int action)
+{
+    return (action_names[action]);
+}

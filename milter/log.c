@@ -1,0 +1,103 @@
+/*++
+/* NAME
+/*	log 3
+/* SUMMARY
+/*	the one way to log and to report an error
+/* DESCRIPTION
+/*	See log.h.
+/*--*/
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <syslog.h>
+
+#include <milter/log.h>
+
+static const char *log_ident = "ticket-milter";
+static int log_to_stderr = 1;
+static int log_verbose = 0;
+
+/* log_init - choose the destination of all later messages */
+
+void    log_init(const char *ident, int to_stderr, int facility)
+{
+    log_ident = ident;
+    log_to_stderr = to_stderr;
+    if (!to_stderr)
+	openlog(ident, LOG_PID | LOG_NDELAY, facility);
+}
+
+/* log_set_verbose - turn debug messages on or off */
+
+void    log_set_verbose(int verbose)
+{
+    log_verbose = verbose;
+}
+
+/* log_vprint - write one message at a syslog priority */
+
+static void log_vprint(int priority, const char *label, const char *fmt, va_list ap)
+{
+    if (log_to_stderr) {
+	char    line[2048];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	fprintf(stderr, "%s: %s%s\n", log_ident, label, line);
+    } else {
+	vsyslog(priority, fmt, ap);
+    }
+}
+
+#define LOG_FUNCTION(name, priority, label) \
+    void name(const char *fmt, ...) \
+    { \
+	va_list ap; \
+	va_start(ap, fmt); \
+	log_vprint(priority, label, fmt, ap); \
+	va_end(ap); \
+    }
+
+/* msg_info, msg_warn, msg_error - log at that level */
+
+LOG_FUNCTION(msg_info, LOG_INFO, "")
+LOG_FUNCTION(msg_warn, LOG_WARNING, "warning: ")
+LOG_FUNCTION(msg_error, LOG_ERR, "error: ")
+
+/* msg_debug - log only when verbose */
+
+void    msg_debug(const char *fmt,...)
+{
+    va_list ap;
+
+    if (!log_verbose)
+	return;
+    va_start(ap, fmt);
+    log_vprint(LOG_DEBUG, "debug: ", fmt, ap);
+    va_end(ap);
+}
+
+/* msg_fatal - log and exit */
+
+void    msg_fatal(const char *fmt,...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    log_vprint(LOG_CRIT, "fatal: ", fmt, ap);
+    va_end(ap);
+    exit(1);
+}
+
+/* tm_error - record a failure's text and return -1 */
+
+int     tm_error(TM_ERROR *err, const char *fmt,...)
+{
+    va_list ap;
+
+    if (err != NULL) {
+	va_start(ap, fmt);
+	vsnprintf(err->text, sizeof(err->text), fmt, ap);
+	va_end(ap);
+    }
+    return (-1);
+}

@@ -1,0 +1,168 @@
+/*++
+/* NAME
+/*	queue_cache 3
+/* SUMMARY
+/*	the support addresses, kept in memory and current
+/* DESCRIPTION
+/*	See queue_cache.h. The list is a GHashTable replaced whole on each
+/*	reload under a read-write lock; lookups only take the read lock.
+/*--*/
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include <milter/log.h>
+#include <milter/queue_cache.h>
+#include <milter/store.h>
+
+static pthread_rwlock_t cache_lock = PTHREAD_RWLOCK_INITIALIZER;
+static GHashTable *cache_addresses;	/* address -> itself; NULL: never loaded */
+static pthread_t cache_thread;
+static int cache_stop_pipe[2] = {-1, -1};
+static char *cache_conninfo;
+static int cache_refresh;
+static int cache_timeout;
+
+/* cache_load - read the queue addresses; -1 on a database error */
+
+static int cache_load(PGconn *conn)
+{
+    PGresult *res = PQexec(conn, "SELECT address FROM queues");
+    GHashTable *table, *old;
+
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+	msg_warn("cannot read the support queues: %s", PQerrorMessage(conn));
+	PQclear(res);
+	return (-1);
+    }
+    table = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (int i = 0; i < PQntuples(res); i++) {
+	char   *addr = g_strdup(PQgetvalue(res, i, 0));
+
+	g_hash_table_add(table, addr);
+    }
+    PQclear(res);
+    pthread_rwlock_wrlock(&cache_lock);
+    old = cache_addresses;
+    cache_addresses = table;
+    pthread_rwlock_unlock(&cache_lock);
+    if (old == NULL)
+	msg_info("loaded %u support address(es)", g_hash_table_size(table));
+    else
+	g_hash_table_destroy(old);
+    msg_debug("support queues reloaded: %u address(es)", g_hash_table_size(table));
+    return (0);
+}
+
+/* cache_wait - wait for a notification, the refresh time or stop; 1 = stop */
+
+static int cache_wait(PGconn *conn, int seconds)
+{
+    struct pollfd pfd[2] = {
+	{.fd = cache_stop_pipe[0], .events = POLLIN},
+	{.fd = conn ? PQsocket(conn) : -1, .events = POLLIN},
+    };
+    PGnotify *note;
+    int     n = poll(pfd, conn ? 2 : 1, seconds * 1000);
+
+    if (n > 0 && pfd[0].revents)
+	return (1);
+    if (conn && n > 0 && pfd[1].revents) {
+	PQconsumeInput(conn);
+	while ((note = PQnotifies(conn)) != NULL)
+	    PQfreemem(note);
+    }
+    return (0);
+}
+
+/* cache_main - the refresher thread: LISTEN, load, wait, repeat */
+
+static void *cache_main(void *unused)
+{
+    PGconn *conn = NULL;
+    TM_ERROR err;
+    int     warned = 0;
+
+    for (;;) {
+	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
+	    PQfinish(conn);
+	    if ((conn = store_connect(cache_conninfo, cache_timeout, &err)) == NULL) {
+		if (!warned++)
+		    msg_warn("support queues: %s; retrying", err.text);
+		if (cache_wait(NULL, 2))
+		    break;
+		continue;
+	    }
+	    PGresult *res = PQexec(conn, "LISTEN ticket_milter_queues");
+
+	    PQclear(res);
+	    warned = 0;
+	}
+	if (cache_load(conn) < 0) {
+	    PQfinish(conn);
+	    conn = NULL;
+	    if (cache_wait(NULL, 2))
+		break;
+	    continue;
+	}
+	if (cache_wait(conn, cache_refresh))
+	    break;
+    }
+    PQfinish(conn);
+    return (NULL);
+}
+
+/* queue_cache_start - start the refresher thread */
+
+void    queue_cache_start(const char *conninfo, int refresh, int timeout)
+{
+    int     ret;
+
+    cache_conninfo = g_strdup(conninfo);
+    cache_refresh = refresh;
+    cache_timeout = timeout;
+    if (pipe(cache_stop_pipe) < 0)
+	msg_fatal("queue cache: pipe: %m");
+    if ((ret = pthread_create(&cache_thread, NULL, cache_main, NULL)) != 0)
+	msg_fatal("queue cache: cannot start thread: %s", g_strerror(ret));
+}
+
+/* queue_cache_lookup - 1 support, 0 other, -1 not known yet */
+
+int     queue_cache_lookup(const char *address)
+{
+    int     found;
+
+    pthread_rwlock_rdlock(&cache_lock);
+    if (cache_addresses == NULL)
+	found = -1;
+    else
+	found = g_hash_table_contains(cache_addresses, address);
+    pthread_rwlock_unlock(&cache_lock);
+    return (found);
+}
+
+/* queue_cache_stop - stop the thread and release the list */
+
+void    queue_cache_stop(void)
+{
+    if (cache_stop_pipe[1] < 0)
+	return;
+    if (write(cache_stop_pipe[1], "x", 1) < 0)
+	msg_warn("queue cache: cannot signal stop: %m");
+    pthread_join(cache_thread, NULL);
+    close(cache_stop_pipe[0]);
+    close(cache_stop_pipe[1]);
+    cache_stop_pipe[0] = cache_stop_pipe[1] = -1;
+    pthread_rwlock_wrlock(&cache_lock);
+    if (cache_addresses)
+	g_hash_table_destroy(cache_addresses);
+    cache_addresses = NULL;
+    pthread_rwlock_unlock(&cache_lock);
+    g_free(cache_conninfo);
+    cache_conninfo = NULL;
+}

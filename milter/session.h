@@ -1,0 +1,48 @@
+#ifndef MILTER_SESSION_H
+#define MILTER_SESSION_H
+
+/*++
+/* NAME
+/*	session 3h
+/* SUMMARY
+/*	what the milter knows of one SMTP connection and its message
+/* SYNOPSIS
+/*	#include <milter/session.h>
+/*
+/*	SESSION	*session_create(void)
+/*
+/*	void	session_reset_message(SESSION *session)
+/*
+/*	void	session_free(SESSION *session)
+/* DESCRIPTION
+/*	libmilter runs one thread per connection; a SESSION lives in that
+/*	connection's private pointer and is touched by that thread only.
+/*	session_reset_message() forgets the current message (new MAIL
+/*	FROM, abort) and keeps what belongs to the connection.
+/*--*/
+
+#include <glib.h>
+#include <milter/msgbuf.h>
+
+typedef struct SESSION {
+    /* The connection. */
+    unsigned long protocol;		/* SMFIP_* flags negotiated */
+    char   *client_ip;			/* NULL when unknown */
+    char   *client_name;
+    char   *helo;
+    /* The current message. */
+    char   *sender;			/* envelope sender, "" for <> */
+    char   *auth_authen;		/* SASL login, or NULL */
+    GPtrArray *recipients;		/* char *: each RCPT TO, normalized */
+    GPtrArray *support_rcpts;		/* char *: support RCPT TO as given */
+    GPtrArray *support_queues;		/* char *: their queue addresses */
+    MSGBUF *message;			/* header and body, from DATA on */
+    int     too_big;			/* past MaximumMessageSize */
+    int     failed;			/* a temporary file error */
+} SESSION;
+
+extern SESSION *session_create(void);
+extern void session_reset_message(SESSION *);
+extern void session_free(SESSION *);
+
+#endif

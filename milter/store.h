@@ -1,0 +1,48 @@
+#ifndef MILTER_STORE_H
+#define MILTER_STORE_H
+
+/*++
+/* NAME
+/*	store 3h
+/* SUMMARY
+/*	PostgreSQL connections: connect, pool, bounded-time queries, ingest
+/* SYNOPSIS
+/*	#include <milter/store.h>
+/*
+/*	PGconn	*store_connect(const char *conninfo, int timeout, TM_ERROR *err)
+/*
+/*	STORE	*store_create(const char *conninfo, int pool_size, int timeout)
+/*
+/*	void	store_free(STORE *store)
+/*
+/*	int	store_ingest(STORE *store, const char *meta_json,
+/*			     const char *raw, size_t raw_len,
+/*			     char **result_json, TM_ERROR *err)
+/* DESCRIPTION
+/*	store_connect() opens one connection (ticketctl, the queue cache).
+/*
+/*	A STORE is a pool of at most pool_size connections shared by the
+/*	milter's threads, opened on demand. Every query through the pool
+/*	ends within timeout seconds, waiting for a free connection
+/*	included: a query past its deadline is cancelled and fails, so the
+/*	milter can tempfail before the MTA gives up on it.
+/*
+/*	store_ingest() calls the SQL function ingest_message(meta, raw) in
+/*	one round trip, which stores the message and its ticket in one
+/*	transaction, and returns its JSON result (g_free it).
+/* DIAGNOSTICS
+/*	NULL or -1, with the reason in err.
+/*--*/
+
+#include <stddef.h>
+#include <libpq-fe.h>
+#include <milter/log.h>
+
+typedef struct STORE STORE;
+
+extern PGconn *store_connect(const char *, int, TM_ERROR *);
+extern STORE *store_create(const char *, int, int);
+extern void store_free(STORE *);
+extern int store_ingest(STORE *, const char *, const char *, size_t, char **, TM_ERROR *);
+
+#endif

@@ -1,0 +1,226 @@
+/*++
+/* NAME
+/*	bounce 3
+/* SUMMARY
+/*	recognize delivery status notifications and what they report
+/* SYNOPSIS
+/*	#include <parser/mail_impl.h>
+/*
+/*	void	bounce_detect(MAIL *mail, GMimeMessage *msg)
+/* DESCRIPTION
+/*	bounce_detect() sets mail->bounce. A message is a DSN when its
+/*	top level is multipart/report with report-type=delivery-status
+/*	(RFC 3464). It is a bounce by its looks when it comes from
+/*	MAILER-DAEMON or postmaster, carries X-Failed-Recipients (Exim),
+/*	or has one of the subjects that MTAs without DSN support use.
+/*
+/*	For a bounce, the failed recipient comes from the DSN's
+/*	Final-Recipient (else Original-Recipient), from X-Failed-Recipients,
+/*	or from the "<user@domain>:" line that Postfix and qmail write;
+/*	the original Message-ID from the returned message/rfc822 or
+/*	text/rfc822-headers part, else from a "Message-ID:" line in the
+/*	text. Call it after mime_walk(), which provides mail->text.
+/*--*/
+
+#include <string.h>
+
+#include <parser/mail_impl.h>
+
+#define BOUNCE_MAX_DEPTH	4	/* DSN parts sit near the top */
+
+/* Subjects of bounces from MTAs that send no multipart/report. */
+static const char *const bounce_subjects[] = {
+    "undeliverable", "undelivered mail", "delivery status notification",
+    "mail delivery failed", "returned mail", "failure notice",
+    "delivery failure", "delivery notification", "mail system error",
+    "non remis", "unzustellbar", "nondeliverable", "message not delivered",
+    "delivery has failed", "could not be delivered",
+    NULL,
+};
+
+/* bounce_keep - remember a string owned by the bounce facts */
+
+static const char *bounce_keep(MAIL *mail, char *s)
+{
+    if (s != NULL)
+	g_ptr_array_add(mail->bounce_strings, s);
+    return (s);
+}
+
+/* bounce_field_value - the value after "Name:" at the start of a line */
+
+static char *bounce_field_value(const char *line, const char *name)
+{
+    size_t  n = strlen(name);
+    const char *v;
+
+    if (g_ascii_strncasecmp(line, name, n) != 0 || line[n] != ':')
+	return (NULL);
+    v = line + n + 1;
+    return (g_strstrip(g_strdup(v)));
+}
+
+/* bounce_address_of - the address of "rfc822; user@domain" */
+
+static char *bounce_address_of(char *value)
+{
+    char   *semi = strchr(value, ';');
+    char   *addr = address_normalize(semi ? semi + 1 : value);
+
+    g_free(value);
+    return (addr);
+}
+
+/* bounce_scan_text - pick recipient, status and Message-ID from text */
+
+static void bounce_scan_text(MAIL *mail, const char *text, int dsn_fields)
+{
+    MAIL_BOUNCE *b = &mail->bounce;
+    char  **lines = g_strsplit(text, "\n", -1);
+    char   *v;
+
+    for (char **lp = lines; *lp; lp++) {
+	char   *line = g_strchomp(*lp);
+
+	while (*line == ' ' || *line == '\t' || *line == '>')
+	    line++;
+	if (dsn_fields) {
+	    if (b->failed_recipient == NULL
+		&& ((v = bounce_field_value(line, "Final-Recipient")) != NULL
+		 || (v = bounce_field_value(line, "Original-Recipient")) != NULL))
+		b->failed_recipient = bounce_keep(mail, bounce_address_of(v));
+	    else if (b->action == NULL
+		     && (v = bounce_field_value(line, "Action")) != NULL) {
+		b->action = bounce_keep(mail, g_ascii_strdown(v, -1));
+		g_free(v);
+	    }
+	    else if (b->status == NULL
+		     && (v = bounce_field_value(line, "Status")) != NULL)
+		b->status = bounce_keep(mail, v);
+	}
+	if (b->original_message_id == NULL
+	    && (v = bounce_field_value(line, "Message-ID")) != NULL) {
+	    b->original_message_id = bounce_keep(mail, msgid_first(v));
+	    g_free(v);
+	}
+	/* Postfix and qmail: "<user@example.com>: host ... said: 550 ..." */
+	if (b->failed_recipient == NULL && line[0] == '<') {
+	    char   *close = strstr(line, ">:");
+
+	    if (close && memchr(line, '@', close - line) && close - line < 256) {
+		v = g_strndup(line, close - line + 1);
+		b->failed_recipient = bounce_keep(mail, address_normalize(v));
+		g_free(v);
+	    }
+	}
+    }
+    g_strfreev(lines);
+}
+
+/* bounce_part_text - decoded text of a leaf part */
+
+static char *bounce_part_text(MAIL *mail, GMimeObject *obj)
+{
+    return (mime_text_of(mail, GMIME_PART(obj)));
+}
+
+/* bounce_walk - look at the report parts near the top */
+
+static void bounce_walk(MAIL *mail, GMimeObject *obj, int depth)
+{
+    MAIL_BOUNCE *b = &mail->bounce;
+    GMimeContentType *ct = g_mime_object_get_content_type(obj);
+
+    if (depth > BOUNCE_MAX_DEPTH || depth > mail->limits.max_depth)
+	return;
+    if (GMIME_IS_MULTIPART(obj)) {
+	GMimeMultipart *mp = GMIME_MULTIPART(obj);
+	int     n = MIN(g_mime_multipart_get_count(mp), mail->limits.max_parts);
+
+	for (int i = 0; i < n; i++)
+	    bounce_walk(mail, g_mime_multipart_get_part(mp, i), depth + 1);
+    } else if (GMIME_IS_MESSAGE_PART(obj)) {
+	GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+	const char *id;
+
+	if (inner && b->original_message_id == NULL
+	    && (id = g_mime_message_get_message_id(inner)) != NULL)
+	    b->original_message_id = bounce_keep(mail,
+				      charset_clean_utf8(id, strlen(id), NULL));
+    } else if (GMIME_IS_PART(obj)) {
+	int     status = g_mime_content_type_is_type(ct, "message", "delivery-status")
+	|| g_mime_content_type_is_type(ct, "message", "global-delivery-status");
+	int     headers = g_mime_content_type_is_type(ct, "text", "rfc822-headers");
+
+	if (status || headers) {
+	    char   *text = bounce_part_text(mail, obj);
+
+	    bounce_scan_text(mail, text, status);
+	    g_free(text);
+	}
+    }
+}
+
+/* bounce_looks_like - a non-standard bounce by sender or subject */
+
+static int bounce_looks_like(MAIL *mail, GMimeMessage *msg)
+{
+    const char *from = mail_from_address(mail);
+    const char *name = mail_from_name(mail);
+
+    if (g_mime_object_get_header(GMIME_OBJECT(msg), "X-Failed-Recipients"))
+	return (1);
+    if (from && (g_ascii_strncasecmp(from, "mailer-daemon@", 14) == 0
+		 || g_ascii_strncasecmp(from, "postmaster@", 11) == 0
+		 || g_ascii_strcasecmp(from, "mailer-daemon") == 0))
+	return (1);
+    if (name && (strcasestr(name, "mail delivery") != NULL
+		 || strcasestr(name, "mailer-daemon") != NULL))
+	return (1);
+    for (const char *const *sp = bounce_subjects; *sp; sp++)
+	if (strcasestr(mail->subject, *sp) != NULL)
+	    return (1);
+    return (0);
+}
+
+/* bounce_detect - set the bounce facts of a parsed message */
+
+void    bounce_detect(MAIL *mail, GMimeMessage *msg)
+{
+    MAIL_BOUNCE *b = &mail->bounce;
+    GMimeObject *top = g_mime_message_get_mime_part(msg);
+    GMimeContentType *ct;
+    const char *failed;
+
+    if (top == NULL)
+	return;
+    ct = g_mime_object_get_content_type(top);
+    if (g_mime_content_type_is_type(ct, "multipart", "report")) {
+	const char *rt = g_mime_content_type_get_parameter(ct, "report-type");
+
+	if (rt && (g_ascii_strcasecmp(rt, "delivery-status") == 0
+		   || g_ascii_strcasecmp(rt, "global-delivery-status") == 0))
+	    b->is_dsn = 1;
+    }
+    b->is_bounce = b->is_dsn || bounce_looks_like(mail, msg);
+    if (!b->is_bounce)
+	return;
+    bounce_walk(mail, top, 0);
+    if (b->failed_recipient == NULL
+	&& (failed = g_mime_object_get_header(GMIME_OBJECT(msg),
+					      "X-Failed-Recipients")) != NULL) {
+	char   *first = g_strdup(failed);
+	char   *comma = strchr(first, ',');
+
+	if (comma)
+	    *comma = 0;
+	b->failed_recipient = bounce_keep(mail, address_normalize(first));
+	g_free(first);
+    }
+    if (b->failed_recipient == NULL || b->original_message_id == NULL)
+	bounce_scan_text(mail, mail->text, 1);
+    /* A bounce quoting our own Message-ID must not report it as original. */
+    if (b->original_message_id && mail->message_id
+	&& strcmp(b->original_message_id, mail->message_id) == 0)
+	b->original_message_id = NULL;
+}

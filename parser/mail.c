@@ -1,0 +1,424 @@
+/*++
+/* NAME
+/*	mail 3
+/* SUMMARY
+/*	parse one message with gmime into a MAIL object
+/* DESCRIPTION
+/*	See mail.h. This module holds the life cycle and the accessors;
+/*	the work is done by one module per concept (mime_walk, charset,
+/*	address, msgid, subject, loop, bounce, html_text, flowed,
+/*	reply_strip, attachment, tnef, mail_json).
+/*--*/
+
+#include <string.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+
+#include <parser/mail_impl.h>
+
+#define MAIL_MAX_ADDRESSES	1000	/* per header */
+#define MAIL_MAX_REFERENCES	500
+
+static const char *const mail_fallback_charsets[] = {"UTF-8", "windows-1252", NULL};
+
+/* mail_parser_init - initialize gmime and libxml2 once per process */
+
+void    mail_parser_init(void)
+{
+    g_mime_init();
+    xmlInitParser();
+}
+
+/* mail_limits_default - the bounds used when the config says nothing */
+
+void    mail_limits_default(MAIL_LIMITS *limits)
+{
+    limits->max_depth = 64;
+    limits->max_parts = 2000;
+    limits->max_headers = 2000;
+    limits->max_header_bytes = 64 * 1024;
+    limits->max_decoded_bytes = 64 * 1024 * 1024;
+    limits->max_tnef_bytes = 32 * 1024 * 1024;
+}
+
+/* mail_options_default - the site options used when the config says nothing */
+
+void    mail_options_default(MAIL_OPTIONS *options)
+{
+    options->tag_format = "[#NUMBER]";
+    options->reply_marker = NULL;
+}
+
+/* mail_header_text - a header value cut to the bound, clean UTF-8 */
+
+static char *mail_header_text(MAIL *mail, const char *value)
+{
+    size_t  len;
+
+    if (value == NULL)
+	return (NULL);
+    len = strlen(value);
+    if (len > mail->limits.max_header_bytes) {
+	/* Cut at a character boundary. */
+	const char *end = g_utf8_find_prev_char(value, value + mail->limits.max_header_bytes + 1);
+
+	len = end ? (size_t) (end - value) : 0;
+	mail->bounds |= MAIL_BOUND_HEADER_BYTES;
+    }
+    return (charset_clean_utf8(value, len, &mail->defects));
+}
+
+/* mail_headers - identity, threading and address fields */
+
+static void mail_headers(MAIL *mail, GMimeMessage *msg)
+{
+    GMimeObject *obj = GMIME_OBJECT(msg);
+    static const GMimeAddressType types[MAIL_ADDR_FIELD_COUNT] = {
+	GMIME_ADDRESS_TYPE_FROM, GMIME_ADDRESS_TYPE_SENDER,
+	GMIME_ADDRESS_TYPE_REPLY_TO, GMIME_ADDRESS_TYPE_TO, GMIME_ADDRESS_TYPE_CC,
+    };
+    const char *refs;
+    char   *v;
+
+    mime_headers_check(mail, obj);
+    mail->message_id = mail_header_text(mail, g_mime_message_get_message_id(msg));
+    g_free(mail->subject);
+    mail->subject = mail_header_text(mail, g_mime_message_get_subject(msg));
+    if (mail->subject == NULL)
+	mail->subject = g_strdup("");
+    if ((v = mail_header_text(mail, g_mime_object_get_header(obj, "In-Reply-To"))) != NULL) {
+	mail->in_reply_to = msgid_first(v);
+	g_free(v);
+    }
+    if ((refs = g_mime_object_get_header(obj, "References")) != NULL) {
+	v = mail_header_text(mail, refs);
+	g_ptr_array_free(mail->references, TRUE);
+	mail->references = msgid_list(v, MAIL_MAX_REFERENCES);
+	g_free(v);
+    }
+    if ((v = mail_header_text(mail, g_mime_object_get_header(obj, "Thread-Index"))) != NULL)
+	mail->thread_index = g_strstrip(v);
+    msgid_date(mail, msg);
+    for (int f = 0; f < MAIL_ADDR_FIELD_COUNT; f++)
+	address_collect(mail->addresses[f],
+			g_mime_message_get_addresses(msg, types[f]), MAIL_MAX_ADDRESSES);
+}
+
+/* mail_new - an empty MAIL with the given bounds and options */
+
+static MAIL *mail_new(const MAIL_LIMITS *limits, const MAIL_OPTIONS *options)
+{
+    MAIL   *mail = g_new0(MAIL, 1);
+
+    if (limits)
+	mail->limits = *limits;
+    else
+	mail_limits_default(&mail->limits);
+    if (mail->limits.max_tnef_bytes == 0)	/* a caller of the first API */
+	mail->limits.max_tnef_bytes = 32 * 1024 * 1024;
+    if (options)
+	mail->options = *options;
+    else
+	mail_options_default(&mail->options);
+    mail->subject = g_strdup("");
+    mail->date = -1;
+    mail->references = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(mail->references, NULL);
+    for (int f = 0; f < MAIL_ADDR_FIELD_COUNT; f++)
+	mail->addresses[f] = g_array_new(FALSE, FALSE, sizeof(MAIL_ADDRESS));
+    mail->loop_strings = g_ptr_array_new_with_free_func(g_free);
+    mail->bounce_strings = g_ptr_array_new_with_free_func(g_free);
+    mail->attachments = g_ptr_array_new_with_free_func((GDestroyNotify) attachment_free);
+    mail->text_source = "none";
+    return (mail);
+}
+
+/* mail_parse_bytes_with - parse a message held in memory */
+
+MAIL   *mail_parse_bytes_with(const char *data, size_t len, const MAIL_LIMITS *limits,
+			              const MAIL_OPTIONS *options)
+{
+    MAIL   *mail = mail_new(limits, options);
+    GMimeParserOptions *popts = g_mime_parser_options_new();
+    GMimeStream *stream;
+    GMimeParser *parser;
+    GMimeMessage *msg;
+
+    /* A byte order mark before the header is seen in the wild. */
+    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
+	data += 3;
+	len -= 3;
+    }
+    g_mime_parser_options_set_fallback_charsets(popts, (const char **) mail_fallback_charsets);
+    g_mime_parser_options_set_allow_addresses_without_domain(popts, TRUE);
+    stream = g_mime_stream_mem_new_with_buffer(data, len);
+    parser = g_mime_parser_new_with_stream(stream);
+    msg = g_mime_parser_construct_message(parser, popts);
+    if (msg != NULL) {
+	mail_headers(mail, msg);
+	mail->subject_normalized = subject_normalize(mail->subject,
+						     mail->options.tag_format);
+	mail->ticket_tag = subject_ticket_tag(mail->subject, mail->options.tag_format);
+	mime_walk(mail, msg);
+	bounce_detect(mail, msg);
+	loop_collect(mail, GMIME_OBJECT(msg));
+	g_object_unref(msg);
+    } else {
+	mail->defects |= MAIL_DEFECT_NO_MESSAGE;
+	mail->subject_normalized = g_strdup("");
+	mail->text = g_strdup("");
+    }
+    mail->reply_text = reply_strip(mail->text, mail->options.reply_marker);
+    /* Options are borrowed for the parse only. */
+    mail->options.tag_format = NULL;
+    mail->options.reply_marker = NULL;
+    g_object_unref(parser);
+    g_object_unref(stream);
+    g_mime_parser_options_free(popts);
+    return (mail);
+}
+
+/* mail_parse_bytes - parse a message held in memory, default options */
+
+MAIL   *mail_parse_bytes(const char *data, size_t len, const MAIL_LIMITS *limits)
+{
+    return (mail_parse_bytes_with(data, len, limits, NULL));
+}
+
+/* mail_parse_fd_with - parse a message read from a descriptor */
+
+MAIL   *mail_parse_fd_with(int fd, const MAIL_LIMITS *limits, const MAIL_OPTIONS *options)
+{
+    GByteArray *buf = g_byte_array_new();
+    char    chunk[65536];
+    ssize_t n;
+    MAIL   *mail;
+
+    while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+	g_byte_array_append(buf, (guint8 *) chunk, (guint) n);
+    mail = mail_parse_bytes_with((const char *) buf->data, buf->len, limits, options);
+    g_byte_array_free(buf, TRUE);
+    return (mail);
+}
+
+/* mail_parse_fd - parse a message read from a descriptor, default options */
+
+MAIL   *mail_parse_fd(int fd, const MAIL_LIMITS *limits)
+{
+    return (mail_parse_fd_with(fd, limits, NULL));
+}
+
+/* mail_free - release a MAIL */
+
+void    mail_free(MAIL *mail)
+{
+    if (mail == NULL)
+	return;
+    g_free(mail->message_id);
+    g_free(mail->subject);
+    g_free(mail->subject_normalized);
+    g_free(mail->ticket_tag);
+    g_free(mail->in_reply_to);
+    g_ptr_array_free(mail->references, TRUE);
+    g_free(mail->thread_index);
+    g_free(mail->date_text);
+    for (int f = 0; f < MAIL_ADDR_FIELD_COUNT; f++)
+	address_free(mail->addresses[f]);
+    g_ptr_array_free(mail->loop_strings, TRUE);
+    g_ptr_array_free(mail->bounce_strings, TRUE);
+    if (mail->plain)
+	g_string_free(mail->plain, TRUE);
+    g_free(mail->html);
+    g_free(mail->text);
+    g_free(mail->reply_text);
+    g_ptr_array_free(mail->attachments, TRUE);
+    g_free(mail);
+}
+
+/* mail_message_id - Message-ID without <>, or NULL */
+
+const char *mail_message_id(const MAIL *mail)
+{
+    return (mail->message_id);
+}
+
+/* mail_subject - decoded subject, "" when none */
+
+const char *mail_subject(const MAIL *mail)
+{
+    return (mail->subject);
+}
+
+/* mail_from_address - the first From address, or NULL */
+
+const char *mail_from_address(const MAIL *mail)
+{
+    GArray *a = mail->addresses[MAIL_ADDR_FROM];
+
+    return (a->len ? g_array_index(a, MAIL_ADDRESS, 0).address : NULL);
+}
+
+/* mail_from_name - the display name of the first From address, or NULL */
+
+const char *mail_from_name(const MAIL *mail)
+{
+    GArray *a = mail->addresses[MAIL_ADDR_FROM];
+
+    return (a->len ? g_array_index(a, MAIL_ADDRESS, 0).name : NULL);
+}
+
+/* mail_addresses - the mailboxes of one address header */
+
+size_t  mail_addresses(const MAIL *mail, MAIL_ADDR_FIELD field, const MAIL_ADDRESS **vec)
+{
+    GArray *a = mail->addresses[field];
+
+    *vec = (const MAIL_ADDRESS *) a->data;
+    return (a->len);
+}
+
+/* mail_in_reply_to - the first In-Reply-To id, or NULL */
+
+const char *mail_in_reply_to(const MAIL *mail)
+{
+    return (mail->in_reply_to);
+}
+
+/* mail_references - the References ids, NULL-terminated */
+
+const char *const *mail_references(const MAIL *mail, size_t *count)
+{
+    if (count)
+	*count = mail->references->len - 1;
+    return ((const char *const *) mail->references->pdata);
+}
+
+/* mail_thread_index - Outlook's Thread-Index, or NULL */
+
+const char *mail_thread_index(const MAIL *mail)
+{
+    return (mail->thread_index);
+}
+
+/* mail_date - Date as epoch seconds and zone, or -1 */
+
+long long mail_date(const MAIL *mail, int *tz_minutes)
+{
+    if (tz_minutes)
+	*tz_minutes = mail->date_tz;
+    return (mail->date);
+}
+
+/* mail_date_text - Date as ISO 8601 with the sender's zone, or NULL */
+
+const char *mail_date_text(const MAIL *mail)
+{
+    return (mail->date_text);
+}
+
+/* mail_subject_normalized - subject without prefixes and tags */
+
+const char *mail_subject_normalized(const MAIL *mail)
+{
+    return (mail->subject_normalized);
+}
+
+/* mail_ticket_tag - digits of the subject's ticket tag, or NULL */
+
+const char *mail_ticket_tag(const MAIL *mail)
+{
+    return (mail->ticket_tag);
+}
+
+/* mail_loop - the mail-loop facts */
+
+const MAIL_LOOP *mail_loop(const MAIL *mail)
+{
+    return (&mail->loop);
+}
+
+/* mail_bounce - the delivery status facts */
+
+const MAIL_BOUNCE *mail_bounce(const MAIL *mail)
+{
+    return (&mail->bounce);
+}
+
+/* mail_text - the full text of the body */
+
+const char *mail_text(const MAIL *mail)
+{
+    return (mail->text);
+}
+
+/* mail_reply_text - the text without quoted history and signature */
+
+const char *mail_reply_text(const MAIL *mail)
+{
+    return (mail->reply_text);
+}
+
+/* mail_html - the HTML body in UTF-8, or NULL */
+
+const char *mail_html(const MAIL *mail)
+{
+    return (mail->html);
+}
+
+/* mail_text_source - "plain", "html" or "none" */
+
+const char *mail_text_source(const MAIL *mail)
+{
+    return (mail->text_source);
+}
+
+/* mail_attachment_count - number of attachments */
+
+size_t  mail_attachment_count(const MAIL *mail)
+{
+    return (mail->attachments->len);
+}
+
+/* mail_attachment - one attachment, or NULL past the end */
+
+const MAIL_ATTACHMENT *mail_attachment(const MAIL *mail, size_t i)
+{
+    return (i < mail->attachments->len ? g_ptr_array_index(mail->attachments, i) : NULL);
+}
+
+/* mail_bounds_hit - the MAIL_BOUND_* bits reached */
+
+unsigned mail_bounds_hit(const MAIL *mail)
+{
+    return (mail->bounds);
+}
+
+/* mail_defects - the MAIL_DEFECT_* bits of repaired input */
+
+unsigned mail_defects(const MAIL *mail)
+{
+    return (mail->defects);
+}
+
+/* mail_bound_name - the name of one MAIL_BOUND_* bit */
+
+const char *mail_bound_name(unsigned bit)
+{
+    switch (bit) {
+    case MAIL_BOUND_DEPTH:
+	return ("depth");
+    case MAIL_BOUND_PARTS:
+	return ("parts");
+    case MAIL_BOUND_HEADERS:
+	return ("headers");
+    case MAIL_BOUND_HEADER_BYTES:
+	return ("header_bytes");
+    case MAIL_BOUND_DECODED:
+	return ("decoded_bytes");
+    case MAIL_BOUND_TNEF:
+	return ("tnef_bytes");
+    default:
+	return (NULL);
+    }
+}

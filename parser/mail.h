@@ -1,0 +1,250 @@
+#ifndef PARSER_MAIL_H
+#define PARSER_MAIL_H
+
+/*++
+/* NAME
+/*	mail 3h
+/* SUMMARY
+/*	one received message, parsed and normalized for a help desk
+/* SYNOPSIS
+/*	#include <parser/mail.h>
+/*
+/*	void	mail_parser_init(void)
+/*
+/*	void	mail_limits_default(MAIL_LIMITS *limits)
+/*	void	mail_options_default(MAIL_OPTIONS *options)
+/*
+/*	MAIL	*mail_parse_bytes(const char *data, size_t len,
+/*				  const MAIL_LIMITS *limits)
+/*	MAIL	*mail_parse_fd(int fd, const MAIL_LIMITS *limits)
+/*	MAIL	*mail_parse_bytes_with(const char *data, size_t len,
+/*				  const MAIL_LIMITS *limits,
+/*				  const MAIL_OPTIONS *options)
+/*	MAIL	*mail_parse_fd_with(int fd, const MAIL_LIMITS *limits,
+/*				  const MAIL_OPTIONS *options)
+/*
+/*	void	mail_free(MAIL *mail)
+/*
+/*	const char *mail_message_id(const MAIL *mail)
+/*	const char *mail_subject(const MAIL *mail)
+/*	const char *mail_from_address(const MAIL *mail)
+/*	const char *mail_from_name(const MAIL *mail)
+/*
+/*	size_t	mail_addresses(const MAIL *mail, MAIL_ADDR_FIELD field,
+/*				const MAIL_ADDRESS **vec)
+/*	const char *mail_in_reply_to(const MAIL *mail)
+/*	const char *const *mail_references(const MAIL *mail, size_t *count)
+/*	const char *mail_thread_index(const MAIL *mail)
+/*	long long mail_date(const MAIL *mail, int *tz_minutes)
+/*	const char *mail_date_text(const MAIL *mail)
+/*	const char *mail_subject_normalized(const MAIL *mail)
+/*	const char *mail_ticket_tag(const MAIL *mail)
+/*
+/*	const MAIL_LOOP *mail_loop(const MAIL *mail)
+/*	const MAIL_BOUNCE *mail_bounce(const MAIL *mail)
+/*
+/*	const char *mail_text(const MAIL *mail)
+/*	const char *mail_reply_text(const MAIL *mail)
+/*	const char *mail_html(const MAIL *mail)
+/*	const char *mail_text_source(const MAIL *mail)
+/*
+/*	size_t	mail_attachment_count(const MAIL *mail)
+/*	const MAIL_ATTACHMENT *mail_attachment(const MAIL *mail, size_t i)
+/*
+/*	unsigned mail_bounds_hit(const MAIL *mail)
+/*	const char *mail_bound_name(unsigned bit)
+/*	unsigned mail_defects(const MAIL *mail)
+/*
+/*	char	*mail_to_json(const MAIL *mail, int with_bytes)
+/* DESCRIPTION
+/*	parser/ turns the bytes of one RFC 5322 message into what a help
+/*	desk needs. It knows nothing of libmilter or libpq and does no I/O
+/*	besides reading the bytes or descriptor it is given. Several
+/*	messages may be parsed at once in different threads; a MAIL is
+/*	read-only once returned and may be read from any thread.
+/*
+/*	mail_parser_init() initializes gmime; call it once, before threads.
+/*
+/*	mail_limits_default() and mail_options_default() fill in the
+/*	defaults; a caller changes single fields afterwards.
+/*
+/*	mail_parse_bytes() and mail_parse_fd() never fail: malformed input
+/*	is parsed best effort. The descriptor is read from its current
+/*	offset and not closed. The _with() forms take MAIL_OPTIONS; the
+/*	others use mail_options_default(). A null limits pointer means
+/*	the defaults.
+/*
+/*	mail_message_id() returns the Message-ID without angle brackets,
+/*	or NULL. mail_subject() returns the decoded UTF-8 subject, "" when
+/*	there is none. mail_from_address() returns the first From address,
+/*	lower-cased domain, or NULL; mail_from_name() its decoded display
+/*	name, or NULL.
+/*
+/*	mail_addresses() stores a pointer to the mailboxes of one header
+/*	(groups flattened) in *vec and returns their number.
+/*
+/*	mail_in_reply_to() returns the first id of In-Reply-To without
+/*	angle brackets, or NULL. mail_references() returns the References
+/*	ids in order, NULL-terminated, their number in *count (may be null).
+/*	mail_thread_index() returns Outlook's Thread-Index as sent, or NULL.
+/*
+/*	mail_date() returns the Date header as seconds since the epoch, or
+/*	-1; *tz_minutes (may be null) receives the zone offset east of UTC.
+/*	mail_date_text() returns it as ISO 8601 with the sender's zone, or
+/*	NULL.
+/*
+/*	mail_subject_normalized() returns the subject without reply and
+/*	forward prefixes, list tags, the ticket tag and extra white space.
+/*	mail_ticket_tag() returns the digits of the ticket tag, or NULL.
+/*
+/*	mail_loop() returns the mail-loop headers and what they imply;
+/*	mail_bounce() the delivery status facts. Neither returns NULL.
+/*
+/*	mail_text() returns the best text of the body in UTF-8 ("" when
+/*	none); mail_reply_text() that text without quoted history and
+/*	signature; mail_html() the HTML body converted to UTF-8, or NULL;
+/*	mail_text_source() says where the text came from: "plain",
+/*	"html" or "none".
+/*
+/*	mail_attachment_count() and mail_attachment() list the attachments:
+/*	MIME parts that are not the chosen body, inline images, forwarded
+/*	messages and the files inside TNEF winmail.dat.
+/*
+/*	mail_bounds_hit() returns the MAIL_BOUND_* bits of the limits that
+/*	were reached; mail_bound_name() names one bit. mail_defects()
+/*	returns MAIL_DEFECT_* bits for malformed input that was repaired.
+/*
+/*	mail_to_json() renders the whole result as UTF-8 JSON (see
+/*	parser/README.md for the fields); the caller g_free()s it.
+/*	Attachment bytes are included in base64 only when with_bytes.
+/*--*/
+
+#include <stddef.h>
+
+typedef struct MAIL MAIL;
+
+/* Bounds on what an attacker controls; past one, the parse goes on best
+ * effort and the message is flagged. */
+typedef struct MAIL_LIMITS {
+    int     max_depth;			/* MIME nesting */
+    int     max_parts;			/* MIME parts in all */
+    int     max_headers;		/* header fields per entity */
+    size_t  max_header_bytes;		/* one header field */
+    size_t  max_decoded_bytes;		/* decoded content in all */
+    size_t  max_tnef_bytes;		/* a winmail.dat that is expanded */
+} MAIL_LIMITS;
+
+/* What a site configures; strings are borrowed for the parse only. */
+typedef struct MAIL_OPTIONS {
+    const char *tag_format;		/* "[#NUMBER]": NUMBER is the digits */
+    const char *reply_marker;		/* cut here and below, or NULL */
+} MAIL_OPTIONS;
+
+#define MAIL_BOUND_DEPTH	(1U<<0)
+#define MAIL_BOUND_PARTS	(1U<<1)
+#define MAIL_BOUND_HEADERS	(1U<<2)
+#define MAIL_BOUND_HEADER_BYTES	(1U<<3)
+#define MAIL_BOUND_DECODED	(1U<<4)
+#define MAIL_BOUND_TNEF		(1U<<5)
+
+#define MAIL_DEFECT_NO_MESSAGE	(1U<<0)	/* gmime found no message at all */
+#define MAIL_DEFECT_CHARSET	(1U<<1)	/* unknown or wrong charset label */
+#define MAIL_DEFECT_INVALID_BYTES (1U<<2)	/* bytes replaced by U+FFFD */
+#define MAIL_DEFECT_NUL		(1U<<3)	/* NUL bytes in text */
+#define MAIL_DEFECT_8BIT_HEADER	(1U<<4)	/* raw 8-bit header bytes */
+#define MAIL_DEFECT_TNEF	(1U<<5)	/* winmail.dat could not be read */
+
+typedef enum MAIL_ADDR_FIELD {
+    MAIL_ADDR_FROM,
+    MAIL_ADDR_SENDER,
+    MAIL_ADDR_REPLY_TO,
+    MAIL_ADDR_TO,
+    MAIL_ADDR_CC,
+    MAIL_ADDR_FIELD_COUNT,
+} MAIL_ADDR_FIELD;
+
+typedef struct MAIL_ADDRESS {
+    char   *name;			/* decoded display name, or NULL */
+    char   *address;			/* local@domain, domain lower case */
+} MAIL_ADDRESS;
+
+/* Headers that tell automated mail from people (RFC 3834 and practice). */
+typedef struct MAIL_LOOP {
+    const char *auto_submitted;		/* each NULL when absent */
+    const char *precedence;
+    const char *list_id;
+    const char *list_unsubscribe;
+    const char *x_auto_response_suppress;
+    const char *x_loop;
+    const char *x_spam_flag;
+    int     is_auto_submitted;		/* Auto-Submitted other than "no" */
+    int     is_bulk;			/* Precedence bulk/list/junk, or list */
+    int     is_spam;			/* X-Spam-Flag: YES */
+    int     suppress_autoreply;		/* any of the above, or a bounce */
+} MAIL_LOOP;
+
+typedef struct MAIL_BOUNCE {
+    int     is_bounce;			/* DSN or a bounce by its looks */
+    int     is_dsn;			/* multipart/report delivery-status */
+    const char *original_message_id;	/* without <>, or NULL */
+    const char *failed_recipient;	/* or NULL */
+    const char *status;			/* DSN Status, e.g. "5.1.1", or NULL */
+    const char *action;			/* DSN Action, e.g. "failed", or NULL */
+} MAIL_BOUNCE;
+
+typedef struct MAIL_ATTACHMENT {
+    char   *filename;			/* decoded, UTF-8, or NULL */
+    char   *content_type;		/* "type/subtype", lower case */
+    char   *disposition;		/* "attachment", "inline" or NULL */
+    char   *content_id;			/* without <>, or NULL */
+    char   *origin;			/* "mime", "related", "rfc822", "tnef" */
+    size_t  size;			/* decoded bytes */
+    char    sha256[65];			/* lower-case hex */
+    unsigned char *data;		/* decoded bytes (size of them) */
+    int     truncated;			/* decoded size bound reached */
+    char   *message_subject;		/* message/rfc822: its Subject */
+    char   *message_from;		/* message/rfc822: its From address */
+} MAIL_ATTACHMENT;
+
+extern void mail_parser_init(void);
+extern void mail_limits_default(MAIL_LIMITS *);
+extern void mail_options_default(MAIL_OPTIONS *);
+extern MAIL *mail_parse_bytes(const char *, size_t, const MAIL_LIMITS *);
+extern MAIL *mail_parse_fd(int, const MAIL_LIMITS *);
+extern MAIL *mail_parse_bytes_with(const char *, size_t, const MAIL_LIMITS *,
+				           const MAIL_OPTIONS *);
+extern MAIL *mail_parse_fd_with(int, const MAIL_LIMITS *, const MAIL_OPTIONS *);
+extern void mail_free(MAIL *);
+
+extern const char *mail_message_id(const MAIL *);
+extern const char *mail_subject(const MAIL *);
+extern const char *mail_from_address(const MAIL *);
+extern const char *mail_from_name(const MAIL *);
+
+extern size_t mail_addresses(const MAIL *, MAIL_ADDR_FIELD, const MAIL_ADDRESS **);
+extern const char *mail_in_reply_to(const MAIL *);
+extern const char *const *mail_references(const MAIL *, size_t *);
+extern const char *mail_thread_index(const MAIL *);
+extern long long mail_date(const MAIL *, int *);
+extern const char *mail_date_text(const MAIL *);
+extern const char *mail_subject_normalized(const MAIL *);
+extern const char *mail_ticket_tag(const MAIL *);
+
+extern const MAIL_LOOP *mail_loop(const MAIL *);
+extern const MAIL_BOUNCE *mail_bounce(const MAIL *);
+
+extern const char *mail_text(const MAIL *);
+extern const char *mail_reply_text(const MAIL *);
+extern const char *mail_html(const MAIL *);
+extern const char *mail_text_source(const MAIL *);
+
+extern size_t mail_attachment_count(const MAIL *);
+extern const MAIL_ATTACHMENT *mail_attachment(const MAIL *, size_t);
+
+extern unsigned mail_bounds_hit(const MAIL *);
+extern const char *mail_bound_name(unsigned);
+extern unsigned mail_defects(const MAIL *);
+
+extern char *mail_to_json(const MAIL *, int);
+
+#endif

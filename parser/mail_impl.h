@@ -1,0 +1,108 @@
+#ifndef PARSER_MAIL_IMPL_H
+#define PARSER_MAIL_IMPL_H
+
+/*++
+/* NAME
+/*	mail_impl 3h
+/* SUMMARY
+/*	the inside of a MAIL, shared by the parser modules only
+/* SYNOPSIS
+/*	#include <parser/mail_impl.h>
+/* DESCRIPTION
+/*	The MAIL structure and the functions one parser module offers
+/*	another. Nothing here is for callers outside parser/; they use
+/*	mail.h. Each group of prototypes names the module that defines it;
+/*	that module's header comment documents the functions.
+/*--*/
+
+#include <glib.h>
+#include <gmime/gmime.h>
+
+#include <parser/mail.h>
+
+struct MAIL {
+    MAIL_LIMITS limits;
+    MAIL_OPTIONS options;		/* strings borrowed during the parse */
+    unsigned bounds;			/* MAIL_BOUND_* */
+    unsigned defects;			/* MAIL_DEFECT_* */
+    int     parts;			/* MIME entities seen */
+    size_t  decoded;			/* decoded bytes kept */
+
+    char   *message_id;
+    char   *subject;
+    char   *subject_normalized;
+    char   *ticket_tag;
+    char   *in_reply_to;
+    GPtrArray *references;		/* char *, NULL-terminated */
+    char   *thread_index;
+    long long date;			/* -1 when absent */
+    int     date_tz;			/* minutes east of UTC */
+    char   *date_text;
+    GArray *addresses[MAIL_ADDR_FIELD_COUNT];	/* MAIL_ADDRESS */
+
+    MAIL_LOOP loop;
+    GPtrArray *loop_strings;		/* owns the MAIL_LOOP strings */
+    MAIL_BOUNCE bounce;
+    GPtrArray *bounce_strings;		/* owns the MAIL_BOUNCE strings */
+
+    GString *plain;			/* chosen text/plain, UTF-8, or NULL */
+    char   *html;			/* chosen text/html, UTF-8, or NULL */
+    char   *text;
+    char   *reply_text;
+    const char *text_source;
+
+    GPtrArray *attachments;		/* MAIL_ATTACHMENT * */
+};
+
+/* charset.c */
+extern char *charset_to_utf8(const char *, size_t, const char *, unsigned *);
+extern char *charset_clean_utf8(const char *, size_t, unsigned *);
+
+/* address.c */
+extern void address_collect(GArray *, InternetAddressList *, size_t);
+extern void address_free(GArray *);
+extern char *address_normalize(const char *);
+
+/* msgid.c */
+extern char *msgid_first(const char *);
+extern GPtrArray *msgid_list(const char *, size_t);
+extern void msgid_date(MAIL *, GMimeMessage *);
+
+/* subject.c */
+extern char *subject_normalize(const char *, const char *);
+extern char *subject_ticket_tag(const char *, const char *);
+
+/* loop.c */
+extern void loop_collect(MAIL *, GMimeObject *);
+
+/* bounce.c */
+extern void bounce_detect(MAIL *, GMimeMessage *);
+
+/* html_text.c */
+extern char *html_to_text(const char *, size_t);
+
+/* flowed.c */
+extern char *flowed_join(const char *, int);
+
+/* reply_strip.c */
+extern char *reply_strip(const char *, const char *);
+
+/* attachment.c */
+extern int attachment_budget(MAIL *, GByteArray *);
+extern GByteArray *attachment_decode(MAIL *, GMimePart *, int *);
+extern MAIL_ATTACHMENT *attachment_add(MAIL *, const char *, const char *,
+				               const char *, const char *,
+				               const char *, GByteArray *, int);
+extern void attachment_add_part(MAIL *, GMimePart *, const char *);
+extern void attachment_add_message(MAIL *, GMimeMessagePart *);
+extern void attachment_free(MAIL_ATTACHMENT *);
+
+/* tnef.c */
+extern int tnef_expand(MAIL *, const unsigned char *, size_t);
+
+/* mime_walk.c */
+extern void mime_walk(MAIL *, GMimeMessage *);
+extern int mime_headers_check(MAIL *, GMimeObject *);
+extern char *mime_text_of(MAIL *, GMimePart *);
+
+#endif

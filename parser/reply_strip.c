@@ -1,0 +1,232 @@
+/*++
+/* NAME
+/*	reply_strip 3
+/* SUMMARY
+/*	the new text of a reply, without quoted history and signature
+/* SYNOPSIS
+/*	#include <parser/mail_impl.h>
+/*
+/*	char	*reply_strip(const char *text, const char *marker)
+/* DESCRIPTION
+/*	reply_strip() returns text cut at the first line that starts the
+/*	quoted history or the signature:
+/* .IP \(bu
+/*	a line containing marker (a site's "reply above this line"; may
+/*	be null), matched case-insensitively;
+/* .IP \(bu
+/*	an attribution line "On ... wrote:" in English, German, French,
+/*	Spanish, Portuguese, Dutch, Italian, Polish, Russian, Japanese,
+/*	Chinese and a few more, also when the client wrapped it over two
+/*	lines (Gmail, Apple Mail, Thunderbird);
+/* .IP \(bu
+/*	"-----Original Message-----" and its translations, and Outlook's
+/*	header block: a "From:" line followed within four lines by
+/*	"Sent:" or "Date:" (in the common languages);
+/* .IP \(bu
+/*	the signature separator "-- " and the stock mobile signatures
+/*	("Sent from my iPhone", ...).
+/* .PP
+/*	Quoted lines ('>') at the end are removed; quoted lines between
+/*	new text (an interleaved answer) are kept, they give the answer
+/*	its context. Leading and trailing blank lines are removed.
+/*--*/
+
+#include <string.h>
+
+#include <parser/mail_impl.h>
+
+#define REPLY_MAX_ATTRIBUTION	400	/* longer lines are text, not headers */
+
+/* Words that end an attribution line, before the colon. */
+static const char *const reply_wrote[] = {
+    "wrote", "writes", "schrieb", "a écrit", "escribió", "escreveu",
+    "schreef", "ha scritto", "scrisse", "napisał", "napisała", "napisał(a)",
+    "написал", "написала", "написал(а)", "skrev", "kirjoitti", "írta",
+    "napsal", "yazdı", "έγραψε", "書きました", "写道", "寫道", "작성",
+    "kirjutas", "rašė", "rakstīja", "scrie", "je napisal", "wrote on",
+    NULL,
+};
+
+/* Words that start an attribution line. */
+static const char *const reply_on[] = {
+    "On ", "Am ", "Le ", "El ", "Em ", "Op ", "Il ", "W dniu ", "Dnia ",
+    "В ", "Den ", "On\xC2\xA0", "Le\xC2\xA0", "Quoting ", "Zitat von ",
+    NULL,
+};
+
+/* Separator lines of Outlook, Lotus, Thunderbird and friends. */
+static const char *const reply_separators[] = {
+    "-----Original Message-----", "----- Original Message -----",
+    "-----Ursprüngliche Nachricht-----", "-----Message d'origine-----",
+    "-------- Message original --------", "-------- Original Message --------",
+    "-------- Original-Nachricht --------", "-----Mensaje original-----",
+    "-----Mensagem original-----", "-----Oorspronkelijk bericht-----",
+    "-----Messaggio originale-----", "-----Oryginalna wiadomość-----",
+    "-----Исходное сообщение-----", "-----Original Nachricht-----",
+    "________________________________",
+    NULL,
+};
+
+/* Outlook header block: first line, then one of the second. */
+static const char *const reply_from[] = {
+    "From:", "*From:*", "Von:", "De :", "De:", "Da:", "Od:", "Van:", "Från:",
+    "Fra:", "От:", "Lähettäjä:", "差出人:", "发件人:", "寄件者:", "送信者:",
+    NULL,
+};
+static const char *const reply_sent[] = {
+    "Sent:", "*Sent:*", "Date:", "Gesendet:", "Datum:", "Envoyé :", "Envoyé:",
+    "Date :", "Enviado:", "Enviado el:", "Fecha:", "Data:", "Inviato:",
+    "Verzonden:", "Wysłano:", "Отправлено:", "Дата:", "Skickat:", "Sendt:",
+    "送信日時:", "发送时间:", "日期:", "寄件日期:", "Lähetetty:",
+    NULL,
+};
+
+/* Stock signatures of mobile clients, matched at the start of a line. */
+static const char *const reply_mobile[] = {
+    "Sent from my ", "Sent from Mail for Windows", "Sent from Outlook",
+    "Get Outlook for ", "Von meinem ", "Gesendet von meinem ",
+    "Envoyé de mon ", "Enviado desde mi ", "Enviado do meu ",
+    "Verzonden vanaf mijn ", "Inviato da ", "Wysłane z ",
+    "Отправлено с ", "Sent with ",
+    NULL,
+};
+
+/* reply_starts - does line start with one of the words (ASCII case) */
+
+static int reply_starts(const char *line, const char *const *words)
+{
+    for (; *words; words++)
+	if (g_ascii_strncasecmp(line, *words, strlen(*words)) == 0)
+	    return (1);
+    return (0);
+}
+
+/* reply_ends_wrote - does line end with an attribution verb and colon */
+
+static int reply_ends_wrote(const char *line)
+{
+    size_t  len = strlen(line);
+
+    while (len > 0 && (line[len - 1] == ' ' || line[len - 1] == '\t'))
+	len--;
+    if (len > 0 && line[len - 1] == ':')
+	len--;
+    else if (len >= 3 && memcmp(line + len - 3, "\xEF\xBC\x9A", 3) == 0)
+	len -= 3;				/* full-width colon */
+    else
+	return (0);
+    while (len > 0 && line[len - 1] == ' ')
+	len--;
+    for (const char *const *wp = reply_wrote; *wp; wp++) {
+	size_t  n = strlen(*wp);
+
+	if (len >= n && g_ascii_strncasecmp(line + len - n, *wp, n) == 0)
+	    return (1);
+    }
+    return (0);
+}
+
+/* reply_unquoted - a line with leading blanks skipped */
+
+static const char *reply_unquoted(const char *line)
+{
+    while (*line == ' ' || *line == '\t')
+	line++;
+    return (line);
+}
+
+/* reply_is_attribution - "On ... wrote:", on one line or two */
+
+static int reply_is_attribution(char **lines, int i)
+{
+    const char *line = reply_unquoted(lines[i]);
+    int     result = 0;
+
+    if (strlen(line) > REPLY_MAX_ATTRIBUTION || *line == '>')
+	return (0);
+    if (reply_ends_wrote(line))
+	return (1);
+    /* Clients wrap long attributions; the verb lands on the next line. */
+    if (reply_starts(line, reply_on) && lines[i + 1] != NULL) {
+	char   *joined = g_strconcat(line, " ", reply_unquoted(lines[i + 1]), NULL);
+
+	result = strlen(joined) <= REPLY_MAX_ATTRIBUTION && reply_ends_wrote(joined);
+	g_free(joined);
+    }
+    return (result);
+}
+
+/* reply_is_outlook_block - "From:" followed soon by "Sent:" */
+
+static int reply_is_outlook_block(char **lines, int i)
+{
+    const char *line = reply_unquoted(lines[i]);
+
+    if (!reply_starts(line, reply_from))
+	return (0);
+    for (int j = i + 1; j <= i + 4 && lines[j] != NULL; j++)
+	if (reply_starts(reply_unquoted(lines[j]), reply_sent))
+	    return (1);
+    return (0);
+}
+
+/* reply_is_cut - does the history or signature start at line i */
+
+static int reply_is_cut(char **lines, int i, const char *marker)
+{
+    const char *line = lines[i];
+    const char *trimmed = reply_unquoted(line);
+
+    if (marker && *marker && strcasestr(line, marker) != NULL)
+	return (1);
+    if (strcmp(line, "-- ") == 0 || strcmp(line, "--") == 0)
+	return (1);
+    if (reply_starts(trimmed, reply_separators))
+	return (1);
+    if (reply_starts(trimmed, reply_mobile) && strlen(trimmed) < 80)
+	return (1);
+    return (reply_is_attribution(lines, i) || reply_is_outlook_block(lines, i));
+}
+
+/* reply_blank - is a line empty after white space */
+
+static int reply_blank(const char *line)
+{
+    return (*reply_unquoted(line) == 0);
+}
+
+/* reply_strip - the new text of a reply */
+
+char   *reply_strip(const char *text, const char *marker)
+{
+    char  **lines = g_strsplit(text ? text : "", "\n", -1);
+    int     n = 0;
+    int     start = 0;
+    int     end;
+    GString *out;
+
+    for (; lines[n] != NULL; n++) {
+	char   *cr = lines[n] + strlen(lines[n]);
+
+	if (cr > lines[n] && cr[-1] == '\r')
+	    cr[-1] = 0;
+    }
+    for (end = 0; end < n; end++)
+	if (reply_is_cut(lines, end, marker))
+	    break;
+    /* Drop trailing quoted and blank lines. */
+    while (end > 0 && (reply_blank(lines[end - 1])
+		       || reply_unquoted(lines[end - 1])[0] == '>'))
+	end--;
+    /* Leading blank lines say nothing either. */
+    while (start < end && reply_blank(lines[start]))
+	start++;
+    out = g_string_new(NULL);
+    for (int i = start; i < end; i++) {
+	g_string_append(out, lines[i]);
+	if (i + 1 < end)
+	    g_string_append_c(out, '\n');
+    }
+    g_strfreev(lines);
+    return (g_string_free(out, FALSE));
+}

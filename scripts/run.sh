@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# run.sh - the embedded default of `make run`: a private PostgreSQL and a
+# private Postfix on loopback under ./var/, ticket-milter attached, and a
+# demo queue. `run.sh stop` (make stop) stops all of it.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+export SVC_DIR=$root/var PG_PORT=55432 PF_PORT=2525 PF_INJECT_PORT=2526
+MILTER_PORT=8891
+export PF_MILTER=inet:127.0.0.1:$MILTER_PORT
+. scripts/services.sh
+conf=var/ticket-milter.conf
+
+stop() {
+	[ -e var ] || { echo "nothing to stop"; return 0; }
+	SVC_REAL=$(cd var && pwd -P)
+	milter_down "$MILTER_PORT"
+	postfix_down
+	pg_down
+	echo "stopped ticket-milter, Postfix and PostgreSQL under ./var/"
+}
+
+start() {
+	pg_up
+	milter_config "$conf" "$MILTER_PORT"
+	build/ticketctl -c "$conf" init >/dev/null
+	build/ticketctl -c "$conf" queue add support@example.test --name "Demo support" >/dev/null
+	milter_up build/ticket-milter "$conf" "$MILTER_PORT"
+	postfix_up
+	cat <<-MSG
+
+	ticket-milter is running on the embedded default:
+	  PostgreSQL   127.0.0.1:$PG_PORT   (data in var/pg/)
+	  Postfix      127.0.0.1:$PF_PORT   (with ticket-milter; mail that leaves goes to var/outgoing/)
+	  ticket-milter $PF_MILTER   (log: var/ticket-milter-$MILTER_PORT.log)
+	  demo queue   support@example.test
+
+	Send a mail to the help desk:
+	  swaks --server 127.0.0.1:$PF_PORT --from customer@example.org --to support@example.test \\
+	        --header "Subject: My printer is on fire" --body "Please help."
+
+	See the ticket:
+	  build/ticketctl -c $conf ticket list
+	  build/ticketctl -c $conf ticket show NUMBER
+
+	Stop everything with: make stop
+	MSG
+}
+
+case "${1:-start}" in
+start) start ;;
+stop) stop ;;
+*) echo "usage: run.sh start|stop" >&2; exit 2 ;;
+esac

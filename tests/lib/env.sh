@@ -1,0 +1,69 @@
+# env.sh - the real services the integration tests use, started once per
+# test run by tests/run.sh: a private PostgreSQL and a private Postfix on
+# loopback under var/check/, with ticket-milter attached on MILTER_PORT.
+# Ports differ from `make run`, so both can run at once.
+#
+#   env_up / env_down      start (fresh state) / stop everything
+#   milter_start [LINES]   (re)start ticket-milter with extra config LINES
+#   milter_stop            stop it
+#   sql QUERY              run a query, print unaligned rows
+#   send ARGS...           swaks through the Postfix instance with the milter
+
+export SVC_DIR=$TM_ROOT/var/check PG_PORT=${PG_PORT:-55442}
+export PF_PORT=${PF_PORT:-2625} PF_INJECT_PORT=${PF_INJECT_PORT:-2626}
+export MILTER_PORT=${MILTER_PORT:-8991}
+export PF_MILTER=inet:127.0.0.1:$MILTER_PORT
+export PF_MAILBOXES="bob@mbox.test"
+. "$TM_ROOT/scripts/services.sh"
+export TM_CONF=$SVC_DIR/ticket-milter.conf
+
+# env_up - fresh PostgreSQL with the schema and a queue, Postfix, no milter yet
+env_up() {
+	PURGE=1 env_down
+	rm -rf "$SVC_DIR"
+	pg_up || return 1
+	milter_config "$TM_CONF" "$MILTER_PORT" || return 1
+	"$TM_BUILD/ticketctl" -c "$TM_CONF" init >/dev/null || return 1
+	"$TM_BUILD/ticketctl" -c "$TM_CONF" queue add support@help.test --name Support >/dev/null || return 1
+	postfix_up || return 1
+}
+
+# env_down - stop what env_up and the tests started
+env_down() {
+	[ -e "$SVC_DIR" ] || return 0
+	SVC_REAL=$(cd "$SVC_DIR" && pwd -P)
+	milter_down "$MILTER_PORT"
+	postfix_down
+	pg_down
+}
+
+# env_load - in a test script: the settings env_up exported
+env_load() {
+	SVC_REAL=$(cd "$SVC_DIR" && pwd -P)
+	export PGHOST=127.0.0.1 PGPORT=$PG_PORT PGUSER=ticket PGDATABASE=tickets
+	export PG_CONNINFO="host=127.0.0.1 port=$PG_PORT user=ticket dbname=tickets"
+	export PF_MAILDIR=$SVC_REAL/mail PF_OUTGOING=$SVC_REAL/outgoing PF_MAILLOG=$SVC_REAL/postfix/maillog
+}
+
+# milter_start [LINES] - (re)start ticket-milter, extra config lines appended
+milter_start() {
+	milter_down "$MILTER_PORT"
+	milter_config "$TM_CONF" "$MILTER_PORT" "${1:-}"
+	milter_up "$TM_BUILD/ticket-milter" "$TM_CONF" "$MILTER_PORT"
+}
+
+# milter_stop - stop ticket-milter and show sanitizer reports from its log
+milter_stop() {
+	milter_down "$MILTER_PORT"
+}
+
+# milter_log_clean - true unless the milter's log holds a sanitizer report
+milter_log_clean() {
+	! grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$SVC_REAL/ticket-milter-$MILTER_PORT.log"
+}
+
+# sql QUERY - run a query against the test database
+sql() { psql -X -q -At -v ON_ERROR_STOP=1 -c "$1"; }
+
+# send ARGS - swaks through the Postfix instance that has the milter
+send() { swaks --server 127.0.0.1:"$PF_PORT" --silent 2 "$@"; }

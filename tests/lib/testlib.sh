@@ -1,0 +1,49 @@
+# testlib.sh - what every test script sources: record results, assert.
+#
+# A test script is tests/<area>/t_*.sh. It sources this file, runs its cases
+# and records each with pass/fail/skip. tests/run.sh collects the records
+# from $TM_RESULTS (one "pass|fail|skip<TAB>name<TAB>reason" line each) and
+# prints the closing "N passed, N failed" line.
+
+TM_ROOT=${TM_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+TM_BUILD=${TM_BUILD:-$TM_ROOT/build/asan}
+TM_RESULTS=${TM_RESULTS:-/dev/null}
+TM_SCRIPT=$(basename "$0" .sh)
+TM_FAILED_HERE=0
+
+# Sanitizers: fail hard, report leaks.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=86}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=87}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$TM_ROOT/tests/lib/lsan.supp:print_suppressions=0}
+
+# record - append one result line
+record() { printf '%s\t%s\t%s\n' "$1" "$TM_SCRIPT: $2" "${3:-}" >>"$TM_RESULTS"; }
+
+# pass NAME - a case held
+pass() { echo "  ok   $1"; record pass "$1"; }
+
+# fail NAME REASON - a case did not hold
+fail() { echo "  FAIL $1: ${2:-}"; record fail "$1" "${2:-}"; TM_FAILED_HERE=1; }
+
+# skip NAME REASON - a case could not run here; never counted as passed
+skip() { echo "  skip $1: ${2:-}"; record skip "$1" "${2:-}"; }
+
+# check NAME CMD... - pass if CMD succeeds, fail with its output if not
+check() {
+	local name=$1 out; shift
+	if out=$("$@" 2>&1); then pass "$name"; else fail "$name" "$(printf '%s' "$out" | tail -n 5)"; fi
+}
+
+# check_eq NAME WANT GOT - pass if the two strings are equal
+check_eq() {
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "want [$2], got [$3]"; fi
+}
+
+# wait_for SECONDS CMD... - retry CMD every 0.2 s until it succeeds
+wait_for() {
+	local deadline=$(( $(date +%s) + $1 )); shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -ge "$deadline" ] && return 1
+		sleep 0.2
+	done
+}
