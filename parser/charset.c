@@ -52,6 +52,8 @@ char   *charset_clean_utf8(const char *data, size_t len, unsigned *defects)
     const char *p = data;
     const char *bad;
 
+    if (len == 0)
+	return (g_strdup(""));
     if (g_utf8_validate(data, (gssize) len, &bad))
 	return (g_strndup(data, len));
     out = g_string_sized_new(len + 16);
@@ -152,6 +154,8 @@ char   *charset_to_utf8(const char *data, size_t len, const char *charset,
     char   *raw;
     char   *clean;
 
+    if (len == 0)
+	return (g_strdup(""));
     /* UTF-8 and plain ASCII need no iconv; that is most mail. */
     if (name == NULL || strcmp(name, "UTF-8") == 0
 	|| strcmp(name, "WINDOWS-1252") == 0) {

@@ -16,6 +16,8 @@
 /*	The caller frees the result with g_free().
 /*--*/
 
+#include <string.h>
+
 #include <json-glib/json-glib.h>
 
 #include <parser/mail_impl.h>
@@ -138,6 +140,26 @@ static void json_attachments(JsonBuilder *b, const MAIL *mail, int with_bytes)
     json_builder_end_array(b);
 }
 
+/* json_control_escape - escape raw U+001F that json-glib 1.6 leaves */
+
+static char *json_control_escape(char *text)
+{
+    GString *out;
+
+    /* The byte occurs only inside strings: the generator writes no other. */
+    if (strchr(text, 0x1f) == NULL)
+	return (text);
+    out = g_string_sized_new(strlen(text) + 16);
+    for (const char *p = text; *p; p++) {
+	if (*p == 0x1f)
+	    g_string_append(out, "\\u001f");
+	else
+	    g_string_append_c(out, *p);
+    }
+    g_free(text);
+    return (g_string_free(out, FALSE));
+}
+
 /* mail_to_json - the whole result as JSON text */
 
 char   *mail_to_json(const MAIL *mail, int with_bytes)
@@ -198,7 +220,7 @@ char   *mail_to_json(const MAIL *mail, int with_bytes)
     root = json_builder_get_root(b);
     json_generator_set_root(gen, root);
     json_generator_set_pretty(gen, TRUE);
-    out = json_generator_to_data(gen, NULL);
+    out = json_control_escape(json_generator_to_data(gen, NULL));
     json_node_unref(root);
     g_object_unref(gen);
     g_object_unref(b);

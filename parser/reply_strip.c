@@ -26,6 +26,9 @@
 /*	the signature separator "-- " and the stock mobile signatures
 /*	("Sent from my iPhone", ...).
 /* .PP
+/*	When no new text stands above the history, the answer was written
+/*	below it: then the quoted lines and the attribution are dropped
+/*	and the rest is cut the same way.
 /*	Quoted lines ('>') at the end are removed; quoted lines between
 /*	new text (an interleaved answer) are kept, they give the answer
 /*	its context. Leading and trailing blank lines are removed.
@@ -170,6 +173,15 @@ static int reply_is_outlook_block(char **lines, int i)
     return (0);
 }
 
+/* reply_is_cut_signature - does a signature or the marker start here */
+
+static int reply_is_cut_signature(const char *line, const char *marker)
+{
+    if (marker && *marker && strcasestr(line, marker) != NULL)
+	return (1);
+    return (strcmp(line, "-- ") == 0 || strcmp(line, "--") == 0);
+}
+
 /* reply_is_cut - does the history or signature start at line i */
 
 static int reply_is_cut(char **lines, int i, const char *marker)
@@ -177,9 +189,7 @@ static int reply_is_cut(char **lines, int i, const char *marker)
     const char *line = lines[i];
     const char *trimmed = reply_unquoted(line);
 
-    if (marker && *marker && strcasestr(line, marker) != NULL)
-	return (1);
-    if (strcmp(line, "-- ") == 0 || strcmp(line, "--") == 0)
+    if (reply_is_cut_signature(line, marker))
 	return (1);
     if (reply_starts(trimmed, reply_separators))
 	return (1);
@@ -193,6 +203,34 @@ static int reply_is_cut(char **lines, int i, const char *marker)
 static int reply_blank(const char *line)
 {
     return (*reply_unquoted(line) == 0);
+}
+
+/* reply_bottom_posted - the unquoted lines after the history */
+
+static char **reply_bottom_posted(char **lines, int n)
+{
+    GPtrArray *keep = g_ptr_array_new();
+
+    /* Drop the attribution and every quoted line; keep the rest. */
+    for (int i = 0; i < n; i++) {
+	if (reply_unquoted(lines[i])[0] == '>' || reply_is_attribution(lines, i))
+	    continue;
+	g_ptr_array_add(keep, g_strdup(lines[i]));
+    }
+    g_ptr_array_add(keep, NULL);
+    return ((char **) g_ptr_array_free(keep, FALSE));
+}
+
+/* reply_cut_index - the first line of history or signature */
+
+static int reply_cut_index(char **lines, int n, const char *marker)
+{
+    int     end;
+
+    for (end = 0; end < n; end++)
+	if (reply_is_cut(lines, end, marker))
+	    break;
+    return (end);
 }
 
 /* reply_strip - the new text of a reply */
@@ -211,9 +249,19 @@ char   *reply_strip(const char *text, const char *marker)
 	if (cr > lines[n] && cr[-1] == '\r')
 	    cr[-1] = 0;
     }
-    for (end = 0; end < n; end++)
-	if (reply_is_cut(lines, end, marker))
-	    break;
+    end = reply_cut_index(lines, n, marker);
+    /* Nothing above the history: a bottom-posted answer, look below. */
+    for (start = 0; start < end && reply_blank(lines[start]); start++)
+	;
+    if (start == end && end < n && !reply_is_cut_signature(lines[end], marker)) {
+	char  **below = reply_bottom_posted(lines, n);
+
+	g_strfreev(lines);
+	lines = below;
+	n = g_strv_length(lines);
+	end = reply_cut_index(lines, n, marker);
+    }
+    start = 0;
     /* Drop trailing quoted and blank lines. */
     while (end > 0 && (reply_blank(lines[end - 1])
 		       || reply_unquoted(lines[end - 1])[0] == '>'))

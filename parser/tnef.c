@@ -11,8 +11,8 @@
 /*	tnef_expand() reads a TNEF stream with libytnef and adds each file
 /*	attachment it carries to mail with origin "tnef": its long file
 /*	name (PR_ATTACH_LONG_FILENAME, 8-bit or Unicode) or else its title,
-/*	a type guessed from nothing (application/octet-stream), and its
-/*	bytes (PR_ATTACH_DATA_OBJ, else the attachment data attribute).
+/*	the type application/octet-stream (TNEF carries none), and its
+/*	bytes (the attachment data attribute, else PR_ATTACH_DATA_OBJ).
 /*	The message body that TNEF may carry (RTF) is not extracted; the
 /*	MIME body next to winmail.dat is the text a help desk uses.
 /* DIAGNOSTICS
@@ -34,17 +34,10 @@ static char *tnef_name(Attachment *att)
     variableLength *v;
 
     if ((v = MAPIFindProperty(&att->MAPI, PROP_TAG(PT_UNICODE, PR_ATTACH_LONG_FILENAME)))
-	!= MAPI_UNDEFINED && v->size >= 2) {
-	char   *s = g_convert((const char *) v->data, v->size & ~1, "UTF-8",
-			      "UTF-16LE", NULL, NULL, NULL);
-
-	if (s != NULL) {
-	    size_t  n = strlen(s);
-
-	    if (n > 0)
-		return (s);
-	    g_free(s);
-	}
+	!= MAPI_UNDEFINED && v->size > 0 && v->data != NULL && v->data[0]) {
+	/* libytnef has converted Unicode properties to UTF-8 already. */
+	return (charset_clean_utf8((const char *) v->data,
+				   strnlen((const char *) v->data, v->size), NULL));
     }
     if ((v = MAPIFindProperty(&att->MAPI, PROP_TAG(PT_STRING8, PR_ATTACH_LONG_FILENAME)))
 	== MAPI_UNDEFINED || v->size <= 0 || v->data == NULL)
@@ -60,16 +53,20 @@ static char *tnef_name(Attachment *att)
 
 static GByteArray *tnef_data(Attachment *att)
 {
-    variableLength *v;
+    variableLength *v = &att->FileData;
     GByteArray *bytes = g_byte_array_new();
     int     skip = 0;
 
-    if ((v = MAPIFindProperty(&att->MAPI, PROP_TAG(PT_OBJECT, PR_ATTACH_DATA_OBJ)))
-	!= MAPI_UNDEFINED)
-	skip = 16;				/* an object starts with its GUID */
-    else if ((v = MAPIFindProperty(&att->MAPI, PROP_TAG(PT_BINARY, PR_ATTACH_DATA_OBJ)))
-	     == MAPI_UNDEFINED)
-	v = &att->FileData;
+    /* The attachment data attribute is the file; the MAPI property is a
+     * fallback (and, as an object, starts with a 16-byte GUID). */
+    if (v->data == NULL || v->size <= 0) {
+	if ((v = MAPIFindProperty(&att->MAPI, PROP_TAG(PT_OBJECT, PR_ATTACH_DATA_OBJ)))
+	    != MAPI_UNDEFINED)
+	    skip = 16;
+	else if ((v = MAPIFindProperty(&att->MAPI, PROP_TAG(PT_BINARY, PR_ATTACH_DATA_OBJ)))
+		 == MAPI_UNDEFINED)
+	    return (bytes);
+    }
     if (v->data != NULL && v->size > skip)
 	g_byte_array_append(bytes, v->data + skip, v->size - skip);
     return (bytes);
