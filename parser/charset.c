@@ -162,16 +162,22 @@ char   *charset_to_utf8(const char *data, size_t len, const char *charset,
 	if (g_utf8_validate(data, (gssize) len, NULL))
 	    return (g_strndup(data, len));
 	if (name && strcmp(name, "UTF-8") == 0) {
-	    /* Declared UTF-8 but mostly not: a wrong label. */
+	    /* Declared UTF-8, but no valid multibyte character and several
+	     * invalid bytes: a wrong label, usually windows-1252. */
 	    const char *bad;
-	    size_t  invalid = 0;
+	    size_t  invalid = 0, multibyte = 0;
+	    const char *end = data + len;
 
-	    for (const char *p = data; p < data + len; p = bad + 1) {
-		if (g_utf8_validate(p, data + len - p, &bad))
+	    for (const char *p = data; p < end; p = bad + 1) {
+		int     ok = g_utf8_validate(p, end - p, &bad);
+
+		for (const char *q = p; q < (ok ? end : bad); q++)
+		    multibyte += (*q & 0x80) != 0;
+		if (ok)
 		    break;
 		invalid++;
 	    }
-	    if (invalid * 8 < len)
+	    if (multibyte > 0 || invalid < 2)
 		return (charset_clean_utf8(data, len, defects));
 	    charset_flag(defects, MAIL_DEFECT_CHARSET);
 	}

@@ -129,6 +129,19 @@ static int reply_ends_wrote(const char *line)
     return (0);
 }
 
+/* reply_has_wrote - does line contain an attribution verb as a word */
+
+static int reply_has_wrote(const char *line)
+{
+    for (const char *const *wp = reply_wrote; *wp; wp++) {
+	const char *hit = strcasestr(line, *wp);
+
+	if (hit && hit > line && hit[-1] == ' ' && hit[strlen(*wp)] == ' ')
+	    return (1);
+    }
+    return (0);
+}
+
 /* reply_unquoted - a line with leading blanks skipped */
 
 static const char *reply_unquoted(const char *line)
@@ -148,6 +161,10 @@ static int reply_is_attribution(char **lines, int i)
     if (strlen(line) > REPLY_MAX_ATTRIBUTION || *line == '>')
 	return (0);
     if (reply_ends_wrote(line))
+	return (1);
+    /* German and Dutch put the verb before the name: "... schrieb Bob:" */
+    if (reply_starts(line, reply_on) && line[strlen(line) - 1] == ':'
+	&& reply_has_wrote(line))
 	return (1);
     /* Clients wrap long attributions; the verb lands on the next line. */
     if (reply_starts(line, reply_on) && lines[i + 1] != NULL) {

@@ -1,0 +1,240 @@
+/*++
+/* NAME
+/*	test_parser_body 1
+/* SUMMARY
+/*	unit tests: text choice, charsets, HTML, flowed, reply, attachments
+/*--*/
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <glib.h>
+
+#include <parser/mail.h>
+
+/* parse - parse a message given as a string */
+
+static MAIL *parse(const char *text)
+{
+    return (mail_parse_bytes(text, strlen(text), NULL));
+}
+
+/* setup - initialize the parser once */
+
+static int setup(void **state)
+{
+    mail_parser_init();
+    return (0);
+}
+
+static void test_alternative_prefers_plain(void **state)
+{
+    MAIL   *m = parse("Content-Type: multipart/alternative; boundary=A\n\n"
+		      "--A\nContent-Type: text/plain; charset=utf-8\n\nplain text\n"
+		      "--A\nContent-Type: text/html\n\n<p>html text</p>\n--A--\n");
+
+    assert_string_equal(mail_text_source(m), "plain");
+    assert_string_equal(mail_text(m), "plain text");
+    assert_non_null(strstr(mail_html(m), "<p>html text</p>"));
+    assert_int_equal(mail_attachment_count(m), 0);
+    mail_free(m);
+}
+
+static void test_html_only(void **state)
+{
+    MAIL   *m = parse("Content-Type: text/html; charset=iso-8859-1\n\n"
+		      "<html><head><style>p{color:red}</style><script>alert(1)</script></head>"
+		      "<body><p>Hallo Welt, Gr\xfc\xdf" "e</p><p>line one<br>line two</p>"
+		      "<ul><li>first</li><li>second</li></ul><ol><li>a</li><li>b</li></ol>"
+		      "<p>See <a href=\"https://example.org/x\">the page</a>.</p>"
+		      "<blockquote>old text</blockquote></body></html>\n");
+    const char *t = mail_text(m);
+
+    assert_string_equal(mail_text_source(m), "html");
+    assert_non_null(strstr(t, "Hallo Welt, Grüße\n\nline one\nline two"));
+    assert_non_null(strstr(t, "- first\n- second"));
+    assert_non_null(strstr(t, "1. a\n2. b"));
+    assert_non_null(strstr(t, "the page <https://example.org/x>"));
+    assert_non_null(strstr(t, "> old text"));
+    assert_null(strstr(t, "alert"));
+    assert_null(strstr(t, "color"));
+    assert_string_equal(mail_reply_text(m),
+			"Hallo Welt, Grüße\n\nline one\nline two\n\n- first\n- second\n\n"
+			"1. a\n2. b\n\nSee the page <https://example.org/x>.");
+    mail_free(m);
+}
+
+static void test_charsets(void **state)
+{
+    /* iso-8859-1 label read as windows-1252: 0x80 is the euro sign. */
+    MAIL   *m = parse("Content-Type: text/plain; charset=iso-8859-1\n\n\x80 5\n");
+
+    assert_string_equal(mail_text(m), "€ 5\n");
+    mail_free(m);
+    /* An unknown label with valid UTF-8 bytes. */
+    m = parse("Content-Type: text/plain; charset=x-no-such\n\nGr\xc3\xbc\xc3\x9f" "e\n");
+    assert_string_equal(mail_text(m), "Grüße\n");
+    assert_true(mail_defects(m) & MAIL_DEFECT_CHARSET);
+    mail_free(m);
+    /* Declared UTF-8, one bad byte: replaced, not dropped. */
+    m = parse("Content-Type: text/plain; charset=utf-8\n\nok \xff ok\n");
+    assert_string_equal(mail_text(m), "ok \xEF\xBF\xBD ok\n");
+    assert_true(mail_defects(m) & MAIL_DEFECT_INVALID_BYTES);
+    mail_free(m);
+    /* KOI8-R and ISO-2022-JP. */
+    m = parse("Content-Type: text/plain; charset=koi8-r\n\n\xf0\xd2\xc9\xd7\xc5\xd4\n");
+    assert_string_equal(mail_text(m), "Привет\n");
+    mail_free(m);
+    m = parse("Content-Type: text/plain; charset=iso-2022-jp\n\n\x1b$B$3$s$K$A$O\x1b(B\n");
+    assert_string_equal(mail_text(m), "こんにちは\n");
+    mail_free(m);
+    /* No label, not UTF-8: windows-1252. */
+    m = parse("Subject: x\n\ncaf\xe9\n");
+    assert_string_equal(mail_text(m), "café\n");
+    mail_free(m);
+}
+
+static void test_flowed(void **state)
+{
+    MAIL   *m = parse("Content-Type: text/plain; format=flowed\n\n"
+		      "This is one \nparagraph.\n\n>> quoted \n>> more\n -- \nnot sig\n");
+
+    assert_string_equal(mail_text(m), "This is one paragraph.\n\n>> quoted more\n-- \nnot sig\n");
+    mail_free(m);
+    m = parse("Content-Type: text/plain; format=flowed; delsp=yes\n\nlong wo \nrd\n");
+    assert_string_equal(mail_text(m), "long word\n");
+    mail_free(m);
+}
+
+/* reply_case - the reply text of a plain body */
+
+static void reply_case(const char *body, const char *want)
+{
+    char   *msg = g_strdup_printf("Content-Type: text/plain; charset=utf-8\n\n%s", body);
+    MAIL   *m = parse(msg);
+
+    assert_string_equal(mail_reply_text(m), want);
+    mail_free(m);
+    g_free(msg);
+}
+
+static void test_reply_strip(void **state)
+{
+    reply_case("Thanks!\n\nOn Mon, Jan 1, 2024 at 10:00 AM Bob <b@x> wrote:\n> hi\n", "Thanks!");
+    reply_case("Thanks!\n\nOn Mon, Jan 1, 2024 at 10:00 AM Bob\n<b@x> wrote:\n> hi\n", "Thanks!");
+    reply_case("Danke\n\nAm 01.01.2024 um 10:00 schrieb Bob <b@x>:\n> hi\n", "Danke");
+    reply_case("Merci\n\nLe 1 janv. 2024 à 10:00, Bob <b@x> a écrit :\n> hi\n", "Merci");
+    reply_case("Gracias\n\nEl lun, 1 ene 2024, Bob escribió:\n> hi\n", "Gracias");
+    reply_case("Obrigado\n\nEm seg., 1 de jan. de 2024, Bob escreveu:\n> hi\n", "Obrigado");
+    reply_case("Bedankt\n\nOp ma 1 jan. 2024 schreef Bob:\n> hi\n", "Bedankt");
+    reply_case("Grazie\n\nIl giorno lun 1 gen 2024 Bob ha scritto:\n> hi\n", "Grazie");
+    reply_case("Dzięki\n\nW dniu 1.01.2024 o 10:00, Bob pisze napisał:\n> hi\n", "Dzięki");
+    reply_case("Спасибо\n\n1 января 2024 г., Bob написал:\n> hi\n", "Спасибо");
+    reply_case("ありがとう\n\n2024年1月1日 10:00 Bob <b@x>:のメッセージ\nBob さんは書きました:\n> hi\n", "ありがとう\n\n2024年1月1日 10:00 Bob <b@x>:のメッセージ");
+    reply_case("谢谢\n\n在 2024年1月1日，Bob 写道：\n> hi\n", "谢谢");
+    reply_case("Done.\n\n-----Original Message-----\nFrom: Bob\nSent: Monday\n", "Done.");
+    reply_case("Done.\n\nFrom: Bob <b@x>\nSent: Monday, 1 January 2024\nTo: desk\nSubject: x\n\nold\n", "Done.");
+    reply_case("Erledigt.\n\nVon: Bob\nGesendet: Montag\nAn: desk\n", "Erledigt.");
+    reply_case("Fixed.\n\n-- \nBob Smith\nACME\n", "Fixed.");
+    reply_case("Hello\n\nSent from my iPhone\n\nOn Apr 3, 2012, at 4:19 PM, bob wrote:\n> Hi\n", "Hello");
+    reply_case("On Mon, Bob wrote:\n> question?\n\nanswer\n", "answer");
+    reply_case("line one\n> quoted\nline two\n", "line one\n> quoted\nline two");
+}
+
+static void test_reply_marker(void **state)
+{
+    const char *msg = "Content-Type: text/plain\n\nnew text\n## Reply above this line ##\nold\n";
+    MAIL_OPTIONS opt;
+    MAIL   *m;
+
+    mail_options_default(&opt);
+    opt.reply_marker = "## reply above this line ##";
+    m = mail_parse_bytes_with(msg, strlen(msg), NULL, &opt);
+    assert_string_equal(mail_reply_text(m), "new text");
+    assert_non_null(strstr(mail_text(m), "old"));
+    mail_free(m);
+}
+
+static void test_attachments(void **state)
+{
+    MAIL   *m = parse("Content-Type: multipart/mixed; boundary=M\n\n"
+		      "--M\nContent-Type: text/plain\n\nsee attached\n"
+		      "--M\nContent-Type: application/pdf\n"
+		      "Content-Disposition: attachment; filename*=UTF-8''Rechnung%20M%C3%A4rz.pdf\n"
+		      "Content-Transfer-Encoding: base64\n\naGVsbG8=\n"
+		      "--M\nContent-Type: text/plain; name=\"=?UTF-8?Q?r=C3=A9sum=C3=A9.txt?=\"\n"
+		      "Content-Disposition: attachment\n\nfile text\n"
+		      "--M\nContent-Type: message/rfc822\n\n"
+		      "From: Old <old@x>\nSubject: forwarded one\n\nold body\n"
+		      "--M--\n");
+    const MAIL_ATTACHMENT *a;
+
+    assert_string_equal(mail_text(m), "see attached");
+    assert_int_equal(mail_attachment_count(m), 3);
+    a = mail_attachment(m, 0);
+    assert_string_equal(a->filename, "Rechnung März.pdf");
+    assert_string_equal(a->content_type, "application/pdf");
+    assert_string_equal(a->disposition, "attachment");
+    assert_int_equal(a->size, 5);
+    assert_memory_equal(a->data, "hello", 5);
+    assert_string_equal(a->sha256,
+		 "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
+    a = mail_attachment(m, 1);
+    assert_string_equal(a->filename, "résumé.txt");
+    a = mail_attachment(m, 2);
+    assert_string_equal(a->content_type, "message/rfc822");
+    assert_string_equal(a->origin, "rfc822");
+    assert_string_equal(a->message_subject, "forwarded one");
+    assert_string_equal(a->message_from, "old@x");
+    mail_free(m);
+}
+
+static void test_related_inline_image(void **state)
+{
+    MAIL   *m = parse("Content-Type: multipart/related; boundary=R\n\n"
+		      "--R\nContent-Type: text/html\n\n<p>logo: <img src=\"cid:logo@x\" alt=\"Logo\"></p>\n"
+		      "--R\nContent-Type: image/png\nContent-ID: <logo@x>\n"
+		      "Content-Transfer-Encoding: base64\n\niVBORw0KGgo=\n--R--\n");
+    const MAIL_ATTACHMENT *a;
+
+    assert_string_equal(mail_text(m), "logo: [Logo]");
+    assert_int_equal(mail_attachment_count(m), 1);
+    a = mail_attachment(m, 0);
+    assert_string_equal(a->content_id, "logo@x");
+    assert_string_equal(a->origin, "related");
+    assert_int_equal(a->size, 8);
+    mail_free(m);
+}
+
+static void test_json(void **state)
+{
+    MAIL   *m = parse("From: a@b\nSubject: \x1f x\n\nbody\n");
+    char   *json = mail_to_json(m, 0);
+
+    assert_non_null(strstr(json, "\"subject_normalized\""));
+    assert_non_null(strstr(json, "\\u001f"));
+    assert_null(strchr(json, 0x1f));
+    g_free(json);
+    mail_free(m);
+}
+
+int     main(void)
+{
+    const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_alternative_prefers_plain),
+	cmocka_unit_test(test_html_only),
+	cmocka_unit_test(test_charsets),
+	cmocka_unit_test(test_flowed),
+	cmocka_unit_test(test_reply_strip),
+	cmocka_unit_test(test_reply_marker),
+	cmocka_unit_test(test_attachments),
+	cmocka_unit_test(test_related_inline_image),
+	cmocka_unit_test(test_json),
+    };
+
+    return (cmocka_run_group_tests(tests, setup, NULL));
+}

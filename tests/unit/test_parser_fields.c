@@ -1,0 +1,213 @@
+/*++
+/* NAME
+/*	test_parser_fields 1
+/* SUMMARY
+/*	unit tests: header fields, subject, loop and bounce facts
+/*--*/
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <glib.h>
+
+#include <parser/mail.h>
+
+/* parse - parse a message given as a string */
+
+static MAIL *parse(const char *text)
+{
+    return (mail_parse_bytes(text, strlen(text), NULL));
+}
+
+/* setup - initialize the parser once */
+
+static int setup(void **state)
+{
+    mail_parser_init();
+    return (0);
+}
+
+static void test_addresses(void **state)
+{
+    MAIL   *m = parse("From: =?UTF-8?B?SsO8cmdlbiBNw7xsbGVy?= <Juergen@Example.COM.>\n"
+		      "Sender: list@example.org\n"
+		      "Reply-To: \"Support, Team\" <help@EXAMPLE.net>\n"
+		      "To: a@x.org, Group: b@y.org, c@z.org;\n"
+		      "Cc: =?ISO-8859-1?Q?Ren=E9?= <rene@x.fr>\n\nbody\n");
+    const MAIL_ADDRESS *v;
+
+    assert_string_equal(mail_from_address(m), "Juergen@example.com");
+    assert_string_equal(mail_from_name(m), "Jürgen Müller");
+    assert_int_equal(mail_addresses(m, MAIL_ADDR_SENDER, &v), 1);
+    assert_string_equal(v[0].address, "list@example.org");
+    assert_null(v[0].name);
+    assert_int_equal(mail_addresses(m, MAIL_ADDR_REPLY_TO, &v), 1);
+    assert_string_equal(v[0].name, "Support, Team");
+    assert_string_equal(v[0].address, "help@example.net");
+    assert_int_equal(mail_addresses(m, MAIL_ADDR_TO, &v), 3);
+    assert_string_equal(v[2].address, "c@z.org");
+    assert_int_equal(mail_addresses(m, MAIL_ADDR_CC, &v), 1);
+    assert_string_equal(v[0].name, "René");
+    mail_free(m);
+}
+
+static void test_ids_and_date(void **state)
+{
+    MAIL   *m = parse("Message-ID: <abc@x>\nIn-Reply-To: <p1@x> (comment)\n"
+		      "References: <r1@x>\n <r2@x> <r1@x>\n"
+		      "Thread-Index: AQHUoNkq1234==\n"
+		      "Date: Tue, 3 Apr 2012 16:19:00 +0200\n\nbody\n");
+    size_t  n;
+    const char *const *refs = mail_references(m, &n);
+    int     tz;
+
+    assert_string_equal(mail_message_id(m), "abc@x");
+    assert_string_equal(mail_in_reply_to(m), "p1@x");
+    assert_int_equal(n, 2);
+    assert_string_equal(refs[0], "r1@x");
+    assert_string_equal(refs[1], "r2@x");
+    assert_null(refs[2]);
+    assert_string_equal(mail_thread_index(m), "AQHUoNkq1234==");
+    assert_int_equal(mail_date(m, &tz), 1333462740);
+    assert_int_equal(tz, 120);
+    assert_string_equal(mail_date_text(m), "2012-04-03T16:19:00+02:00");
+    mail_free(m);
+}
+
+static void test_no_headers(void **state)
+{
+    MAIL   *m = parse("\n\nonly a body\n");
+    size_t  n;
+
+    assert_null(mail_message_id(m));
+    assert_string_equal(mail_subject(m), "");
+    assert_null(mail_from_address(m));
+    assert_int_equal(mail_date(m, NULL), -1);
+    mail_references(m, &n);
+    assert_int_equal(n, 0);
+    mail_free(m);
+}
+
+/* subject_case - normalized subject and tag of one subject */
+
+static void subject_case(const char *subject, const char *fmt, const char *norm,
+			         const char *tag)
+{
+    char   *msg = g_strdup_printf("Subject: %s\n\nx\n", subject);
+    MAIL_OPTIONS opt;
+    MAIL   *m;
+
+    mail_options_default(&opt);
+    if (fmt)
+	opt.tag_format = fmt;
+    m = mail_parse_bytes_with(msg, strlen(msg), NULL, &opt);
+    assert_string_equal(mail_subject_normalized(m), norm);
+    if (tag)
+	assert_string_equal(mail_ticket_tag(m), tag);
+    else
+	assert_null(mail_ticket_tag(m));
+    mail_free(m);
+    g_free(msg);
+}
+
+static void test_subject(void **state)
+{
+    subject_case("Re: RE: Fwd: Printer", NULL, "Printer", NULL);
+    subject_case("AW: WG: Drucker", NULL, "Drucker", NULL);
+    subject_case("SV: VS: Odp: RV: TR: Antw: x", NULL, "x", NULL);
+    subject_case("Re[2]: Re(3): FW: x", NULL, "x", NULL);
+    subject_case("[users] Re: [users] help", NULL, "help", NULL);
+    subject_case("Re: [#12345] Printer  broken", NULL, "Printer broken", "12345");
+    subject_case("Printer broken [#77]", NULL, "Printer broken", "77");
+    subject_case("=?UTF-8?B?5Zue5aSN77yaIOaJk+WNsOacug==?=", NULL, "打印机", NULL);
+    subject_case("Re: Ticket#42: disk full", "Ticket#NUMBER:", "disk full", "42");
+    subject_case("Report: quarterly", NULL, "Report: quarterly", NULL);
+    subject_case("[#abc] not a tag", NULL, "not a tag", NULL);
+}
+
+static void test_loop(void **state)
+{
+    MAIL   *m = parse("From: a@b\nAuto-Submitted: auto-replied\nPrecedence: bulk\n"
+		      "List-Id: <users.example.org>\nX-Auto-Response-Suppress: OOF, AutoReply\n"
+		      "X-Loop: helpdesk\nX-Spam-Flag: YES\n\nx\n");
+    const MAIL_LOOP *lp = mail_loop(m);
+
+    assert_string_equal(lp->auto_submitted, "auto-replied");
+    assert_string_equal(lp->precedence, "bulk");
+    assert_string_equal(lp->list_id, "<users.example.org>");
+    assert_string_equal(lp->x_loop, "helpdesk");
+    assert_true(lp->is_auto_submitted);
+    assert_true(lp->is_bulk);
+    assert_true(lp->is_spam);
+    assert_true(lp->suppress_autoreply);
+    mail_free(m);
+
+    m = parse("From: a@b\nAuto-Submitted: no\n\nx\n");
+    lp = mail_loop(m);
+    assert_false(lp->is_auto_submitted);
+    assert_false(lp->suppress_autoreply);
+    mail_free(m);
+}
+
+static void test_dsn(void **state)
+{
+    MAIL   *m = parse("From: MAILER-DAEMON@mx.example.org\nMessage-ID: <b1@mx>\n"
+		      "Subject: Undelivered Mail Returned to Sender\n"
+		      "Content-Type: multipart/report; report-type=delivery-status; boundary=B\n\n"
+		      "--B\nContent-Type: text/plain\n\nI'm sorry.\n"
+		      "--B\nContent-Type: message/delivery-status\n\n"
+		      "Reporting-MTA: dns; mx.example.org\n\n"
+		      "Final-Recipient: rfc822; Gone@Example.COM\nAction: Failed\nStatus: 5.1.1\n"
+		      "--B\nContent-Type: text/rfc822-headers\n\n"
+		      "From: help@desk\nMessage-ID: <orig@desk>\nSubject: hi\n"
+		      "--B--\n");
+    const MAIL_BOUNCE *b = mail_bounce(m);
+
+    assert_true(b->is_bounce);
+    assert_true(b->is_dsn);
+    assert_string_equal(b->failed_recipient, "Gone@example.com");
+    assert_string_equal(b->original_message_id, "orig@desk");
+    assert_string_equal(b->status, "5.1.1");
+    assert_string_equal(b->action, "failed");
+    assert_true(mail_loop(m)->suppress_autoreply);
+    mail_free(m);
+}
+
+static void test_nonstandard_bounce(void **state)
+{
+    MAIL   *m = parse("From: postmaster@old.example\nSubject: failure notice\n\n"
+		      "Hi. This is the qmail-send program.\n\n"
+		      "<nobody@old.example>:\nSorry, no mailbox here by that name.\n\n"
+		      "--- Below this line is a copy of the message.\n\n"
+		      "Message-ID: <orig2@desk>\nSubject: hello\n");
+    const MAIL_BOUNCE *b = mail_bounce(m);
+
+    assert_true(b->is_bounce);
+    assert_false(b->is_dsn);
+    assert_string_equal(b->failed_recipient, "nobody@old.example");
+    assert_string_equal(b->original_message_id, "orig2@desk");
+    mail_free(m);
+
+    m = parse("From: someone@example.org\nSubject: hello\n\nnot a bounce\n");
+    assert_false(mail_bounce(m)->is_bounce);
+    mail_free(m);
+}
+
+int     main(void)
+{
+    const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_addresses),
+	cmocka_unit_test(test_ids_and_date),
+	cmocka_unit_test(test_no_headers),
+	cmocka_unit_test(test_subject),
+	cmocka_unit_test(test_loop),
+	cmocka_unit_test(test_dsn),
+	cmocka_unit_test(test_nonstandard_bounce),
+    };
+
+    return (cmocka_run_group_tests(tests, setup, NULL));
+}
