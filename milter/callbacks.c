@@ -247,6 +247,19 @@ static sfsistat cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
     return (SMFIS_CONTINUE);
 }
 
+/* add_header - add a header field, with the space the MTA expects */
+
+static void add_header(SMFICTX *ctx, const SESSION *session, const char *name,
+		               const char *value)
+{
+    /* With HDR_LEADSPC the MTA takes the value as is, space included. */
+    char   *text = g_strconcat((session->protocol & SMFIP_HDR_LEADSPC) ? " " : "", value, NULL);
+
+    if (smfi_addheader(ctx, (char *) name, text) != MI_SUCCESS)
+	msg_warn("%s: cannot add header %s", queue_id(ctx), name);
+    g_free(text);
+}
+
 /* mta_copy - apply MtaCopy to the MTA's copy of a stored message */
 
 static sfsistat mta_copy(SMFICTX *ctx, SESSION *session, const char *ticket)
@@ -255,10 +268,10 @@ static sfsistat mta_copy(SMFICTX *ctx, SESSION *session, const char *ticket)
 
     switch (cb_config->mta_copy) {
     case MTA_COPY_KEEP:
-	smfi_addheader(ctx, "X-Ticket-Number", (char *) ticket);
+	add_header(ctx, session, "X-Ticket-Number", ticket);
 	return (SMFIS_CONTINUE);
     case MTA_COPY_REDIRECT:
-	smfi_addheader(ctx, "X-Ticket-Number", (char *) ticket);
+	add_header(ctx, session, "X-Ticket-Number", ticket);
 	if (smfi_addrcpt(ctx, cb_config->mta_copy_address) != MI_SUCCESS)
 	    msg_warn("%s: cannot add recipient %s", queue_id(ctx), cb_config->mta_copy_address);
 	break;

@@ -162,6 +162,15 @@ int     main(int argc, char **argv)
     TM_ERROR err;
     int     ch, i, status;
 
+    /* The long forms of -h and -V, among the options before the command. */
+    for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+	if (strcmp(argv[i], "--help") == 0)
+	    argv[i] = "-h";
+	else if (strcmp(argv[i], "--version") == 0)
+	    argv[i] = "-V";
+	else if (strcmp(argv[i], "-c") == 0)
+	    i++;
+    }
     while ((ch = getopt(argc, argv, "+c:hV")) != -1) {
 	switch (ch) {
 	case 'c':

@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,6 +208,17 @@ int     main(int argc, char **argv)
     if (config->pid_file)
 	write_pid_file(config->pid_file);
 
+    /*
+     * libmilter's own thread waits for SIGTERM, SIGHUP and SIGINT with
+     * sigwait(); threads we start must not take them, so block them first.
+     */
+    sigset_t stop_signals;
+
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGHUP);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     store = store_create(config->database, config->database_connections,
 			 config->database_timeout);
     callbacks_init(config, store);

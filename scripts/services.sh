@@ -86,7 +86,7 @@ pg_up() {
 		if svc_port_busy "$PG_PORT"; then svc_say "port $PG_PORT is in use by another program"; return 1; fi
 		# Unix sockets are off: everything goes over loopback TCP, so a
 		# deep checkout path cannot exceed the socket path limit.
-		pg_as_owner "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 -o "-p $PG_PORT -c listen_addresses=127.0.0.1 \
+		pg_as_owner setsid "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 -o "-p $PG_PORT -c listen_addresses=127.0.0.1 \
 			-c unix_socket_directories='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
 			-c max_connections=300" start >/dev/null \
 			|| { tail -n 20 "$log" >&2; svc_say "PostgreSQL did not start"; return 1; }
@@ -235,10 +235,12 @@ postfix_queue_wait() {
 postfix_flush() { postqueue -c "$SVC_REAL/postfix/etc" -f >/dev/null 2>&1; }
 
 # milter_config FILE PORT [EXTRA] - write a ticket-milter config for the
-# private PostgreSQL, listening on 127.0.0.1:PORT; EXTRA lines are appended
+# private PostgreSQL, listening on 127.0.0.1:PORT; EXTRA lines replace the
+# settings of the same keys
 milter_config() {
+	local key
 	mkdir -p "$SVC_REAL/tmp"
-	cat >"$1" <<-CONF
+	cat >"$1.new" <<-CONF
 	# ticket-milter configuration for the private services under $SVC_DIR
 	Socket              inet:$2@127.0.0.1
 	Database            $PG_CONNINFO
@@ -248,8 +250,11 @@ milter_config() {
 	MtaCopy             remove
 	DatabaseTimeout     10
 	CONF
-	[ -n "${3:-}" ] && printf '%s\n' "$3" >>"$1"
-	return 0
+	for key in $(printf '%s\n' "${3:-}" | awk '{print $1}'); do
+		sed -i "/^$key[[:space:]]/Id" "$1.new"
+	done
+	[ -n "${3:-}" ] && printf '%s\n' "$3" >>"$1.new"
+	mv "$1.new" "$1"
 }
 
 # milter_up BIN CONF PORT - start ticket-milter in the foreground mode in
@@ -258,7 +263,8 @@ milter_up() {
 	local bin=$1 conf=$2 port=$3 pidfile=$SVC_REAL/ticket-milter-$3.pid
 	if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then return 0; fi
 	if svc_port_busy "$port"; then svc_say "port $port is in use by another program"; return 1; fi
-	"$bin" -f -c "$conf" >>"$SVC_REAL/ticket-milter-$port.log" 2>&1 &
+	# setsid: the daemon outlives the shell (and the terminal) that started it.
+	setsid "$bin" -f -c "$conf" >>"$SVC_REAL/ticket-milter-$port.log" 2>&1 </dev/null &
 	echo $! >"$pidfile"
 	svc_wait_port "$port" 20 || { tail -n 20 "$SVC_REAL/ticket-milter-$port.log" >&2; svc_say "ticket-milter did not start"; return 1; }
 }

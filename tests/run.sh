@@ -29,12 +29,19 @@ run_unit() {
 	fi
 }
 
-# The real services, once for all scripts; stopped whatever happens.
-. tests/lib/env.sh
-trap 'env_down; rm -f "$TM_RESULTS"' EXIT
-echo "== starting PostgreSQL and Postfix under var/check/"
-if ! env_up; then
-	printf 'fail\tservices\tcould not start PostgreSQL and Postfix\n' >>"$TM_RESULTS"
+scripts=()
+for script in tests/*/t_*.sh; do
+	case "$script" in *${TESTS:-}*) scripts+=("$script") ;; esac
+done
+
+# The real services, once for the integration scripts; stopped whatever happens.
+if printf '%s\n' "${scripts[@]}" | grep -q '^tests/integration/'; then
+	. tests/lib/env.sh
+	trap 'env_down; rm -f "$TM_RESULTS"' EXIT
+	echo "== starting PostgreSQL and Postfix under var/check/"
+	if ! env_up; then
+		printf 'fail\tservices\tcould not start PostgreSQL and Postfix\n' >>"$TM_RESULTS"
+	fi
 fi
 
 if [ -z "${TESTS:-}" ]; then
@@ -42,8 +49,7 @@ if [ -z "${TESTS:-}" ]; then
 		[ -x "$bin" ] && run_unit "$bin"
 	done
 fi
-for script in tests/*/t_*.sh; do
-	case "$script" in *${TESTS:-}*) ;; *) continue ;; esac
+for script in "${scripts[@]}"; do
 	echo "== $script"
 	start=$(date +%s)
 	bash "$script"; rc=$?

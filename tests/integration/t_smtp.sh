@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# t_smtp - support mail through the private Postfix becomes a ticket with the
+# exact bytes; other mail passes unchanged; size limit; database down.
+. "$(dirname "$0")/../lib/testlib.sh"
+. "$TM_ROOT/tests/lib/env.sh"
+env_load
+work=$(mktemp -d /tmp/tm-smtp.XXXXXX)
+trap 'milter_stop; rm -rf "$work"' EXIT
+milter_start || { fail "ticket-milter starts" "see var/check/ticket-milter-$MILTER_PORT.log"; exit 1; }
+
+# crlf - stdin with CRLF line ends
+crlf() { sed 's/$/\r/'; }
+
+# stored_raw MSGID - the stored bytes of the message with that Message-ID
+stored_raw() { sql "SELECT encode(raw, 'base64') FROM messages WHERE message_id = '$1'" | base64 -d; }
+
+# count_msgid MSGID - how many stored messages carry that Message-ID
+count_msgid() { sql "SELECT count(*) FROM messages WHERE message_id = '$1'"; }
+
+# A message with a folded header, a tab after a colon, an encoded subject,
+# a leading dot and trailing blank lines: all must be stored byte for byte.
+crlf >"$work/exact.eml" <<'MSG'
+Date: Sat, 28 Nov 2026 10:00:00 +0100
+From: =?UTF-8?Q?Ren=C3=A9e_Customer?= <Renee@Customer.test>
+To: Support <support@help.test>
+Subject: =?UTF-8?B?RHJ1Y2tlciBrYXB1dHQg4oCUIGJpdHRlIGhlbGZlbg==?=
+Message-ID: <exact-1@customer.test>
+X-Folded: first part
+	second part
+X-Tab:	after a tab
+MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+
+The printer says "PC LOAD LETTER".
+.a line with a leading dot
+
+MSG
+check "support mail accepted" send --from Renee@Customer.test --to support@help.test --data "@$work/exact.eml"
+# swaks ends the data with one more CRLF before the final dot: that is sent too.
+printf '\r\n' >>"$work/exact.eml"
+stored_raw exact-1@customer.test >"$work/exact.got"
+check "stored raw bytes equal the bytes sent" cmp "$work/exact.eml" "$work/exact.got"
+json=$("$TM_BUILD/ticketctl" -c "$TM_CONF" ticket list --json)
+check_eq "ticket has the decoded subject" "Drucker kaputt — bitte helfen" \
+	"$(jq -r '[.[] | select(.customer == "renee@customer.test")][0].subject' <<<"$json")"
+check_eq "ticket is in the support queue" "support@help.test" "$(jq -r '.[0].queue' <<<"$json")"
+check_eq "envelope and client recorded" "Renee@Customer.test|{support@help.test}|127.0.0.1" \
+	"$(sql "SELECT envelope_sender || '|' || envelope_recipients::text || '|' || host(client_ip) FROM messages WHERE message_id = 'exact-1@customer.test'")"
+check "MTA copy removed (MtaCopy remove): nothing delivered" \
+	bash -c "! grep -rqs 'exact-1@customer.test' '$PF_OUTGOING' '$PF_MAILDIR'"
+
+# Mail for another address passes unchanged and creates nothing.
+before=$(sql "SELECT count(*) FROM messages")
+crlf >"$work/other.eml" <<'MSG'
+Date: Sat, 28 Nov 2026 10:05:00 +0100
+From: alice@customer.test
+To: bob@mbox.test
+Subject: not for the help desk
+Message-ID: <other-1@customer.test>
+
+Hello Bob.
+MSG
+send --from alice@customer.test --to bob@mbox.test --data "@$work/other.eml" >/dev/null 2>&1
+wait_for 10 bash -c "grep -rqsl 'other-1@customer.test' '$PF_MAILDIR/mbox.test/bob/new'"
+delivered=$(grep -rls 'other-1@customer.test' "$PF_MAILDIR/mbox.test/bob/new" | head -n1)
+if [ -n "$delivered" ]; then
+	# Postfix prepends Return-Path, X-Original-To, Delivered-To and Received.
+	sed -n '/^Date:/,$p' "$delivered" >"$work/other.got"
+	{ tr -d '\r' <"$work/other.eml"; echo; } >"$work/other.lf"
+	check "other mail delivered unchanged" cmp "$work/other.lf" "$work/other.got"
+else
+	fail "other mail delivered unchanged" "not delivered to bob@mbox.test"
+fi
+check_eq "other mail creates nothing" "$before" "$(sql "SELECT count(*) FROM messages")"
+
+# A reply address (queue+extension) is support mail of that queue.
+send --from carol@customer.test --to support+t123-abc@help.test \
+	--header "Message-ID: <plus-1@customer.test>" --header "Subject: via plus" >/dev/null 2>&1
+check_eq "plus address lands in its queue" "support@help.test" \
+	"$(sql "SELECT q.address FROM messages m JOIN tickets t ON t.id = m.ticket_id JOIN queues q ON q.id = t.queue_id WHERE m.message_id = 'plus-1@customer.test'")"
+
+# Support and other recipients together: one ticket, the other still gets it.
+send --from dave@customer.test --to support@help.test,bob@mbox.test \
+	--header "Message-ID: <mixed-1@customer.test>" --header "Subject: mixed" >/dev/null 2>&1
+check_eq "mixed recipients: stored once" "1" "$(count_msgid mixed-1@customer.test)"
+check "mixed recipients: the other recipient still gets it" \
+	wait_for 10 bash -c "grep -rqs 'mixed-1@customer.test' '$PF_MAILDIR/mbox.test/bob/new'"
+check "mixed recipients: the support copy is removed" \
+	bash -c "! grep -rqs 'mixed-1@customer.test' '$PF_OUTGOING'"
+
+# MtaCopy keep: the MTA delivers its copy, marked with the ticket number.
+milter_start "MtaCopy keep"
+send --from erin@customer.test --to support@help.test \
+	--header "Message-ID: <keep-1@customer.test>" --header "Subject: keep" >/dev/null 2>&1
+number=$(sql "SELECT t.number FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.message_id = 'keep-1@customer.test'")
+check "MtaCopy keep: the copy is delivered with X-Ticket-Number" \
+	wait_for 10 bash -c "grep -rqs 'X-Ticket-Number: $number' '$PF_OUTGOING/new'"
+
+# MtaCopy redirect: the copy goes to the archive address instead.
+milter_start "MtaCopy redirect bob@mbox.test"
+send --from erin@customer.test --to support@help.test \
+	--header "Message-ID: <redirect-1@customer.test>" --header "Subject: redirect" >/dev/null 2>&1
+check "MtaCopy redirect: the archive address gets the copy" \
+	wait_for 10 bash -c "grep -rqs 'redirect-1@customer.test' '$PF_MAILDIR/mbox.test/bob/new'"
+check "MtaCopy redirect: the support address does not" \
+	bash -c "! grep -rqs 'redirect-1@customer.test' '$PF_OUTGOING'"
+
+# Past MaximumMessageSize: 552 5.3.4 with a clear text, nothing stored.
+milter_start "MaximumMessageSize 10k"
+out=$(send --from frank@customer.test --to support@help.test \
+	--header "Message-ID: <big-1@customer.test>" --body "$(head -c 30000 /dev/zero | tr '\0' 'x' | fold -w 70)" 2>&1)
+check "oversized message refused with 552 5.3.4" grep -q '^<\*\* 552 5.3.4 Message too big for the help desk' <<<"$out"
+check_eq "oversized message not stored" "0" "$(count_msgid big-1@customer.test)"
+
+# Database down: the client gets 451 4.3.0 and nothing is lost; a queueing
+# sender (Postfix relaying @relay.test) delivers once the database is back.
+milter_start
+"$TM_BUILD/ticketctl" -c "$TM_CONF" queue add support@relay.test >/dev/null
+sleep 0.5	# the daemon reloads its queues on the notification
+pg_down
+out=$(send --from gina@customer.test --to support@help.test \
+	--header "Message-ID: <down-1@customer.test>" 2>&1)
+check "database down: client gets 451 4.3.0" \
+	grep -q '^<\*\* 451 4.3.0 Ticket database unavailable' <<<"$out"
+swaks --server 127.0.0.1:"$PF_INJECT_PORT" --silent 2 --from gina@customer.test --to support@relay.test \
+	--header "Message-ID: <down-2@customer.test>" --header "Subject: queued while down" >/dev/null 2>&1
+check "database down: the sending MTA keeps the message queued" \
+	wait_for 15 bash -c "grep -q 'down-2@customer.test\|status=deferred.*4.3.0' '$PF_MAILLOG' && grep -q 'status=deferred' '$PF_MAILLOG'"
+pg_up >/dev/null
+postfix_flush
+check "database back: the queued message is stored" \
+	wait_for 30 bash -c "[ \"\$(psql -X -At -c \"SELECT count(*) FROM messages WHERE message_id = 'down-2@customer.test'\")\" = 1 ]"
+postfix_queue_wait 15
+postfix_flush; sleep 1
+check_eq "database back: stored exactly once" "1" "$(count_msgid down-2@customer.test)"
+milter_stop
+check "no sanitizer or leak report in the milter log" milter_log_clean
