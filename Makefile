@@ -87,7 +87,8 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libdaemon.a $(B)/libcore.a $(B)/libpa
 	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(EXTRA_LIBS) -lcmocka
 unit-tests: $(UNIT_BINS)
 
-ASAN_VARS := B=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
+ASAN_B    ?= build/asan
+ASAN_VARS := B=$(ASAN_B) OPT="-O1 -g -fno-omit-frame-pointer" \
              SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 asan:
 	$(MAKE) $(ASAN_VARS) all unit-tests
@@ -97,7 +98,7 @@ deps:
 
 check: deps
 	$(MAKE) asan
-	bash tests/run.sh
+	TM_BUILD=$(CURDIR)/$(ASAN_B) bash tests/run.sh
 
 run: deps all
 	bash scripts/run.sh start
@@ -109,3 +110,22 @@ clean:
 	rm -rf build
 
 -include $(shell find build -name '*.d' 2>/dev/null)
+
+# --- parser: fuzz and bench ---
+# The libFuzzer target builds with clang straight from the parser sources;
+# make fuzz runs it for FUZZ_SECONDS (tests/parser/t_fuzz.sh: 60 s).
+FUZZ_SECONDS ?= 600
+FUZZ_CC      ?= clang
+FUZZ_FLAGS   := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+build/fuzz/fuzz_parser: tests/fuzz/fuzz_parser.c $(PARSER_SRC) $(wildcard parser/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(BASE_CFLAGS) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_parser.c $(PARSER_SRC) $(PKG_LIBS) $(EXTRA_LIBS)
+fuzz: build/fuzz/fuzz_parser
+	bash tests/parser/fuzz-run.sh $(FUZZ_SECONDS)
+
+# make bench runs every bench/bench_*.sh section (bench/run.sh).
+build/bench/parse_bench: bench/parse_bench.c build/libparser.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -O2 -g -o $@ $< build/libparser.a $(PKG_LIBS) $(EXTRA_LIBS)
+bench: build/bench/parse_bench
+	bash bench/run.sh
