@@ -33,6 +33,19 @@ static void add_list(JsonBuilder *b, const char *name, const GPtrArray *list)
     json_builder_end_array(b);
 }
 
+/* add_json - add "name": a JSON text as a value, or null */
+
+static void add_json(JsonBuilder *b, const char *name, const char *json)
+{
+    JsonNode *node = json ? json_from_string(json, NULL) : NULL;
+
+    json_builder_set_member_name(b, name);
+    if (node)
+	json_builder_add_value(b, node);
+    else
+	json_builder_add_null_value(b);
+}
+
 /* ingest_meta - the JSON description of one message */
 
 static char *ingest_meta(const SESSION *session, const char *mta_queue_id, const MAIL *mail)
@@ -54,6 +67,7 @@ static char *ingest_meta(const SESSION *session, const char *mta_queue_id, const
     add_string(b, "client_name", session->client_name);
     add_string(b, "helo", session->helo);
     add_string(b, "mta_queue_id", mta_queue_id);
+    add_json(b, "auth", session->auth_json);
     json_builder_end_object(b);
     root = json_builder_get_root(b);
     json_generator_set_root(gen, root);

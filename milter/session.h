@@ -37,6 +37,7 @@ typedef struct SESSION {
     GPtrArray *support_rcpts;		/* char *: support RCPT TO as given */
     GPtrArray *support_queues;		/* char *: their queue addresses */
     MSGBUF *message;			/* header and body, from DATA on */
+    char   *auth_json;			/* SPF/DKIM/DMARC results, JSON, or NULL */
     int     too_big;			/* past MaximumMessageSize */
     int     failed;			/* a temporary file error */
 } SESSION;

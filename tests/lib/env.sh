@@ -1,7 +1,9 @@
 # env.sh - the real services the integration tests use, started once per
 # test run by tests/run.sh: a private PostgreSQL and a private Postfix on
 # loopback under var/check/, with ticket-milter attached on MILTER_PORT.
-# Ports differ from `make run`, so both can run at once.
+# Ports differ from `make run`, so both can run at once; to run two test
+# runs at once, give the second its own SVC_DIR, PG_PORT, PF_PORT,
+# PF_INJECT_PORT and MILTER_PORT.
 #
 #   env_up / env_down      start (fresh state) / stop everything
 #   milter_start [LINES]   (re)start ticket-milter with extra config LINES
@@ -9,7 +11,7 @@
 #   sql QUERY              run a query, print unaligned rows
 #   send ARGS...           swaks through the Postfix instance with the milter
 
-export SVC_DIR=$TM_ROOT/var/check PG_PORT=${PG_PORT:-55442}
+export SVC_DIR=${SVC_DIR:-$TM_ROOT/var/check} PG_PORT=${PG_PORT:-55442}
 export PF_PORT=${PF_PORT:-2625} PF_INJECT_PORT=${PF_INJECT_PORT:-2626}
 export MILTER_PORT=${MILTER_PORT:-8991}
 export PF_MILTER=inet:127.0.0.1:$MILTER_PORT
