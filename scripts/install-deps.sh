@@ -12,6 +12,8 @@ packages=(
 	libcmocka-dev miltertest swaks jq opendkim-tools
 	# the real services: a private PostgreSQL and a private Postfix
 	postgresql postfix
+	# make deb and make package-check: build, lint and install the .deb
+	debhelper dpkg-dev fakeroot lintian man-db adduser
 )
 
 missing=()
