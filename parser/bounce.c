@@ -16,7 +16,9 @@
 /*
 /*	For a bounce, the failed recipient comes from the DSN's
 /*	Final-Recipient (else Original-Recipient), from X-Failed-Recipients,
-/*	or from the "<user@domain>:" line that Postfix and qmail write;
+/*	from the "<user@domain>:" line that Postfix and qmail write, or
+/*	from the first address a few lines below "the following
+/*	recipients", "was not delivered to" and similar phrases;
 /*	the original Message-ID from the returned message/rfc822 or
 /*	text/rfc822-headers part, else from a "Message-ID:" line in the
 /*	text. Call it after mime_walk(), which provides mail->text.
@@ -37,6 +39,43 @@ static const char *const bounce_subjects[] = {
     "delivery has failed", "could not be delivered",
     NULL,
 };
+
+/* Phrases after which the failed recipients are listed. */
+static const char *const bounce_recipient_intro[] = {
+    "following recipient", "following address", "following list of recipients",
+    "not delivered to", "could not be delivered to", "delivery errors",
+    "delivery has failed to these recipients", "did not reach the following",
+    "permanent fatal errors", "undeliverable to", "failed recipient",
+    NULL,
+};
+
+#define BOUNCE_INTRO_LINES	6	/* look this far below an intro */
+
+/* bounce_find_address - the first user@domain in a line, or NULL */
+
+static char *bounce_find_address(const char *line)
+{
+    const char *at = strchr(line, '@');
+    const char *l, *r;
+    char   *raw, *addr;
+
+    while (at != NULL) {
+	for (l = at; l > line && (g_ascii_isalnum(l[-1]) || strchr("._%+-=", l[-1])); l--)
+	     /* void */ ;
+	for (r = at + 1; g_ascii_isalnum(*r) || *r == '.' || *r == '-'; r++)
+	     /* void */ ;
+	while (r > at + 1 && r[-1] == '.')
+	    r--;
+	if (l < at && r > at + 1 && memchr(at + 1, '.', r - at - 1)) {
+	    raw = g_strndup(l, r - l);
+	    addr = address_normalize(raw);
+	    g_free(raw);
+	    return (addr);
+	}
+	at = strchr(at + 1, '@');
+    }
+    return (NULL);
+}
 
 /* bounce_keep - remember a string owned by the bounce facts */
 
@@ -78,12 +117,21 @@ static void bounce_scan_text(MAIL *mail, const char *text, int dsn_fields)
     MAIL_BOUNCE *b = &mail->bounce;
     char  **lines = g_strsplit(text, "\n", -1);
     char   *v;
+    int     intro = 0;			/* lines left below an intro phrase */
 
     for (char **lp = lines; *lp; lp++) {
 	char   *line = g_strchomp(*lp);
 
 	while (*line == ' ' || *line == '\t' || *line == '>')
 	    line++;
+	if (b->failed_recipient == NULL && intro > 0) {
+	    intro--;
+	    if ((v = bounce_find_address(line)) != NULL)
+		b->failed_recipient = bounce_keep(mail, v);
+	}
+	for (const char *const *ip = bounce_recipient_intro; *ip; ip++)
+	    if (strcasestr(line, *ip) != NULL)
+		intro = BOUNCE_INTRO_LINES;
 	if (dsn_fields) {
 	    if (b->failed_recipient == NULL
 		&& ((v = bounce_field_value(line, "Final-Recipient")) != NULL
@@ -172,6 +220,7 @@ static int bounce_looks_like(MAIL *mail, GMimeMessage *msg)
 	return (1);
     if (from && (g_ascii_strncasecmp(from, "mailer-daemon@", 14) == 0
 		 || g_ascii_strncasecmp(from, "postmaster@", 11) == 0
+		 || g_ascii_strncasecmp(from, "post_master@", 12) == 0
 		 || g_ascii_strcasecmp(from, "mailer-daemon") == 0))
 	return (1);
     if (name && (strcasestr(name, "mail delivery") != NULL

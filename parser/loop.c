@@ -12,7 +12,8 @@
 /*	List-Unsubscribe, X-Auto-Response-Suppress, X-Loop and X-Spam-Flag
 /*	of the top-level header into mail->loop and derives what they say
 /*	(RFC 3834 section 2, and the practice of Exchange and list
-/*	managers). Call it after bounce_detect(): a bounce suppresses
+/*	managers, and out-of-office subjects of clients that send no
+/*	Auto-Submitted). Call it after bounce_detect(): a bounce suppresses
 /*	automatic answers too.
 /*--*/
 
@@ -52,6 +53,29 @@ static int loop_word_is(const char *value, const char *const *words)
     return (0);
 }
 
+/*
+ * Subjects of out-of-office answers that carry no Auto-Submitted (Outlook,
+ * Apple Mail, webmailers), matched at the start, case-insensitively.
+ */
+static const char *const loop_autoreply_subjects[] = {
+    "auto reply", "autoreply", "automatic reply", "auto-reply",
+    "autosvar", "automatische antwort", "abwesenheitsnotiz",
+    "réponse automatique", "respuesta automática", "risposta automatica",
+    "resposta automática", "automatisch antwoord", "odpowiedź automatyczna",
+    "автоответ", "out of office", "out of the office", "自動返信", "自动回复",
+    NULL,
+};
+
+/* loop_autoreply_subject - does a subject announce an automatic answer */
+
+static int loop_autoreply_subject(const char *subject)
+{
+    for (const char *const *sp = loop_autoreply_subjects; *sp; sp++)
+	if (g_ascii_strncasecmp(subject, *sp, strlen(*sp)) == 0)
+	    return (1);
+    return (0);
+}
+
 /* loop_collect - copy the loop headers and derive the flags */
 
 void    loop_collect(MAIL *mail, GMimeObject *top)
@@ -74,8 +98,12 @@ void    loop_collect(MAIL *mail, GMimeObject *top)
     lp->is_bulk = loop_word_is(lp->precedence, bulk)
 	|| lp->list_id != NULL || lp->list_unsubscribe != NULL;
     lp->is_spam = loop_word_is(lp->x_spam_flag, yes);
+    lp->is_auto_reply = g_mime_object_get_header(top, "X-Autoreply") != NULL
+	|| g_mime_object_get_header(top, "X-Autorespond") != NULL
+	|| loop_autoreply_subject(mail->subject);
     /* Exchange: "All", "OOF", "AutoReply" ask not to be answered. */
     lp->suppress_autoreply = lp->is_auto_submitted || lp->is_bulk
+	|| lp->is_auto_reply
 	|| lp->is_spam || lp->x_loop != NULL || mail->bounce.is_bounce
 	|| (lp->x_auto_response_suppress != NULL
 	    && (strcasestr(lp->x_auto_response_suppress, "all") != NULL

@@ -144,11 +144,21 @@ MAIL   *mail_parse_bytes_with(const char *data, size_t len, const MAIL_LIMITS *l
     GMimeStream *stream;
     GMimeParser *parser;
     GMimeMessage *msg;
+    char   *lf_copy = NULL;
 
     /* A byte order mark before the header is seen in the wild. */
     if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
 	data += 3;
 	len -= 3;
+    }
+    /* Old Mac mail ends lines with CR alone; gmime knows LF and CRLF. */
+    if (len > 0 && memchr(data, '\n', MIN(len, 65536)) == NULL
+	&& memchr(data, '\r', MIN(len, 65536)) != NULL) {
+	lf_copy = g_memdup2(data, len);
+	for (size_t i = 0; i < len; i++)
+	    if (lf_copy[i] == '\r')
+		lf_copy[i] = '\n';
+	data = lf_copy;
     }
     g_mime_parser_options_set_fallback_charsets(popts, (const char **) mail_fallback_charsets);
     g_mime_parser_options_set_allow_addresses_without_domain(popts, TRUE);
@@ -176,6 +186,7 @@ MAIL   *mail_parse_bytes_with(const char *data, size_t len, const MAIL_LIMITS *l
     g_object_unref(parser);
     g_object_unref(stream);
     g_mime_parser_options_free(popts);
+    g_free(lf_copy);
     return (mail);
 }
 

@@ -180,6 +180,8 @@ typedef struct MAIL_LOOP {
     int     is_auto_submitted;		/* Auto-Submitted other than "no" */
     int     is_bulk;			/* Precedence bulk/list/junk, or list */
     int     is_spam;			/* X-Spam-Flag: YES */
+    int     is_auto_reply;		/* X-Autoreply/X-Autorespond, or an
+					 * out-of-office subject */
     int     suppress_autoreply;		/* any of the above, or a bounce */
 } MAIL_LOOP;
 

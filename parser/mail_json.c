@@ -89,6 +89,7 @@ static void json_loop(JsonBuilder *b, const MAIL_LOOP *lp)
     json_bool(b, "is_auto_submitted", lp->is_auto_submitted);
     json_bool(b, "is_bulk", lp->is_bulk);
     json_bool(b, "is_spam", lp->is_spam);
+    json_bool(b, "is_auto_reply", lp->is_auto_reply);
     json_bool(b, "suppress_autoreply", lp->suppress_autoreply);
     json_builder_end_object(b);
 }

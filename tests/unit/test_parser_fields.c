@@ -197,6 +197,41 @@ static void test_nonstandard_bounce(void **state)
     mail_free(m);
 }
 
+static void test_auto_reply_subject(void **state)
+{
+    MAIL   *m = parse("From: a@b\nSubject: Automatic reply: Nyaan\n\nI am away.\n");
+
+    assert_true(mail_loop(m)->is_auto_reply);
+    assert_true(mail_loop(m)->suppress_autoreply);
+    assert_false(mail_bounce(m)->is_bounce);
+    mail_free(m);
+    m = parse("From: a@b\nX-Autoreply: yes\nSubject: hi\n\nx\n");
+    assert_true(mail_loop(m)->is_auto_reply);
+    mail_free(m);
+}
+
+static void test_bounce_recipient_phrase(void **state)
+{
+    MAIL   *m = parse("From: postmaster@mx.example\nSubject: Undeliverable: hi\n\n"
+		      "Your message did not reach the following recipient(s):\n\n"
+		      "Kijitora@Example.JP on Thu, 29 Apr 2010 00:00:00 -0000\n"
+		      "    The recipient name is not recognized\n");
+
+    assert_true(mail_bounce(m)->is_bounce);
+    assert_string_equal(mail_bounce(m)->failed_recipient, "Kijitora@example.jp");
+    mail_free(m);
+}
+
+static void test_cr_only_line_ends(void **state)
+{
+    MAIL   *m = parse("From: a@b\rSubject: old mac\r\rline one\rline two\r");
+
+    assert_string_equal(mail_subject(m), "old mac");
+    assert_string_equal(mail_from_address(m), "a@b");
+    assert_string_equal(mail_text(m), "line one\nline two\n");
+    mail_free(m);
+}
+
 int     main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -207,6 +242,9 @@ int     main(void)
 	cmocka_unit_test(test_loop),
 	cmocka_unit_test(test_dsn),
 	cmocka_unit_test(test_nonstandard_bounce),
+	cmocka_unit_test(test_auto_reply_subject),
+	cmocka_unit_test(test_bounce_recipient_phrase),
+	cmocka_unit_test(test_cr_only_line_ends),
     };
 
     return (cmocka_run_group_tests(tests, setup, NULL));
