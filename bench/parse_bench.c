@@ -43,14 +43,23 @@ static double now(void)
 
 static void bare_parse(const char *data, size_t len)
 {
-    GMimeStream *stream = g_mime_stream_mem_new_with_buffer(data, len);
-    GMimeParser *parser = g_mime_parser_new_with_stream(stream);
-    GMimeMessage *msg = g_mime_parser_construct_message(parser, NULL);
+    /* The bytes are read in place, as mail_parse_bytes() does. */
+    GByteArray *view = g_byte_array_new_take((guint8 *) data, len);
+    GMimeStream *stream = g_mime_stream_mem_new_with_byte_array(view);
+    GMimeParser *parser;
+    GMimeMessage *msg;
+    guint8 *back;
 
+    g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
+    parser = g_mime_parser_new_with_stream(stream);
+    msg = g_mime_parser_construct_message(parser, NULL);
     if (msg)
 	g_object_unref(msg);
     g_object_unref(parser);
     g_object_unref(stream);
+    back = g_byte_array_steal(view, NULL);
+    g_assert(back == (guint8 *) data);
+    g_byte_array_unref(view);
 }
 
 /* peak_growth - peak RSS growth (bytes) of one parse, in a child */

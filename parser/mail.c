@@ -11,6 +11,8 @@
 /*--*/
 
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libxml/parser.h>
@@ -20,7 +22,44 @@
 #define MAIL_MAX_ADDRESSES	1000	/* per header */
 #define MAIL_MAX_REFERENCES	500
 
-static const char *const mail_fallback_charsets[] = {"UTF-8", "windows-1252", NULL};
+#define MAIL_HINT_SCAN		65536	/* look for a charset this far */
+
+/* mail_charset_hint - the body's charset when the header has raw 8-bit */
+
+static int mail_charset_hint(const char *data, size_t len, char *buf, size_t size)
+{
+    size_t  scan = MIN(len, MAIL_HINT_SCAN);
+    const char *end = data + scan;
+    const char *p;
+    int     eight_bit = 0;
+    size_t  n = 0;
+
+    /*
+     * A raw 8-bit header carries no charset label. Clients that write one
+     * write it in the charset of their text, which the first charset=
+     * parameter names. Only headers with 8-bit bytes pay for the look.
+     */
+    for (p = data; p < end && !(p[0] == '\n' && p + 1 < end && (p[1] == '\n'
+				      || (p[1] == '\r' && p + 2 < end && p[2] == '\n'))); p++)
+	if (*p & 0x80)
+	    eight_bit = 1;
+    if (!eight_bit)
+	return (0);
+    for (p = data; p + 8 < end; p++) {
+	if (g_ascii_strncasecmp(p, "charset=", 8) != 0)
+	    continue;
+	p += 8;
+	if (*p == '"')
+	    p++;
+	while (p < end && n < size - 1 && (g_ascii_isalnum(*p) || strchr("-_:.", *p)))
+	    buf[n++] = *p++;
+	buf[n] = 0;
+	break;
+    }
+    return (n > 0 && g_ascii_strcasecmp(buf, "utf-8") != 0
+	    && g_ascii_strcasecmp(buf, "us-ascii") != 0
+	    && g_ascii_strcasecmp(buf, "iso-8859-1") != 0);
+}
 
 /* mail_parser_init - initialize gmime and libxml2 once per process */
 
@@ -145,6 +184,8 @@ MAIL   *mail_parse_bytes_with(const char *data, size_t len, const MAIL_LIMITS *l
     GMimeParser *parser;
     GMimeMessage *msg;
     char   *lf_copy = NULL;
+    GByteArray *view;
+    guint8 *back;
 
     /* A byte order mark before the header is seen in the wild. */
     if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
@@ -160,9 +201,23 @@ MAIL   *mail_parse_bytes_with(const char *data, size_t len, const MAIL_LIMITS *l
 		lf_copy[i] = '\n';
 	data = lf_copy;
     }
-    g_mime_parser_options_set_fallback_charsets(popts, (const char **) mail_fallback_charsets);
+    {
+	char    hint[64];
+	const char *fallback[4] = {"UTF-8", "windows-1252", NULL, NULL};
+
+	if (mail_charset_hint(data, len, hint, sizeof(hint))) {
+	    fallback[1] = hint;
+	    fallback[2] = "windows-1252";
+	}
+	g_mime_parser_options_set_fallback_charsets(popts, fallback);
+    }
     g_mime_parser_options_set_allow_addresses_without_domain(popts, TRUE);
-    stream = g_mime_stream_mem_new_with_buffer(data, len);
+    /* Let gmime read the caller's bytes in place: its parts refer to
+     * ranges of the stream, so the input is not copied. gmime only
+     * reads from the array; it is handed back before returning. */
+    view = g_byte_array_new_take((guint8 *) data, len);
+    stream = g_mime_stream_mem_new_with_byte_array(view);
+    g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
     parser = g_mime_parser_new_with_stream(stream);
     msg = g_mime_parser_construct_message(parser, popts);
     if (msg != NULL) {
@@ -185,6 +240,10 @@ MAIL   *mail_parse_bytes_with(const char *data, size_t len, const MAIL_LIMITS *l
     mail->options.reply_marker = NULL;
     g_object_unref(parser);
     g_object_unref(stream);
+    /* The bytes are the caller's: take them back, then free the array. */
+    back = g_byte_array_steal(view, NULL);
+    g_assert(back == (guint8 *) data);
+    g_byte_array_unref(view);
     g_mime_parser_options_free(popts);
     g_free(lf_copy);
     return (mail);
@@ -201,11 +260,27 @@ MAIL   *mail_parse_bytes(const char *data, size_t len, const MAIL_LIMITS *limits
 
 MAIL   *mail_parse_fd_with(int fd, const MAIL_LIMITS *limits, const MAIL_OPTIONS *options)
 {
-    GByteArray *buf = g_byte_array_new();
+    GByteArray *buf;
     char    chunk[65536];
     ssize_t n;
     MAIL   *mail;
+    struct stat st;
+    off_t   off;
 
+    /* A spool or temp file is mapped, not copied: the daemon's messages
+     * may be large, and gmime keeps its own copy of what it needs. */
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)
+	&& (off = lseek(fd, 0, SEEK_CUR)) >= 0 && st.st_size > off) {
+	void   *map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+
+	if (map != MAP_FAILED) {
+	    mail = mail_parse_bytes_with((const char *) map + off, st.st_size - off,
+					 limits, options);
+	    munmap(map, st.st_size);
+	    return (mail);
+	}
+    }
+    buf = g_byte_array_new();
     while ((n = read(fd, chunk, sizeof(chunk))) > 0)
 	g_byte_array_append(buf, (guint8 *) chunk, (guint) n);
     mail = mail_parse_bytes_with((const char *) buf->data, buf->len, limits, options);

@@ -137,7 +137,8 @@ static void mime_leaf(MAIL *mail, GMimePart *part, const char *origin)
     }
 }
 
-/* mime_related_root - index of the root of multipart/related */
+/* mime_related_root - index of the root of multipart/related: the start
+ * parameter's part, else the first text or multipart part, else the first */
 
 static int mime_related_root(GMimeMultipart *mp)
 {
@@ -161,6 +162,14 @@ static int mime_related_root(GMimeMultipart *mp)
 	    }
 	}
 	g_free(want);
+    }
+    /* RFC 2387 says the first part; MHTML writers put resources first. */
+    for (int i = 0; i < n; i++) {
+	GMimeObject *part = g_mime_multipart_get_part(mp, i);
+	GMimeContentType *ct = g_mime_object_get_content_type(part);
+
+	if (GMIME_IS_MULTIPART(part) || g_mime_content_type_is_type(ct, "text", "*"))
+	    return (i);
     }
     return (0);
 }

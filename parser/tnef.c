@@ -11,7 +11,8 @@
 /*	tnef_expand() reads a TNEF stream with libytnef and adds each file
 /*	attachment it carries to mail with origin "tnef": its long file
 /*	name (PR_ATTACH_LONG_FILENAME, 8-bit or Unicode) or else its title,
-/*	the type application/octet-stream (TNEF carries none), and its
+/*	a type guessed by GIO from name and content (TNEF carries none;
+/*	application/octet-stream when GIO has no MIME database), and its
 /*	bytes (the attachment data attribute, else PR_ATTACH_DATA_OBJ).
 /*	The message body that TNEF may carry (RTF) is not extracted; the
 /*	MIME body next to winmail.dat is the text a help desk uses.
@@ -23,6 +24,7 @@
 #include <stdio.h>				/* ytnef.h needs FILE */
 #include <string.h>
 
+#include <gio/gio.h>
 #include <ytnef.h>
 
 #include <parser/mail_impl.h>
@@ -72,6 +74,22 @@ static GByteArray *tnef_data(Attachment *att)
     return (bytes);
 }
 
+/* tnef_type - a MIME type guessed from the name and bytes */
+
+static char *tnef_type(const char *name, GByteArray *bytes)
+{
+    char   *guess = g_content_type_guess(name, bytes->data, MIN(bytes->len, 4096), NULL);
+    char   *type = g_content_type_get_mime_type(guess);
+
+    g_free(guess);
+    /* Without a MIME database GIO says so; keep the neutral type then. */
+    if (type == NULL || strchr(type, '/') == NULL) {
+	g_free(type);
+	type = g_strdup("application/octet-stream");
+    }
+    return (type);
+}
+
 /* tnef_expand - add the files inside a winmail.dat */
 
 int     tnef_expand(MAIL *mail, const unsigned char *data, size_t len)
@@ -90,14 +108,16 @@ int     tnef_expand(MAIL *mail, const unsigned char *data, size_t len)
 	char   *name = tnef_name(att);
 	GByteArray *bytes = tnef_data(att);
 	int     truncated;
+	char   *type;
 
 	if (name == NULL && bytes->len == 0) {
 	    g_byte_array_free(bytes, TRUE);
 	    continue;
 	}
 	truncated = attachment_budget(mail, bytes);
-	attachment_add(mail, name, "application/octet-stream", "attachment",
-		       NULL, "tnef", bytes, truncated);
+	type = tnef_type(name, bytes);
+	attachment_add(mail, name, type, "attachment", NULL, "tnef", bytes, truncated);
+	g_free(type);
 	g_free(name);
     }
     TNEFFree(&tnef);

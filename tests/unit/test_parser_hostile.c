@@ -95,6 +95,17 @@ static void test_unknown_charset_and_8bit_headers(void **state)
     mail_free(m);
 }
 
+static void test_raw_header_in_body_charset(void **state)
+{
+    /* KOI8-R in the raw Subject; the body's label says which charset. */
+    MAIL   *m = parse("From: x@y\nSubject: \xf0\xd2\xc9\xd7\xc5\xd4\n"
+		      "Content-Type: text/plain; charset=\"koi8-r\"\n\n\xf0\xd2\xc9\xd7\xc5\xd4\n");
+
+    assert_string_equal(mail_subject(m), "Привет");
+    assert_string_equal(mail_text(m), "Привет\n");
+    mail_free(m);
+}
+
 static void test_nul_bytes(void **state)
 {
     static const char msg[] = "Subject: a\0b\nFrom: x@y\n\nbefore\0after\n";
@@ -233,6 +244,7 @@ int     main(void)
 	cmocka_unit_test(test_no_boundary_parameter),
 	cmocka_unit_test(test_broken_encodings),
 	cmocka_unit_test(test_unknown_charset_and_8bit_headers),
+	cmocka_unit_test(test_raw_header_in_body_charset),
 	cmocka_unit_test(test_nul_bytes),
 	cmocka_unit_test(test_deep_nesting),
 	cmocka_unit_test(test_many_parts),
