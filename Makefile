@@ -8,11 +8,11 @@
 #   make fuzz       run the parser fuzzer (FUZZ_SECONDS, default 600)
 #   make bench      benchmarks; writes BENCHMARKS.md
 
-PKGS      := gmime-3.0 json-glib-1.0 libxml-2.0 libpq milter opendkim
+PKGS      := gmime-3.0 json-glib-1.0 libxml-2.0 libpq milter opendkim libpsl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # libspf2, libopendmarc and libytnef ship no pkg-config file.
-EXTRA_LIBS := -lspf2 -lopendmarc -lytnef -pthread
+EXTRA_LIBS := -lspf2 -lopendmarc -lytnef -lresolv -pthread
 
 CC        ?= cc
 WARN      := -Wall -Wextra -Werror -Wformat=2 -Wformat-security -Wshadow -Wno-unused-parameter -Wno-comment
@@ -31,10 +31,13 @@ LDFLAGS_ALL = $(SAN) $(LDFLAGS)
 PARSER_SRC := $(filter-out parser/ticket_parse.c,$(wildcard parser/*.c))
 # milter/: modules shared by the daemon and ticketctl.
 CORE_SRC   := milter/log.c milter/config.c milter/store.c milter/migrations.c \
+              milter/netlist.c \
               milter/queue_addr.c
 # milter/: the daemon only (libmilter callbacks and what they use).
 DAEMON_SRC := milter/callbacks.c milter/msgbuf.c milter/ingest.c \
-              milter/queue_cache.c milter/session.c
+              milter/queue_cache.c milter/session.c \
+              milter/auth.c milter/auth_spf.c milter/auth_dkim.c milter/auth_dmarc.c \
+              milter/auth_dns.c milter/authres.c milter/policy.c
 # milter/: ticketctl only.
 CTL_SRC    := $(wildcard milter/ctl_*.c)
 SQL_FILES  := $(sort $(wildcard sql/[0-9]*.sql))

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <milter/authres.h>
 #include <milter/callbacks.h>
 #include <milter/ingest.h>
 #include <milter/queue_addr.h>
@@ -25,7 +26,7 @@ static STORE *cb_store;
 /* What we ask of the MTA: no-reply for steps that never refuse. */
 #define WANT_PROTOCOL	(SMFIP_HDR_LEADSPC | SMFIP_NOUNKNOWN | \
 			 SMFIP_NR_CONN | SMFIP_NR_HELO)
-#define WANT_ACTIONS	(SMFIF_ADDHDRS | SMFIF_ADDRCPT | SMFIF_DELRCPT)
+#define WANT_ACTIONS	(SMFIF_ADDHDRS | SMFIF_ADDRCPT | SMFIF_DELRCPT | SMFIF_CHGHDRS)
 
 /* callbacks_init - set what the callbacks work with */
 
@@ -33,6 +34,7 @@ void    callbacks_init(const CONFIG *config, STORE *store)
 {
     cb_config = config;
     cb_store = store;
+    authres_init(config);
 }
 
 /* session_of - this connection's session, created on first use */
@@ -215,6 +217,7 @@ static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
     SESSION *session = session_of(ctx);
     GString *line = g_string_sized_new(strlen(name) + strlen(value) + 4);
 
+    authres_note_header(session, cb_config->authserv_id, name, value);
     g_string_append(line, name);
     g_string_append_c(line, ':');
     /* Without HDR_LEADSPC the MTA removed the space after the colon. */
@@ -299,6 +302,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
     TM_ERROR err;
     MAIL   *mail;
     sfsistat status;
+    AUTH_RESULTS *auth;
     size_t  size;
 
     if (session->message == NULL)
@@ -321,10 +325,15 @@ static sfsistat cb_eom(SMFICTX *ctx)
 		      "Help desk cannot take the message now (local error), please try again later"));
     }
     mail = mail_parse_bytes(raw, size, &cb_config->limits);
+    if ((status = authres_check(ctx, cb_config, session, mail, raw, size, &auth)) != SMFIS_CONTINUE) {
+	mail_free(mail);
+	return (status);
+    }
     if (ingest_message(cb_store, session, qid, mail, raw, size, &ticket, &err) < 0) {
 	msg_error("%s: not stored: %s; answering %s", qid, err.text,
 		  config_action_name(cb_config->on_database_error));
 	mail_free(mail);
+	auth_results_free(auth);
 	return (reply(ctx, cb_config->on_database_error, "451", "4.3.0",
 		      "Ticket database unavailable, please try again later"));
     }
@@ -333,6 +342,8 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	     (char *) g_ptr_array_index(session->support_queues, 0), size,
 	     mail_message_id(mail) ? mail_message_id(mail) : "");
     mail_free(mail);
+    authres_apply(ctx, cb_config, session, auth);
+    auth_results_free(auth);
     status = mta_copy(ctx, session, ticket);
     g_free(ticket);
     session_reset_message(session);

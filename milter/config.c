@@ -24,6 +24,7 @@
 typedef enum {
     KEY_STRING, KEY_BOOL, KEY_SIZE, KEY_SECONDS, KEY_COUNT,
     KEY_FACILITY, KEY_ACTION, KEY_MTA_COPY,
+    KEY_HOSTS, KEY_DMARC_ACTION,
 } KEY_TYPE;
 
 typedef struct CONFIG_KEY {
@@ -54,6 +55,12 @@ static const CONFIG_KEY config_keys[] = {
     {"QueueRefresh", KEY_SECONDS, AT(queue_refresh), 0},
     {"On-DatabaseError", KEY_ACTION, AT(on_database_error), 0},
     {"On-InternalError", KEY_ACTION, AT(on_internal_error), 0},
+    {"AuthservID", KEY_STRING, AT(authserv_id), 0},
+    {"VerifySenders", KEY_BOOL, AT(verify_senders), 0},
+    {"DNSTimeout", KEY_SECONDS, AT(dns_timeout), 0},
+    {"DmarcRejectAction", KEY_DMARC_ACTION, AT(dmarc_reject_action), 0},
+    {"InternalHosts", KEY_HOSTS, AT(internal_hosts), 0},
+    {"PublicSuffixList", KEY_STRING, AT(public_suffix_list), 0},
     {"MaximumMimeDepth", KEY_COUNT, AT(limits.max_depth), 0},
     {"MaximumMimeParts", KEY_COUNT, AT(limits.max_parts), 0},
     {"MaximumHeaders", KEY_COUNT, AT(limits.max_headers), 0},
@@ -94,6 +101,12 @@ static CONFIG *config_defaults(const char *path)
     config->queue_refresh = 60;
     config->on_database_error = ACTION_TEMPFAIL;
     config->on_internal_error = ACTION_TEMPFAIL;
+    config->authserv_id = g_strdup(g_get_host_name());
+    config->verify_senders = 1;
+    config->dns_timeout = 5;
+    /* Mail from a customer whose domain is misconfigured is still a customer's. */
+    config->dmarc_reject_action = ACTION_ACCEPT;
+    config->public_suffix_list = g_strdup("/usr/share/publicsuffix/public_suffix_list.dat");
     mail_limits_default(&config->limits);
     return (config);
 }
@@ -170,6 +183,16 @@ static int config_set(CONFIG *config, const CONFIG_KEY *key, const char *value,
 	if (parse_number(value, "", 0, &n) < 0 || n < 1 || n > INT_MAX)
 	    return (tm_error(why, "expected a positive whole number, got \"%s\"", value));
 	*(int *) field = (int) n;
+	return (0);
+    case KEY_HOSTS:
+	netlist_free(*(NETLIST **) field);
+	if ((*(NETLIST **) field = netlist_parse(value, why)) == NULL)
+	    return (-1);
+	return (0);
+    case KEY_DMARC_ACTION:
+	if ((i = lookup_name(action_names, value)) != ACTION_ACCEPT && i != ACTION_REJECT)
+	    return (tm_error(why, "expected accept or reject, got \"%s\"", value));
+	*(int *) field = i;
 	return (0);
     case KEY_FACILITY:
 	for (i = 0; facilities[i].name; i++)
@@ -283,6 +306,7 @@ void    config_free(CONFIG *config)
 	if (key->type == KEY_STRING)
 	    g_free(*(char **) ((char *) config + key->offset));
     g_free(config->mta_copy_address);
+    netlist_free(config->internal_hosts);
     g_free(config->path);
     g_free(config);
 }

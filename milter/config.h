@@ -27,6 +27,7 @@
 
 #include <stddef.h>
 #include <milter/log.h>
+#include <milter/netlist.h>
 #include <parser/mail.h>
 
 /* What becomes of the MTA's own copy of a support message once stored. */
@@ -60,6 +61,12 @@ typedef struct CONFIG {
     int     queue_refresh;		/* QueueRefresh, seconds */
     int     on_database_error;		/* On-DatabaseError */
     int     on_internal_error;		/* On-InternalError */
+    char   *authserv_id;		/* AuthservID: in Authentication-Results */
+    int     verify_senders;		/* VerifySenders: SPF, DKIM, DMARC */
+    int     dns_timeout;		/* DNSTimeout, seconds per query */
+    int     dmarc_reject_action;	/* DmarcRejectAction: ACTION_* */
+    NETLIST *internal_hosts;		/* InternalHosts */
+    char   *public_suffix_list;	/* PublicSuffixList: file */
     MAIL_LIMITS limits;			/* MaximumMimeDepth, ... */
 } CONFIG;
 

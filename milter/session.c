@@ -18,6 +18,7 @@ SESSION *session_create(void)
     session->recipients = g_ptr_array_new_with_free_func(g_free);
     session->support_rcpts = g_ptr_array_new_with_free_func(g_free);
     session->support_queues = g_ptr_array_new_with_free_func(g_free);
+    session->ar_forged = g_array_new(FALSE, FALSE, sizeof(guint));
     return (session);
 }
 
@@ -32,6 +33,8 @@ void    session_reset_message(SESSION *session)
     g_ptr_array_set_size(session->support_queues, 0);
     g_clear_pointer(&session->message, msgbuf_free);
     g_clear_pointer(&session->auth_json, g_free);
+    session->ar_count = 0;
+    g_array_set_size(session->ar_forged, 0);
     session->too_big = 0;
     session->failed = 0;
 }
@@ -46,6 +49,7 @@ void    session_free(SESSION *session)
     g_ptr_array_free(session->recipients, TRUE);
     g_ptr_array_free(session->support_rcpts, TRUE);
     g_ptr_array_free(session->support_queues, TRUE);
+    g_array_free(session->ar_forged, TRUE);
     g_free(session->client_ip);
     g_free(session->client_name);
     g_free(session->helo);

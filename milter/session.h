@@ -38,6 +38,8 @@ typedef struct SESSION {
     GPtrArray *support_queues;		/* char *: their queue addresses */
     MSGBUF *message;			/* header and body, from DATA on */
     char   *auth_json;			/* SPF/DKIM/DMARC results, JSON, or NULL */
+    guint   ar_count;			/* Authentication-Results fields seen */
+    GArray *ar_forged;			/* guint: ordinals of forged ones */
     int     too_big;			/* past MaximumMessageSize */
     int     failed;			/* a temporary file error */
 } SESSION;

@@ -8,8 +8,12 @@ packages=(
 	build-essential pkg-config clang libclang-rt-14-dev
 	libmilter-dev libgmime-3.0-dev libpq-dev libspf2-dev libopendkim-dev
 	libopendmarc-dev libjson-glib-dev libxml2-dev libytnef0-dev
+	# organizational domains for DMARC: libpsl and the Public Suffix List
+	libpsl-dev publicsuffix
 	# tests and tools
 	libcmocka-dev miltertest swaks jq opendkim-tools
+	# tests: a DNS server for SPF, DKIM and DMARC records
+	dnsmasq-base
 	# the real services: a private PostgreSQL and a private Postfix
 	postgresql postfix
 	# make deb and make package-check: build, lint and install the .deb

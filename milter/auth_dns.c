@@ -1,0 +1,122 @@
+/*++
+/* NAME
+/*	auth_dns 3
+/* SUMMARY
+/*	TXT lookups with a bounded time, for DMARC
+/* DESCRIPTION
+/*	See auth_check.h. Each lookup uses a resolver state of its own, so
+/*	threads never share one, and its timeout is DNSTimeout with one
+/*	attempt per name server.
+/*--*/
+
+#include <sys/types.h>
+#include <netinet/in.h>
+#include <arpa/nameser.h>
+#include <netdb.h>
+#include <resolv.h>
+#include <string.h>
+
+#include <milter/auth_check.h>
+
+static int dns_timeout = 5;
+static GHashTable *test_zone;		/* name -> GPtrArray of texts, or NULL */
+
+/* auth_dns_init - bound every lookup to this many seconds */
+
+void    auth_dns_init(int timeout)
+{
+    dns_timeout = timeout;
+}
+
+/* auth_dns_test_zone - unit tests: answer from a table, not the DNS */
+
+void    auth_dns_test_zone(const char *name, const char *txt)
+{
+    GPtrArray *texts;
+
+    if (test_zone == NULL)
+	test_zone = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					  (GDestroyNotify) g_ptr_array_unref);
+    if (txt == NULL) {
+	g_hash_table_replace(test_zone, g_ascii_strdown(name, -1), NULL);
+	return;
+    }
+    if ((texts = g_hash_table_lookup(test_zone, name)) == NULL) {
+	texts = g_ptr_array_new_with_free_func(g_free);
+	g_hash_table_replace(test_zone, g_ascii_strdown(name, -1), texts);
+    }
+    g_ptr_array_add(texts, g_strdup(txt));
+}
+
+/* test_zone_txt - a lookup in the unit-test table */
+
+static int test_zone_txt(const char *name, GPtrArray *texts)
+{
+    char   *key = g_ascii_strdown(name, -1);
+    gpointer value;
+    int     found = g_hash_table_lookup_extended(test_zone, key, NULL, &value);
+    GPtrArray *list = value;
+
+    g_free(key);
+    if (!found)
+	return (AUTH_DNS_NONE);
+    if (list == NULL)
+	return (AUTH_DNS_TEMPFAIL);
+    for (guint i = 0; i < list->len; i++)
+	g_ptr_array_add(texts, g_strdup(g_ptr_array_index(list, i)));
+    return (AUTH_DNS_FOUND);
+}
+
+/* txt_rdata - one TXT record's character-strings, joined */
+
+static char *txt_rdata(const unsigned char *rdata, size_t len)
+{
+    GString *text = g_string_sized_new(len);
+    size_t  pos = 0;
+
+    while (pos < len) {
+	size_t  n = rdata[pos++];
+
+	if (n > len - pos)
+	    n = len - pos;
+	g_string_append_len(text, (const char *) rdata + pos, n);
+	pos += n;
+    }
+    return (g_string_free(text, FALSE));
+}
+
+/* auth_dns_txt - the TXT records of a name */
+
+int     auth_dns_txt(const char *name, GPtrArray *texts)
+{
+    struct __res_state res;
+    unsigned char answer[8192];
+    ns_msg  msg;
+    ns_rr   rr;
+    int     len, status = AUTH_DNS_NONE;
+
+    if (test_zone)
+	return (test_zone_txt(name, texts));
+    memset(&res, 0, sizeof(res));
+    if (res_ninit(&res) != 0)
+	return (AUTH_DNS_TEMPFAIL);
+    res.retrans = dns_timeout;
+    res.retry = 1;
+    len = res_nquery(&res, name, ns_c_in, ns_t_txt, answer, sizeof(answer));
+    if (len < 0) {
+	/* NXDOMAIN and NODATA are answers; everything else is trouble. */
+	status = (res.res_h_errno == HOST_NOT_FOUND || res.res_h_errno == NO_DATA)
+	    ? AUTH_DNS_NONE : AUTH_DNS_TEMPFAIL;
+    } else if (ns_initparse(answer, len, &msg) < 0) {
+	status = AUTH_DNS_TEMPFAIL;
+    } else {
+	for (int i = 0; i < ns_msg_count(msg, ns_s_an); i++) {
+	    if (ns_parserr(&msg, ns_s_an, i, &rr) < 0 || ns_rr_type(rr) != ns_t_txt)
+		continue;
+	    g_ptr_array_add(texts, txt_rdata(ns_rr_rdata(rr), ns_rr_rdlen(rr)));
+	    status = AUTH_DNS_FOUND;
+	}
+    }
+    res_nclose(&res);
+    return (status);
+}

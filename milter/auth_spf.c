@@ -1,0 +1,144 @@
+/*++
+/* NAME
+/*	auth_spf 3
+/* SUMMARY
+/*	SPF (RFC 7208) with libspf2, behind auth_check.h
+/* DESCRIPTION
+/*	See auth_check.h. libspf2 is old and has had security bugs, so
+/*	nothing but this file includes it, and what it returns is copied
+/*	into our own strings at once. Each check has a server object of
+/*	its own: libmilter runs one thread per connection, and the resolv
+/*	layer keeps its resolver state per thread.
+/*--*/
+
+#include <sys/types.h>
+#include <netinet/in.h>
+#include <arpa/nameser.h>
+#include <netdb.h>
+#include <string.h>
+#include <spf2/spf.h>
+#include <spf2/spf_dns_zone.h>
+
+#include <milter/auth_check.h>
+
+static SPF_server_t *test_server;	/* unit tests: a zone of our own */
+
+/* spf_quiet - libspf2's warnings and notes go to our debug log */
+
+static void spf_quiet(const char *file, int line, const char *text)
+{
+    msg_debug("libspf2: %s", text ? text : "");
+}
+
+/* auth_spf_init - route libspf2's chatter to our log */
+
+int     auth_spf_init(TM_ERROR *err)
+{
+    SPF_warning_handler = spf_quiet;
+    SPF_info_handler = spf_quiet;
+    SPF_debug_handler = spf_quiet;
+    return (0);
+}
+
+/* auth_spf_test_zone - unit tests: one TXT record in our own zone */
+
+void    auth_spf_test_zone(const char *name, const char *txt)
+{
+    if (test_server == NULL)
+	test_server = SPF_server_new(SPF_DNS_ZONE, 0);
+    SPF_dns_zone_add_str(test_server->resolver, name, ns_t_txt, NETDB_SUCCESS, txt);
+}
+
+/* spf_result - libspf2's result as ours */
+
+static AUTH_RESULT spf_result(SPF_result_t result)
+{
+    switch (result) {
+    case SPF_RESULT_PASS:
+	return (AUTH_PASS);
+    case SPF_RESULT_FAIL:
+	return (AUTH_FAIL);
+    case SPF_RESULT_SOFTFAIL:
+	return (AUTH_SOFTFAIL);
+    case SPF_RESULT_NEUTRAL:
+	return (AUTH_NEUTRAL);
+    case SPF_RESULT_NONE:
+	return (AUTH_NONE);
+    case SPF_RESULT_TEMPERROR:
+	return (AUTH_TEMPERROR);
+    default:
+	return (AUTH_PERMERROR);
+    }
+}
+
+/* spf_identity - what is checked: MAIL FROM, or HELO for a null sender */
+
+static void spf_identity(const AUTH_INPUT *input, AUTH_SPF *spf)
+{
+    const char *at;
+
+    if (input->mail_from && *input->mail_from) {
+	spf->scope = "mailfrom";
+	spf->identity = g_strdup(input->mail_from);
+	at = strrchr(input->mail_from, '@');
+	spf->domain = g_ascii_strdown(at ? at + 1 : input->mail_from, -1);
+    } else {
+	spf->scope = "helo";
+	spf->identity = g_strdup(input->helo ? input->helo : "");
+	spf->domain = g_ascii_strdown(spf->identity, -1);
+    }
+}
+
+/* spf_set_client - the client address, IPv4 or IPv6 */
+
+static int spf_set_client(SPF_request_t *req, const char *ip)
+{
+    if (ip == NULL)
+	return (-1);
+    if (strchr(ip, ':'))
+	return (SPF_request_set_ipv6_str(req, ip) == SPF_E_SUCCESS ? 0 : -1);
+    return (SPF_request_set_ipv4_str(req, ip) == SPF_E_SUCCESS ? 0 : -1);
+}
+
+/* auth_spf_check - evaluate SPF for one message */
+
+void    auth_spf_check(const AUTH_INPUT *input, AUTH_SPF *spf)
+{
+    SPF_server_t *server;
+    SPF_request_t *req;
+    SPF_response_t *resp = NULL;
+    const char *comment;
+
+    spf_identity(input, spf);
+    if (*spf->domain == 0 || strchr(spf->domain, '.') == NULL || spf->domain[0] == '[') {
+	spf->result = AUTH_NONE;
+	spf->reason = g_strdup("no domain to check");
+	return;
+    }
+    server = test_server ? test_server : SPF_server_new(SPF_DNS_RESOLV, 0);
+    if (server == NULL) {
+	spf->result = AUTH_TEMPERROR;
+	spf->reason = g_strdup("SPF library did not start");
+	return;
+    }
+    req = SPF_request_new(server);
+    if (spf_set_client(req, input->client_ip) < 0) {
+	spf->result = AUTH_NONE;
+	spf->reason = g_strdup("no client address");
+    } else {
+	if (input->helo)
+	    SPF_request_set_helo_dom(req, input->helo);
+	/* For <> libspf2 checks postmaster@HELO, as RFC 7208 2.4 says. */
+	SPF_request_set_env_from(req, input->mail_from && *input->mail_from
+				 ? input->mail_from : "");
+	SPF_request_query_mailfrom(req, &resp);
+	spf->result = resp ? spf_result(SPF_response_result(resp)) : AUTH_TEMPERROR;
+	comment = resp ? SPF_response_get_header_comment(resp) : NULL;
+	spf->reason = g_strdup(comment ? comment : resp ? SPF_strreason(SPF_response_reason(resp)) : "no answer");
+	if (resp)
+	    SPF_response_free(resp);
+    }
+    SPF_request_free(req);
+    if (server != test_server)
+	SPF_server_free(server);
+}
