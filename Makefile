@@ -7,6 +7,9 @@
 #   make stop       stop what `make run` started
 #   make fuzz       run the parser fuzzer (FUZZ_SECONDS, default 600)
 #   make bench      benchmarks; writes BENCHMARKS.md
+#   make install    install under DESTDIR and PREFIX (default /usr/local)
+#   make deb        the Debian package, build/ticket-milter_VERSION_ARCH.deb
+#   make package-check  build, install, try and purge the package
 
 PKGS      := gmime-3.0 json-glib-1.0 libxml-2.0 libpq milter opendkim libpsl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -24,7 +27,7 @@ BASE_CFLAGS += -DTM_VERSION='"$(VERSION)"'
 B         ?= build
 OPT       ?= -O2 -g
 SAN       ?=
-CFLAGS_ALL = $(BASE_CFLAGS) $(OPT) $(SAN) $(CFLAGS)
+CFLAGS_ALL = $(BASE_CFLAGS) $(OPT) $(SAN) $(CPPFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(SAN) $(LDFLAGS)
 
 # parser/: every .c but the CLI's main is the library.
@@ -132,3 +135,32 @@ build/bench/parse_bench: bench/parse_bench.c build/libparser.a
 	$(CC) $(BASE_CFLAGS) -O2 -g -o $@ $< build/libparser.a $(PKG_LIBS) $(EXTRA_LIBS)
 bench: build/bench/parse_bench
 	bash bench/run.sh
+
+# --- packaging: install, deb, package-check ---
+# make install is what debian/rules calls (PREFIX=/usr SYSCONFDIR=/etc). The
+# programs look for /etc/ticket-milter/ticket-milter.conf; an existing config
+# is never overwritten.
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+DATADIR    ?= $(PREFIX)/share/ticket-milter
+SYSCONFDIR ?= /etc
+MAN_PAGES  := $(wildcard packaging/man/*.[158])
+.PHONY: install deb package-check
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/sql \
+		$(DESTDIR)$(SYSCONFDIR)/ticket-milter
+	install -m 755 $(B)/ticket-milter $(B)/ticketctl $(DESTDIR)$(SBINDIR)/
+	install -m 755 $(B)/ticket-parse $(DESTDIR)$(BINDIR)/
+	install -m 644 $(SQL_FILES) $(DESTDIR)$(DATADIR)/sql/
+	for page in $(MAN_PAGES); do \
+		dir=$(DESTDIR)$(MANDIR)/man$${page##*.}; \
+		install -d $$dir && install -m 644 $$page $$dir/ || exit 1; \
+	done
+	test -e $(DESTDIR)$(SYSCONFDIR)/ticket-milter/ticket-milter.conf || \
+		install -m 644 packaging/ticket-milter.conf $(DESTDIR)$(SYSCONFDIR)/ticket-milter/
+deb: deps
+	bash packaging/build-deb.sh
+package-check: deps
+	bash tests/packaging/t_package.sh
