@@ -146,9 +146,41 @@ check_installed() {
 		"$(ls /usr/share/ticket-milter/sql 2>&1)"
 	check "install/examples" test -f /usr/share/doc/ticket-milter/examples/main.cf \
 		-a -f /usr/share/doc/ticket-milter/examples/ticket-milter.mc
+	check_daemon_as_the_unit_runs_it
 	echo "MtaCopy keep # a local edit" >>"$conf"
 	dpkg_retry -i "$deb" >/dev/null
 	check "install/an edited config survives reinstalling" grep -q "a local edit" "$conf"
+}
+
+# check_daemon_as_the_unit_runs_it - the installed daemon starts as the user
+# ticket-milter with the unit's umask and runtime directory, on a local
+# socket (no port to collide with) and with no database reachable: it must
+# listen, write its pid file, and stop on SIGTERM
+check_daemon_as_the_unit_runs_it() {
+	local run=/run/ticket-milter pid
+	check "install/ticket-milter -n as the user ticket-milter" \
+		runuser -u ticket-milter -- /usr/sbin/ticket-milter -n
+	install -d -o ticket-milter -g ticket-milter -m 0750 "$run"
+	sed -e 's|^Socket.*|Socket local:/run/ticket-milter/ticket-milter.sock|' \
+		-e 's|^Database.*|Database host=/nonexistent dbname=tickets user=ticket-milter|' \
+		"$conf" >"$work/daemon.conf"
+	chmod 644 "$work/daemon.conf"
+	runuser -u ticket-milter -- sh -c "umask 0007; exec /usr/sbin/ticket-milter -f -c $work/daemon.conf" \
+		>"$work/daemon.log" 2>&1 &
+	if wait_for 10 test -S $run/ticket-milter.sock -a -s $run/ticket-milter.pid; then
+		pass "install/the daemon starts as the unit runs it"
+		check_eq "install/the socket is the group's" "srwxrwx--- ticket-milter ticket-milter" \
+			"$(stat -c '%A %U %G' $run/ticket-milter.sock)"
+		pid=$(cat $run/ticket-milter.pid)
+		kill -TERM "$pid"
+		check "install/the daemon stops on SIGTERM and removes its pid file" \
+			wait_for 10 sh -c "! kill -0 $pid && test ! -e $run/ticket-milter.pid"
+	else
+		fail "install/the daemon starts as the unit runs it" "$(tail -n 5 "$work/daemon.log")"
+	fi
+	kill %% 2>/dev/null
+	wait
+	rm -rf "$run"
 }
 
 # leftovers - what of the package is still on the machine after the purge
