@@ -40,24 +40,6 @@ static int usage(void)
     return (2);
 }
 
-/* quiet_stdout - send stdout to stderr (1) or bring it back (0) */
-
-static void quiet_stdout(int on)
-{
-    static int saved = -1;
-
-    /* libytnef prints its complaints on stdout; keep our output clean. */
-    fflush(stdout);
-    if (on) {
-	saved = dup(1);
-	dup2(2, 1);
-    } else if (saved >= 0) {
-	dup2(saved, 1);
-	close(saved);
-	saved = -1;
-    }
-}
-
 /* print_tnef - list the files of a raw winmail.dat */
 
 static int print_tnef(const char *path)
@@ -80,9 +62,7 @@ static int print_tnef(const char *path)
 	g_string_append(msg, b64);
 	g_free(b64);
     }
-    quiet_stdout(1);
     mail = mail_parse_bytes(msg->str, msg->len, NULL);
-    quiet_stdout(0);
     for (size_t i = 0; i < mail_attachment_count(mail); i++) {
 	const MAIL_ATTACHMENT *att = mail_attachment(mail, i);
 
@@ -129,9 +109,7 @@ int     main(int argc, char **argv)
 	fprintf(stderr, "ticket-parse: cannot open %s: %m\n", argv[i]);
 	return (1);
     }
-    quiet_stdout(1);
     mail = mail_parse_fd_with(fd, &limits, &options);
-    quiet_stdout(0);
     json = mail_to_json(mail, with_bytes);
     fputs(json, stdout);
     fputc('\n', stdout);

@@ -16,63 +16,54 @@
 /*	bytes (the attachment data attribute, else PR_ATTACH_DATA_OBJ).
 /*	The message body that TNEF may carry (RTF) is not extracted; the
 /*	MIME body next to winmail.dat is the text a help desk uses.
+/*
+/*	libytnef is old C code reading hostile bytes: it has had memory
+/*	safety bugs, some upstream versions call exit() on malformed
+/*	streams, and it prints on stdout. It therefore runs in a child
+/*	process that works on the winmail.dat alone: the child sends the
+/*	files back over a pipe and _exit()s; a child that dies, hangs
+/*	(killed after TNEF_SECONDS) or sends more than the stream could
+/*	hold counts as an unreadable stream. winmail.dat is rare; the fork
+/*	is paid only for it.
 /* DIAGNOSTICS
-/*	tnef_expand() returns -1 when the stream is not TNEF or libytnef
-/*	rejects it, and adds nothing then; 0 otherwise.
+/*	tnef_expand() returns -1 when the stream is not TNEF, libytnef
+/*	rejects it or its process fails, and adds nothing then; 0
+/*	otherwise.
 /*--*/
 
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>				/* ytnef.h needs FILE */
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <gio/gio.h>
 #include <ytnef.h>
 
 #include <parser/mail_impl.h>
 
-/* tnef_name - the file name of one TNEF attachment, UTF-8, or NULL */
+#define TNEF_SECONDS	10		/* wall clock for the child */
 
-static char *tnef_name(Attachment *att)
-{
-    variableLength *v;
+/* Name kinds in the child's records. */
+#define TNEF_NAME_NONE	0
+#define TNEF_NAME_UTF8	1		/* Unicode property, UTF-8 by libytnef */
+#define TNEF_NAME_8BIT	2		/* sender's code page */
 
-    if ((v = MAPIFindProperty(&att->MAPI, PROP_TAG(PT_UNICODE, PR_ATTACH_LONG_FILENAME)))
-	!= MAPI_UNDEFINED && v->size > 0 && v->data != NULL && v->data[0]) {
-	/* libytnef has converted Unicode properties to UTF-8 already. */
-	return (charset_clean_utf8((const char *) v->data,
-				   strnlen((const char *) v->data, v->size), NULL));
-    }
-    if ((v = MAPIFindProperty(&att->MAPI, PROP_TAG(PT_STRING8, PR_ATTACH_LONG_FILENAME)))
-	== MAPI_UNDEFINED || v->size <= 0 || v->data == NULL)
-	v = &att->Title;
-    if (v->size <= 0 || v->data == NULL)
-	return (NULL);
-    /* 8-bit names are in the sender's code page; windows-1252 is usual. */
-    return (charset_to_utf8((const char *) v->data, strnlen((const char *) v->data,
-							   v->size), NULL, NULL));
-}
-
-/* tnef_data - the bytes of one TNEF attachment */
-
-static GByteArray *tnef_data(Attachment *att)
-{
-    variableLength *v = &att->FileData;
-    GByteArray *bytes = g_byte_array_new();
-    int     skip = 0;
-
-    /* The attachment data attribute is the file; the MAPI property is a
-     * fallback (and, as an object, starts with a 16-byte GUID). */
-    if (v->data == NULL || v->size <= 0) {
-	if ((v = MAPIFindProperty(&att->MAPI, PROP_TAG(PT_OBJECT, PR_ATTACH_DATA_OBJ)))
-	    != MAPI_UNDEFINED)
-	    skip = 16;
-	else if ((v = MAPIFindProperty(&att->MAPI, PROP_TAG(PT_BINARY, PR_ATTACH_DATA_OBJ)))
-		 == MAPI_UNDEFINED)
-	    return (bytes);
-    }
-    if (v->data != NULL && v->size > skip)
-	g_byte_array_append(bytes, v->data + skip, v->size - skip);
-    return (bytes);
-}
+/*
+ * Child to parent, one record per file: kind byte 1, name kind byte,
+ * uint32 name length, name, uint64 data length, data. A kind byte 0 ends
+ * a complete stream; without it the parent discards what it got.
+ */
+typedef struct TNEF_FILE {
+    int     name_kind;
+    const unsigned char *name;
+    uint32_t name_len;
+    const unsigned char *data;
+    uint64_t data_len;
+} TNEF_FILE;
 
 /* tnef_type - a MIME type guessed from the name and bytes */
 
@@ -90,36 +81,241 @@ static char *tnef_type(const char *name, GByteArray *bytes)
     return (type);
 }
 
+/* tnef_write_all - write all bytes or _exit (child only) */
+
+static void tnef_write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+
+    while (len > 0) {
+	ssize_t n = write(fd, p, len);
+
+	if (n < 0 && errno == EINTR)
+	    continue;
+	if (n <= 0)
+	    _exit(3);
+	p += n;
+	len -= n;
+    }
+}
+
+/* tnef_child_name - the name of one attachment as libytnef has it */
+
+static void tnef_child_name(Attachment *att, TNEF_FILE *f)
+{
+    variableLength *v;
+
+    f->name_kind = TNEF_NAME_NONE;
+    if ((v = MAPIFindProperty(&att->MAPI, PROP_TAG(PT_UNICODE, PR_ATTACH_LONG_FILENAME)))
+	!= MAPI_UNDEFINED && v->size > 0 && v->data != NULL && v->data[0]) {
+	f->name_kind = TNEF_NAME_UTF8;
+    } else {
+	if ((v = MAPIFindProperty(&att->MAPI, PROP_TAG(PT_STRING8, PR_ATTACH_LONG_FILENAME)))
+	    == MAPI_UNDEFINED || v->size <= 0 || v->data == NULL)
+	    v = &att->Title;
+	if (v->size > 0 && v->data != NULL)
+	    f->name_kind = TNEF_NAME_8BIT;
+    }
+    if (f->name_kind != TNEF_NAME_NONE) {
+	f->name = v->data;
+	f->name_len = strnlen((const char *) v->data, v->size);
+    }
+}
+
+/* tnef_child_data - the bytes of one attachment as libytnef has it */
+
+static void tnef_child_data(Attachment *att, TNEF_FILE *f)
+{
+    variableLength *v = &att->FileData;
+    int     skip = 0;
+
+    f->data = NULL;
+    f->data_len = 0;
+    /* The attachment data attribute is the file; the MAPI property is a
+     * fallback (and, as an object, starts with a 16-byte GUID). */
+    if (v->data == NULL || v->size <= 0) {
+	if ((v = MAPIFindProperty(&att->MAPI, PROP_TAG(PT_OBJECT, PR_ATTACH_DATA_OBJ)))
+	    != MAPI_UNDEFINED)
+	    skip = 16;
+	else if ((v = MAPIFindProperty(&att->MAPI, PROP_TAG(PT_BINARY, PR_ATTACH_DATA_OBJ)))
+		 == MAPI_UNDEFINED)
+	    return;
+    }
+    if (v->data != NULL && v->size > skip) {
+	f->data = v->data + skip;
+	f->data_len = v->size - skip;
+    }
+}
+
+/* tnef_child - parse in the child and send the files; never returns */
+
+static void tnef_child(int out, const unsigned char *data, size_t len)
+{
+    TNEFStruct tnef;
+    int     null = open("/dev/null", O_WRONLY);
+
+    /* libytnef prints its complaints on stdout. */
+    if (null >= 0)
+	dup2(null, 1);
+    alarm(TNEF_SECONDS);
+    TNEFInitialize(&tnef);
+    tnef.Debug = 0;
+    if (TNEFParseMemory((BYTE *) data, (long) len, &tnef) < 0)
+	_exit(2);
+    for (Attachment *att = tnef.starting_attach.next; att != NULL; att = att->next) {
+	TNEF_FILE f;
+	unsigned char kind = 1, name_kind;
+
+	tnef_child_name(att, &f);
+	tnef_child_data(att, &f);
+	if (f.name_kind == TNEF_NAME_NONE && f.data_len == 0)
+	    continue;
+	name_kind = (unsigned char) f.name_kind;
+	tnef_write_all(out, &kind, 1);
+	tnef_write_all(out, &name_kind, 1);
+	if (f.name_kind == TNEF_NAME_NONE)
+	    f.name_len = 0;
+	tnef_write_all(out, &f.name_len, sizeof(f.name_len));
+	tnef_write_all(out, f.name, f.name_len);
+	tnef_write_all(out, &f.data_len, sizeof(f.data_len));
+	tnef_write_all(out, f.data, f.data_len);
+    }
+    {
+	unsigned char end = 0;
+
+	tnef_write_all(out, &end, 1);
+    }
+    _exit(0);
+}
+
+/* tnef_run - run the child; its output in *out, 0 when it completed */
+
+static int tnef_run(const unsigned char *data, size_t len, size_t limit, GByteArray *out)
+{
+    int     fd[2];
+    pid_t   pid;
+    int     status = 0;
+    int     over = 0;
+    char    buf[65536];
+    ssize_t n;
+
+    if (pipe(fd) < 0)
+	return (-1);
+    if ((pid = fork()) < 0) {
+	close(fd[0]);
+	close(fd[1]);
+	return (-1);
+    }
+    if (pid == 0) {
+	close(fd[0]);
+	tnef_child(fd[1], data, len);
+    }
+    close(fd[1]);
+    while ((n = read(fd[0], buf, sizeof(buf))) != 0) {
+	if (n < 0) {
+	    if (errno == EINTR)
+		continue;
+	    break;
+	}
+	if (out->len + (size_t) n > limit) {
+	    over = 1;
+	    kill(pid, SIGKILL);
+	    break;
+	}
+	g_byte_array_append(out, (guint8 *) buf, (guint) n);
+    }
+    close(fd[0]);
+    while (waitpid(pid, &status, 0) < 0) {
+	if (errno != EINTR) {
+	    /* SIGCHLD ignored by the program: trust the end record alone. */
+	    status = 0;
+	    break;
+	}
+    }
+    if (over || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	return (-1);
+    return (0);
+}
+
+/* tnef_take - copy n bytes from a record stream, or fail */
+
+static int tnef_take(const guint8 **p, const guint8 *end, void *dst, size_t n)
+{
+    if ((size_t) (end - *p) < n)
+	return (-1);
+    memcpy(dst, *p, n);
+    *p += n;
+    return (0);
+}
+
 /* tnef_expand - add the files inside a winmail.dat */
 
 int     tnef_expand(MAIL *mail, const unsigned char *data, size_t len)
 {
-    TNEFStruct tnef;
+    GByteArray *out;
+    const guint8 *p, *end;
+    GPtrArray *files;
+    int     complete = 0;
 
     if (len < 6 || len > G_MAXINT32)
 	return (-1);
-    TNEFInitialize(&tnef);
-    tnef.Debug = 0;
-    if (TNEFParseMemory((BYTE *) data, (long) len, &tnef) < 0) {
-	TNEFFree(&tnef);
+    out = g_byte_array_new();
+    /* The files come out of the stream: they cannot be much larger. */
+    if (tnef_run(data, len, 2 * len + 65536, out) < 0) {
+	g_byte_array_free(out, TRUE);
 	return (-1);
     }
-    for (Attachment *att = tnef.starting_attach.next; att != NULL; att = att->next) {
-	char   *name = tnef_name(att);
-	GByteArray *bytes = tnef_data(att);
-	int     truncated;
-	char   *type;
+    /* Check the whole stream before adding anything. */
+    files = g_ptr_array_new_with_free_func(g_free);
+    p = out->data;
+    end = out->data + out->len;
+    while (p < end) {
+	TNEF_FILE *f = g_new0(TNEF_FILE, 1);
+	unsigned char kind, name_kind;
 
-	if (name == NULL && bytes->len == 0) {
-	    g_byte_array_free(bytes, TRUE);
-	    continue;
+	g_ptr_array_add(files, f);
+	if (tnef_take(&p, end, &kind, 1) < 0)
+	    break;
+	if (kind == 0) {
+	    complete = (p == end);
+	    g_ptr_array_remove_index(files, files->len - 1);
+	    break;
 	}
-	truncated = attachment_budget(mail, bytes);
-	type = tnef_type(name, bytes);
-	attachment_add(mail, name, type, "attachment", NULL, "tnef", bytes, truncated);
-	g_free(type);
-	g_free(name);
+	if (tnef_take(&p, end, &name_kind, 1) < 0
+	    || tnef_take(&p, end, &f->name_len, sizeof(f->name_len)) < 0
+	    || (size_t) (end - p) < f->name_len)
+	    break;
+	f->name_kind = name_kind;
+	f->name = p;
+	p += f->name_len;
+	if (tnef_take(&p, end, &f->data_len, sizeof(f->data_len)) < 0
+	    || (uint64_t) (end - p) < f->data_len)
+	    break;
+	f->data = p;
+	p += f->data_len;
     }
-    TNEFFree(&tnef);
-    return (0);
+    if (complete) {
+	for (guint i = 0; i < files->len; i++) {
+	    TNEF_FILE *f = g_ptr_array_index(files, i);
+	    GByteArray *bytes = g_byte_array_sized_new((guint) f->data_len);
+	    char   *name = NULL;
+	    char   *type;
+	    int     truncated;
+
+	    if (f->name_kind == TNEF_NAME_UTF8)
+		name = charset_clean_utf8((const char *) f->name, f->name_len, NULL);
+	    else if (f->name_kind == TNEF_NAME_8BIT)
+		/* 8-bit names are in the sender's code page; windows-1252 is usual. */
+		name = charset_to_utf8((const char *) f->name, f->name_len, NULL, NULL);
+	    g_byte_array_append(bytes, f->data, (guint) f->data_len);
+	    truncated = attachment_budget(mail, bytes);
+	    type = tnef_type(name, bytes);
+	    attachment_add(mail, name, type, "attachment", NULL, "tnef", bytes, truncated);
+	    g_free(type);
+	    g_free(name);
+	}
+    }
+    g_ptr_array_free(files, TRUE);
+    g_byte_array_free(out, TRUE);
+    return (complete ? 0 : -1);
 }

@@ -210,6 +210,55 @@ static void test_related_inline_image(void **state)
     mail_free(m);
 }
 
+/* tnef_message - a message carrying a winmail.dat */
+
+static MAIL *tnef_message(const unsigned char *tnef, size_t len)
+{
+    char   *b64 = g_base64_encode(tnef, len);
+    char   *msg = g_strdup_printf("Subject: t\nContent-Type: multipart/mixed; boundary=T\n\n"
+				  "--T\nContent-Type: text/plain\n\nbody\n"
+				  "--T\nContent-Type: application/ms-tnef; name=winmail.dat\n"
+				  "Content-Transfer-Encoding: base64\n\n%s\n--T--\n", b64);
+    MAIL   *m = parse(msg);
+
+    g_free(msg);
+    g_free(b64);
+    return (m);
+}
+
+static void test_tnef(void **state)
+{
+    /* Signature, key, then attachment attributes: render data, title
+     * "a.txt", data "hello"; each with its checksum. */
+    static const unsigned char ok[] =
+    "\x78\x9f\x3e\x22\x01\x00\x02\x02\x90\x06\x00\x0e\x00\x00\x00\x01\x00"
+    "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xf5\x0b\x02\x10\x80\x01"
+    "\x00\x06\x00\x00\x00\x61\x2e\x74\x78\x74\x00\xef\x01\x02\x0f\x80\x06\x00"
+    "\x05\x00\x00\x00\x68\x65\x6c\x6c\x6f\x14\x02";
+    /* A MAPI block with an unknown property type. */
+    static const unsigned char bad[] =
+    "\x78\x9f\x3e\x22\x01\x00\x01\x03\x90\x06\x00\x08\x00\x00\x00\x01\x00"
+    "\x00\x00\xff\x00\x01\x30\x31\x01";
+    MAIL   *m = tnef_message(ok, sizeof(ok) - 1);
+    const MAIL_ATTACHMENT *a;
+
+    assert_string_equal(mail_text(m), "body");
+    assert_int_equal(mail_attachment_count(m), 1);
+    a = mail_attachment(m, 0);
+    assert_string_equal(a->filename, "a.txt");
+    assert_string_equal(a->origin, "tnef");
+    assert_int_equal(a->size, 5);
+    assert_memory_equal(a->data, "hello", 5);
+    assert_false(mail_defects(m) & MAIL_DEFECT_TNEF);
+    mail_free(m);
+
+    m = tnef_message(bad, sizeof(bad) - 1);
+    assert_int_equal(mail_attachment_count(m), 1);
+    assert_string_equal(mail_attachment(m, 0)->filename, "winmail.dat");
+    assert_true(mail_defects(m) & MAIL_DEFECT_TNEF);
+    mail_free(m);
+}
+
 static void test_json(void **state)
 {
     MAIL   *m = parse("From: a@b\nSubject: \x1f x\n\nbody\n");
@@ -233,6 +282,7 @@ int     main(void)
 	cmocka_unit_test(test_reply_marker),
 	cmocka_unit_test(test_attachments),
 	cmocka_unit_test(test_related_inline_image),
+	cmocka_unit_test(test_tnef),
 	cmocka_unit_test(test_json),
     };
 
