@@ -29,7 +29,7 @@
 /*	When no new text stands above the history, the answer was written
 /*	below it: then the quoted lines and the attribution are dropped
 /*	and the rest is cut the same way.
-/*	Quoted lines ('>') at the end are removed; quoted lines between
+/*	Quoted lines ('>') and ruler lines ("-----") at the end are removed; quoted lines between
 /*	new text (an interleaved answer) are kept, they give the answer
 /*	its context. Leading and trailing blank lines are removed.
 /*--*/
@@ -250,6 +250,20 @@ static int reply_cut_index(char **lines, int n, const char *marker)
     return (end);
 }
 
+/* reply_is_ruler - a line of only "-", "_", "=" or "*" */
+
+static int reply_is_ruler(const char *line)
+{
+    const char *p = reply_unquoted(line);
+
+    if (strlen(p) < 3)
+	return (0);
+    for (; *p; p++)
+	if (!strchr("-_=* \t", *p))
+	    return (0);
+    return (1);
+}
+
 /* reply_strip - the new text of a reply */
 
 char   *reply_strip(const char *text, const char *marker)
@@ -279,9 +293,11 @@ char   *reply_strip(const char *text, const char *marker)
 	end = reply_cut_index(lines, n, marker);
     }
     start = 0;
-    /* Drop trailing quoted and blank lines. */
+    /* Drop trailing quoted, blank and ruler lines ("----" before Zimbra's
+     * and Outlook's header blocks). */
     while (end > 0 && (reply_blank(lines[end - 1])
-		       || reply_unquoted(lines[end - 1])[0] == '>'))
+		       || reply_unquoted(lines[end - 1])[0] == '>'
+		       || reply_is_ruler(lines[end - 1])))
 	end--;
     /* Leading blank lines say nothing either. */
     while (start < end && reply_blank(lines[start]))

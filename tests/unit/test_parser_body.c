@@ -143,6 +143,21 @@ static void test_reply_strip(void **state)
     reply_case("Hello\n\nSent from my iPhone\n\nOn Apr 3, 2012, at 4:19 PM, bob wrote:\n> Hi\n", "Hello");
     reply_case("On Mon, Bob wrote:\n> question?\n\nanswer\n", "answer");
     reply_case("line one\n> quoted\nline two\n", "line one\n> quoted\nline two");
+    reply_case("Hello\n\n----\nFrom: Bob\nTo: desk\nSent: Monday\n", "Hello");
+}
+
+static void test_reply_html_gmail(void **state)
+{
+    MAIL   *m = parse("Content-Type: text/html; charset=utf-8\n\n"
+		      "<div dir=\"ltr\">Thanks!</div><br><div class=\"gmail_quote\">"
+		      "<div dir=\"ltr\" class=\"gmail_attr\">On Mon, Jan 1, 2024 at 10:00 AM "
+		      "Bob &lt;<a href=\"mailto:b@x\">b@x</a>&gt; wrote:<br></div>"
+		      "<blockquote class=\"gmail_quote\"><div>hi</div></blockquote></div>\n");
+
+    assert_string_equal(mail_text(m),
+			"Thanks!\n\nOn Mon, Jan 1, 2024 at 10:00 AM Bob <b@x> wrote:\n\n> hi");
+    assert_string_equal(mail_reply_text(m), "Thanks!");
+    mail_free(m);
 }
 
 static void test_reply_marker(void **state)
@@ -279,6 +294,7 @@ int     main(void)
 	cmocka_unit_test(test_charsets),
 	cmocka_unit_test(test_flowed),
 	cmocka_unit_test(test_reply_strip),
+	cmocka_unit_test(test_reply_html_gmail),
 	cmocka_unit_test(test_reply_marker),
 	cmocka_unit_test(test_attachments),
 	cmocka_unit_test(test_related_inline_image),
