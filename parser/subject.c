@@ -160,14 +160,17 @@ static size_t subject_skip_list_tag(const char *s)
 char   *subject_normalize(const char *subject, const char *tag_format)
 {
     TAG_FORMAT tf;
-    GString *s = g_string_new(subject ? subject : "");
+    GString *s = g_string_new(NULL);
     GString *out;
     const char *p, *tag, *digits;
     size_t  span, n, skip;
 
+    /* Copy the subject without its ticket tags, in one pass. */
     subject_tag_split(&tf, tag_format);
-    while ((tag = subject_tag_find(s->str, &tf, &span, &digits, &n)) != NULL)
-	g_string_erase(s, tag - s->str, span);
+    for (p = subject ? subject : ""; (tag = subject_tag_find(p, &tf, &span, &digits, &n)) != NULL;
+	 p = tag + span)
+	g_string_append_len(s, p, tag - p);
+    g_string_append(s, p);
     g_free(tf.prefix);
     g_free(tf.suffix);
 
