@@ -9,7 +9,9 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <glib.h>
@@ -232,6 +234,34 @@ static void test_cr_only_line_ends(void **state)
     mail_free(m);
 }
 
+static void test_parse_fd(void **state)
+{
+    static const char msg[] = "junk before\nSubject: from fd\nFrom: a@b\n\nbody\n";
+    char    path[] = "/tmp/test_parser_fd.XXXXXX";
+    int     fd = mkstemp(path);
+    int     pipefd[2];
+    MAIL   *m;
+
+    assert_true(fd >= 0);
+    unlink(path);
+    assert_int_equal(write(fd, msg, sizeof(msg) - 1), sizeof(msg) - 1);
+    /* A regular file, read from its current offset (mapped). */
+    assert_int_equal(lseek(fd, strlen("junk before\n"), SEEK_SET), strlen("junk before\n"));
+    m = mail_parse_fd(fd, NULL);
+    assert_string_equal(mail_subject(m), "from fd");
+    assert_string_equal(mail_text(m), "body\n");
+    mail_free(m);
+    close(fd);
+    /* A pipe is read to its end. */
+    assert_int_equal(pipe(pipefd), 0);
+    assert_int_equal(write(pipefd[1], msg + 12, sizeof(msg) - 13), sizeof(msg) - 13);
+    close(pipefd[1]);
+    m = mail_parse_fd(pipefd[0], NULL);
+    assert_string_equal(mail_subject(m), "from fd");
+    mail_free(m);
+    close(pipefd[0]);
+}
+
 int     main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -245,6 +275,7 @@ int     main(void)
 	cmocka_unit_test(test_auto_reply_subject),
 	cmocka_unit_test(test_bounce_recipient_phrase),
 	cmocka_unit_test(test_cr_only_line_ends),
+	cmocka_unit_test(test_parse_fd),
     };
 
     return (cmocka_run_group_tests(tests, setup, NULL));
