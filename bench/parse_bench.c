@@ -124,6 +124,8 @@ static GString *synthetic(size_t attach_bytes)
     return (s);
 }
 
+/* main - time both parses over the files, then measure peak memory */
+
 int     main(int argc, char **argv)
 {
     int     rounds = 20;

@@ -20,9 +20,10 @@
 /*	several of them, as list managers add footers, are joined with a
 /*	blank line. The first inline text/html part is the HTML.
 /* .IP \(bu
-/*	In multipart/related the root is walked; the other parts are
-/*	inline resources, kept as attachments with origin "related" and
-/*	their Content-ID.
+/*	In multipart/related the root (the part the start parameter
+/*	names, else the first text or multipart part) is walked; the
+/*	other parts are inline resources, kept as attachments with origin
+/*	"related" and their Content-ID.
 /* .IP \(bu
 /*	message/rfc822 parts are attachments of their own, not walked.
 /* .IP \(bu
@@ -137,8 +138,7 @@ static void mime_leaf(MAIL *mail, GMimePart *part, const char *origin)
     }
 }
 
-/* mime_related_root - index of the root of multipart/related: the start
- * parameter's part, else the first text or multipart part, else the first */
+/* mime_related_root - index of the root part of multipart/related */
 
 static int mime_related_root(GMimeMultipart *mp)
 {

@@ -76,6 +76,8 @@ static int print_tnef(const char *path)
     return (0);
 }
 
+/* main - parse one message and print it as JSON */
+
 int     main(int argc, char **argv)
 {
     MAIL_LIMITS limits;
