@@ -157,6 +157,8 @@ static void tnef_child(int out, const unsigned char *data, size_t len)
     /* libytnef prints its complaints on stdout. */
     if (null >= 0)
 	dup2(null, 1);
+    /* The program's own SIGALRM handler must not run here. */
+    signal(SIGALRM, SIG_DFL);
     alarm(TNEF_SECONDS);
     TNEFInitialize(&tnef);
     tnef.Debug = 0;
