@@ -109,8 +109,8 @@ static const char *charset_canonical(const char *label, char *buf, size_t size)
 
 /* charset_iconv - convert with iconv, one U+FFFD per unconvertible byte */
 
-static char *charset_iconv(iconv_t cd, const char *data, size_t len,
-			           unsigned *defects)
+static GString *charset_iconv(iconv_t cd, const char *data, size_t len,
+			              unsigned *defects)
 {
     GString *out = g_string_sized_new(len + len / 2 + 16);
     char    buf[4096];
@@ -140,7 +140,7 @@ static char *charset_iconv(iconv_t cd, const char *data, size_t len,
 	iconv(cd, NULL, NULL, &op, &oleft);
 	g_string_append_len(out, buf, op - buf);
     }
-    return (g_string_free(out, FALSE));
+    return (out);
 }
 
 /* charset_to_utf8 - convert declared-charset bytes to clean UTF-8 */
@@ -151,7 +151,7 @@ char   *charset_to_utf8(const char *data, size_t len, const char *charset,
     char    buf[64];
     const char *name = charset_canonical(charset, buf, sizeof(buf));
     iconv_t cd;
-    char   *raw;
+    GString *raw;
     char   *clean;
 
     if (len == 0)
@@ -175,7 +175,7 @@ char   *charset_to_utf8(const char *data, size_t len, const char *charset,
 		    multibyte += (*q & 0x80) != 0;
 		if (ok)
 		    break;
-		invalid++;
+		invalid += *bad != 0;		/* NUL is not a charset matter */
 	    }
 	    if (multibyte > 0 || invalid < 2)
 		return (charset_clean_utf8(data, len, defects));
@@ -192,29 +192,8 @@ char   *charset_to_utf8(const char *data, size_t len, const char *charset,
     }
     raw = charset_iconv(cd, data, len, defects);
     iconv_close(cd);
-    /* iconv passes NUL bytes through; they must not cut the text. */
-    clean = charset_clean_utf8(raw, strlen(raw), defects);
-    if (memchr(data, 0, len) != NULL) {
-	GString *s = g_string_new(NULL);
-
-	g_free(clean);
-	charset_flag(defects, MAIL_DEFECT_NUL);
-	g_free(raw);
-	/* Convert NUL-separated pieces one by one. */
-	for (size_t off = 0; off <= len;) {
-	    const char *nul = memchr(data + off, 0, len - off);
-	    size_t  piece = (nul ? (size_t) (nul - data) : len) - off;
-	    char   *conv = charset_to_utf8(data + off, piece, charset, defects);
-
-	    g_string_append(s, conv);
-	    g_free(conv);
-	    if (nul == NULL)
-		break;
-	    g_string_append(s, REPLACEMENT);
-	    off += piece + 1;
-	}
-	return (g_string_free(s, FALSE));
-    }
-    g_free(raw);
+    /* iconv passes NUL bytes through; they become U+FFFD here. */
+    clean = charset_clean_utf8(raw->str, raw->len, defects);
+    g_string_free(raw, TRUE);
     return (clean);
 }

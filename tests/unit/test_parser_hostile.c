@@ -114,6 +114,14 @@ static void test_nul_bytes(void **state)
     assert_string_equal(mail_text(m), "before\xEF\xBF\xBD" "after\n");
     assert_true(mail_defects(m) & MAIL_DEFECT_NUL);
     mail_free(m);
+    {
+	static const char koi[] = "Content-Type: text/plain; charset=koi8-r\n\n\xf0\0\xf0";
+
+	m = parse_len(koi, sizeof(koi) - 1);
+	assert_string_equal(mail_text(m), "П\xEF\xBF\xBDП");
+	assert_true(mail_defects(m) & MAIL_DEFECT_NUL);
+	mail_free(m);
+    }
 }
 
 static void test_deep_nesting(void **state)
