@@ -70,7 +70,9 @@
 /*
 /*	mail_parse_bytes() and mail_parse_fd() never fail: malformed input
 /*	is parsed best effort. The descriptor is read from its current
-/*	offset and not closed. The _with() forms take MAIL_OPTIONS; the
+/*	offset and not closed; a regular file is mapped into memory, so it
+/*	must not shrink while it is parsed. mail_parse_bytes() reads the
+/*	caller's bytes in place during the call. The _with() forms take MAIL_OPTIONS; the
 /*	others use mail_options_default(). A null limits pointer means
 /*	the defaults.
 /*
