@@ -38,7 +38,8 @@
 /*	header bytes. It returns the number of header fields.
 /*
 /*	mime_text_of() returns the transfer-decoded content of a leaf as
-/*	UTF-8 with LF line ends, converted from its declared charset.
+/*	UTF-8 with LF line ends, converted from its declared charset (for
+/*	HTML without one, from its <meta> charset).
 /*--*/
 
 #include <string.h>
@@ -75,17 +76,48 @@ int     mime_headers_check(MAIL *mail, GMimeObject *obj)
     return (count);
 }
 
+/* mime_meta_charset - the charset an HTML document declares, or NULL */
+
+static char *mime_meta_charset(const GByteArray *bytes)
+{
+    size_t  scan = MIN(bytes->len, 2048);
+    const char *p = (const char *) bytes->data;
+
+    /* <meta charset="x"> or <meta http-equiv content="...; charset=x">,
+     * which HTML puts in the first kilobytes. */
+    for (size_t i = 0; i + 8 < scan; i++) {
+	if (g_ascii_strncasecmp(p + i, "charset=", 8) == 0) {
+	    size_t  j = i + 8, k;
+
+	    while (j < scan && (p[j] == '"' || p[j] == '\''))
+		j++;
+	    for (k = j; k < scan && (g_ascii_isalnum(p[k]) || strchr("-_:.", p[k])); k++)
+		 /* void */ ;
+	    return (k > j ? g_strndup(p + j, k - j) : NULL);
+	}
+    }
+    return (NULL);
+}
+
 /* mime_text_of - decoded UTF-8 text of a leaf, LF line ends */
 
 char   *mime_text_of(MAIL *mail, GMimePart *part)
 {
-    const char *charset =
-    g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
+    GMimeObject *obj = GMIME_OBJECT(part);
+    const char *charset = g_mime_object_get_content_type_parameter(obj, "charset");
     int     truncated;
     GByteArray *bytes = attachment_decode(mail, part, &truncated);
-    char   *text = charset_to_utf8((const char *) bytes->data, bytes->len,
-				   charset, &mail->defects);
-    char   *w = text;
+    char   *meta = NULL;
+    char   *text;
+    char   *w;
+
+    /* Unlabelled HTML says its charset itself. */
+    if (charset == NULL
+	&& g_mime_content_type_is_type(g_mime_object_get_content_type(obj), "text", "html"))
+	charset = meta = mime_meta_charset(bytes);
+    text = charset_to_utf8((const char *) bytes->data, bytes->len, charset, &mail->defects);
+    g_free(meta);
+    w = text;
 
     g_byte_array_free(bytes, TRUE);
     for (const char *r = text; *r; r++)

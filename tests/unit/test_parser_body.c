@@ -92,6 +92,11 @@ static void test_charsets(void **state)
     m = parse("Content-Type: text/plain; charset=iso-2022-jp\n\n\x1b$B$3$s$K$A$O\x1b(B\n");
     assert_string_equal(mail_text(m), "こんにちは\n");
     mail_free(m);
+    /* Unlabelled HTML that declares its charset in <meta>. */
+    m = parse("Content-Type: text/html\n\n<html><head><meta charset=\"koi8-r\"></head>"
+	      "<body>\xf0\xd2\xc9\xd7\xc5\xd4</body></html>\n");
+    assert_string_equal(mail_text(m), "Привет");
+    mail_free(m);
     /* No label, not UTF-8: windows-1252. */
     m = parse("Subject: x\n\ncaf\xe9\n");
     assert_string_equal(mail_text(m), "café\n");
