@@ -12,7 +12,10 @@
 /*	top level is multipart/report with report-type=delivery-status
 /*	(RFC 3464). It is a bounce by its looks when it comes from
 /*	MAILER-DAEMON or postmaster, carries X-Failed-Recipients (Exim),
-/*	or has one of the subjects that MTAs without DSN support use.
+/*	or starts its subject like MTAs without DSN support do while it
+/*	answers nothing (no In-Reply-To) and shows traces of a mail
+/*	system: an SMTP reply or status code, Received: or Message-ID:
+/*	lines, the returned message's headers, or a returned message part.
 /*
 /*	For a bounce, the failed recipient comes from the DSN's
 /*	Final-Recipient (else Original-Recipient), from X-Failed-Recipients,
@@ -46,6 +49,7 @@ static const char *const bounce_recipient_intro[] = {
     "not delivered to", "could not be delivered to", "delivery errors",
     "delivery has failed to these recipients", "did not reach the following",
     "permanent fatal errors", "undeliverable to", "failed recipient",
+    "delivering your mail to", "delivery to the following",
     NULL,
 };
 
@@ -129,9 +133,17 @@ static void bounce_scan_text(MAIL *mail, const char *text, int dsn_fields)
 	    if ((v = bounce_find_address(line)) != NULL)
 		b->failed_recipient = bounce_keep(mail, v);
 	}
-	for (const char *const *ip = bounce_recipient_intro; *ip; ip++)
-	    if (strcasestr(line, *ip) != NULL)
+	for (const char *const *ip = bounce_recipient_intro; *ip; ip++) {
+	    const char *hit = strcasestr(line, *ip);
+
+	    if (hit == NULL || b->failed_recipient != NULL)
+		continue;
+	    /* The address may follow on the same line, or below. */
+	    if ((v = bounce_find_address(hit + strlen(*ip))) != NULL)
+		b->failed_recipient = bounce_keep(mail, v);
+	    else
 		intro = BOUNCE_INTRO_LINES;
+	}
 	if (dsn_fields) {
 	    if (b->failed_recipient == NULL
 		&& ((v = bounce_field_value(line, "Final-Recipient")) != NULL
@@ -209,6 +221,69 @@ static void bounce_walk(MAIL *mail, GMimeObject *obj, int depth)
     }
 }
 
+/* bounce_smtp_code - does a line carry an SMTP reply or status code */
+
+static int bounce_smtp_code(const char *line)
+{
+    /* "550 5.1.1 ...", "550-5.7.26", or an enhanced code "5.1.1" anywhere */
+    if ((line[0] == '4' || line[0] == '5') && g_ascii_isdigit(line[1])
+	&& g_ascii_isdigit(line[2]) && (line[3] == ' ' || line[3] == '-'))
+	return (1);
+    for (const char *p = line; *p; p++) {
+	const char *q = p + 2;
+
+	if ((p[0] != '4' && p[0] != '5') || p[1] != '.' || (p > line && g_ascii_isalnum(p[-1])))
+	    continue;
+	if (!g_ascii_isdigit(*q))
+	    continue;
+	while (g_ascii_isdigit(*q))
+	    q++;
+	if (*q++ != '.' || !g_ascii_isdigit(*q))
+	    continue;
+	while (g_ascii_isdigit(*q))
+	    q++;
+	if (!g_ascii_isalnum(*q) && *q != '.')
+	    return (1);
+    }
+    return (0);
+}
+
+/* bounce_text_evidence - traces of a mail system in the text or parts */
+
+static int bounce_text_evidence(MAIL *mail)
+{
+    char  **lines;
+    int     found = 0;
+    int     original = 0;
+
+    for (guint i = 0; i < mail->attachments->len; i++) {
+	MAIL_ATTACHMENT *att = g_ptr_array_index(mail->attachments, i);
+
+	if (strcmp(att->content_type, "message/rfc822") == 0
+	    || strcmp(att->content_type, "text/rfc822-headers") == 0
+	    || strcmp(att->content_type, "message/delivery-status") == 0)
+	    return (1);
+    }
+    lines = g_strsplit(mail->text, "\n", -1);
+    for (char **lp = lines; *lp && !found; lp++) {
+	const char *line = *lp;
+
+	while (*line == ' ' || *line == '\t')
+	    line++;
+	if (bounce_smtp_code(line)
+	    || g_ascii_strncasecmp(line, "Received:", 9) == 0
+	    || g_ascii_strncasecmp(line, "Message-ID:", 11) == 0
+	    || (original && g_ascii_strncasecmp(line, "Subject:", 8) == 0))
+	    found = 1;
+	/* "Original Message:", "Message headers follow", "copy of the message" */
+	if (strcasestr(line, "original message") || strcasestr(line, "headers follow")
+	    || strcasestr(line, "copy of the message"))
+	    original = 1;
+    }
+    g_strfreev(lines);
+    return (found);
+}
+
 /* bounce_looks_like - a non-standard bounce by sender or subject */
 
 static int bounce_looks_like(MAIL *mail, GMimeMessage *msg)
@@ -226,8 +301,12 @@ static int bounce_looks_like(MAIL *mail, GMimeMessage *msg)
     if (name && (strcasestr(name, "mail delivery") != NULL
 		 || strcasestr(name, "mailer-daemon") != NULL))
 	return (1);
+    /* A person may write "Undeliverable parcel": the subject counts only
+     * at the start, in no reply, with traces of a mail system inside. */
+    if (mail->in_reply_to != NULL || !bounce_text_evidence(mail))
+	return (0);
     for (const char *const *sp = bounce_subjects; *sp; sp++)
-	if (strcasestr(mail->subject, *sp) != NULL)
+	if (g_ascii_strncasecmp(mail->subject, *sp, strlen(*sp)) == 0)
 	    return (1);
     return (0);
 }

@@ -197,6 +197,19 @@ static void test_nonstandard_bounce(void **state)
     m = parse("From: someone@example.org\nSubject: hello\n\nnot a bounce\n");
     assert_false(mail_bounce(m)->is_bounce);
     mail_free(m);
+    /* A customer writing about a parcel is no bounce. */
+    m = parse("From: someone@example.org\nSubject: Undeliverable parcel 4711\n\n"
+	      "My parcel could not be delivered to the following address:\n"
+	      "Main Street 5\n");
+    assert_false(mail_bounce(m)->is_bounce);
+    mail_free(m);
+    /* An MTA without DSN support, known by its subject and SMTP codes. */
+    m = parse("From: <sysadmin@mx.example>\nSubject: Mail delivery failed\n\n"
+	      "There was an error delivering your mail to <gone@example.com>.\n"
+	      "550 5.1.1 user unknown\n");
+    assert_true(mail_bounce(m)->is_bounce);
+    assert_string_equal(mail_bounce(m)->failed_recipient, "gone@example.com");
+    mail_free(m);
 }
 
 static void test_auto_reply_subject(void **state)
