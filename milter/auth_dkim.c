@@ -49,6 +49,26 @@ int     auth_dkim_test_keys(const char *path, TM_ERROR *err)
     return (0);
 }
 
+/* key_lookup_result - why libopendkim found no key: none, or DNS trouble */
+
+static AUTH_RESULT key_lookup_result(DKIM_SIGINFO *sig, const char **reason)
+{
+    GPtrArray *texts = g_ptr_array_new_with_free_func(g_free);
+    char   *name = g_strdup_printf("%s._domainkey.%s", dkim_sig_getselector(sig),
+				   dkim_sig_getdomain(sig));
+    int     status = auth_dns_txt(name, texts);
+
+    g_ptr_array_free(texts, TRUE);
+    g_free(name);
+    /* libopendkim's resolver stub reports NXDOMAIN as a failed query. */
+    if (status == AUTH_DNS_NONE) {
+	*reason = "no key";
+	return (AUTH_PERMERROR);
+    }
+    *reason = "key not retrieved";
+    return (AUTH_TEMPERROR);
+}
+
 /* sig_result - the RFC 8601 result of one signature, and why */
 
 static AUTH_RESULT sig_result(DKIM_SIGINFO *sig, const char **reason)
@@ -58,11 +78,16 @@ static AUTH_RESULT sig_result(DKIM_SIGINFO *sig, const char **reason)
     *reason = NULL;
     if (DKIM_SIG_CHECK(sig))
 	return (AUTH_PASS);
+    if (dkim_sig_getbh(sig) == DKIM_SIGBH_MISMATCH) {
+	*reason = "body hash mismatch";
+	return (AUTH_FAIL);
+    }
     switch (error) {
     case DKIM_SIGERROR_KEYFAIL:
+	return (key_lookup_result(sig, reason));
     case DKIM_SIGERROR_DNSSYNTAX:
-	*reason = "key not retrieved";
-	return (AUTH_TEMPERROR);
+	*reason = "key record unreadable";
+	return (AUTH_PERMERROR);
     case DKIM_SIGERROR_NOKEY:
 	*reason = "no key";
 	return (AUTH_PERMERROR);
@@ -75,10 +100,6 @@ static AUTH_RESULT sig_result(DKIM_SIGINFO *sig, const char **reason)
 	return (AUTH_FAIL);
     case DKIM_SIGERROR_OK:
     case DKIM_SIGERROR_UNKNOWN:
-	if (dkim_sig_getbh(sig) == DKIM_SIGBH_MISMATCH) {
-	    *reason = "body hash mismatch";
-	    return (AUTH_FAIL);
-	}
 	if ((dkim_sig_getflags(sig) & DKIM_SIGFLAG_PROCESSED) == 0) {
 	    *reason = "not verified";
 	    return (AUTH_PERMERROR);

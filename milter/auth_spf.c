@@ -71,6 +71,18 @@ static AUTH_RESULT spf_result(SPF_result_t result)
     }
 }
 
+/* spf_dns_failed - libspf2 saw a DNS failure (it may call it permerror) */
+
+static int spf_dns_failed(SPF_response_t *resp)
+{
+    if (SPF_response_errcode(resp) == SPF_E_DNS_ERROR)
+	return (1);
+    for (int i = 0; i < SPF_response_messages(resp); i++)
+	if (SPF_error_code(SPF_response_message(resp, i)) == SPF_E_DNS_ERROR)
+	    return (1);
+    return (0);
+}
+
 /* spf_identity - what is checked: MAIL FROM, or HELO for a null sender */
 
 static void spf_identity(const AUTH_INPUT *input, AUTH_SPF *spf)
@@ -133,6 +145,9 @@ void    auth_spf_check(const AUTH_INPUT *input, AUTH_SPF *spf)
 				 ? input->mail_from : "");
 	SPF_request_query_mailfrom(req, &resp);
 	spf->result = resp ? spf_result(SPF_response_result(resp)) : AUTH_TEMPERROR;
+	/* RFC 7208 2.6.6: a DNS failure is temporary, not the record's fault. */
+	if (resp && spf->result == AUTH_PERMERROR && spf_dns_failed(resp))
+	    spf->result = AUTH_TEMPERROR;
 	comment = resp ? SPF_response_get_header_comment(resp) : NULL;
 	spf->reason = g_strdup(comment ? comment : resp ? SPF_strreason(SPF_response_reason(resp)) : "no answer");
 	if (resp)

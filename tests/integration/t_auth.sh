@@ -1,0 +1,265 @@
+#!/usr/bin/env bash
+# t_auth - who really sent it: SPF, DKIM and DMARC against a real DNS server
+# (dnsmasq), with PostgreSQL, Postfix and ticket-milter, all inside a network
+# namespace this script creates, so that the daemon gets its own resolv.conf
+# and mail can come from other client addresses. Checks the stored results,
+# the Authentication-Results header, forged ones removed, DmarcRejectAction,
+# and a dead DNS server (temperror, still stored).
+#
+# Outside: create the namespace tm-auth-PID and run this script inside it;
+# delete the namespace and what runs in it whatever happens.
+. "$(dirname "$0")/../lib/testlib.sh"
+NS=${TM_AUTH_NS:-tm-auth-$$}
+
+if [ "${1:-}" != "--inside" ]; then
+	# cleanup_ns - stop what still runs in the namespace (by PID), delete it
+	cleanup_ns() {
+		local pid
+		for pid in $(ip netns pids "$NS" 2>/dev/null); do kill -TERM "$pid" 2>/dev/null; done
+		sleep 0.5
+		for pid in $(ip netns pids "$NS" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+		ip netns del "$NS" 2>/dev/null
+		rm -rf "/etc/netns/$NS"
+	}
+	if ! command -v dnsmasq >/dev/null; then
+		fail "DNS server for the auth tests" "dnsmasq is not installed (scripts/install-deps.sh: dnsmasq-base)"
+		exit 1
+	fi
+	if ! ip netns add "$NS" 2>/tmp/tm-auth-netns.$$; then
+		echo "######## NETWORK NAMESPACES ARE NOT AVAILABLE HERE: the SPF/DKIM/DMARC tests cannot run ########" >&2
+		fail "network namespace for the auth tests" "ip netns add failed: $(cat /tmp/tm-auth-netns.$$)"
+		rm -f /tmp/tm-auth-netns.$$
+		exit 1
+	fi
+	rm -f /tmp/tm-auth-netns.$$
+	trap cleanup_ns EXIT
+	ip -n "$NS" link set lo up
+	# Client addresses for the test senders, on the namespace's own loopback.
+	for a in 192.0.2.10 192.0.2.20 198.51.100.7; do ip -n "$NS" addr add "$a/32" dev lo; done
+	mkdir -p "/etc/netns/$NS"
+	printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"/etc/netns/$NS/resolv.conf"
+	ip netns exec "$NS" bash "$0" --inside
+	exit $?
+fi
+
+# --- inside the namespace: own PostgreSQL, Postfix, milter and DNS ---
+export SVC_DIR=${SVC_DIR:-$TM_ROOT/var/check}/auth-ns
+. "$TM_ROOT/tests/lib/env.sh"
+work=$(mktemp -d /tmp/tm-auth.XXXXXX)
+chmod 755 "$work"
+DNS_PID=$work/dnsmasq.pid
+
+# dns_down - stop the DNS server we started, by its PID
+dns_down() { [ -f "$DNS_PID" ] && kill "$(cat "$DNS_PID")" 2>/dev/null; rm -f "$DNS_PID"; }
+trap 'milter_stop; dns_down; env_down; rm -rf "$work"' EXIT
+
+# elapsed START_NS - seconds since START_NS (date +%s%N)
+elapsed() { awk -v s="$1" -v e="$(date +%s%N)" 'BEGIN { printf "%.2f", (e - s) / 1e9 }'; }
+
+# crlf - stdin with CRLF line ends
+crlf() { sed 's/$/\r/'; }
+
+# --- keys and records ---
+for sel in sel gone; do
+	opendkim-genkey -b 1024 -D "$work" -d dkim.test -s "$sel" || { fail "DKIM keys made" "opendkim-genkey"; exit 1; }
+done
+pubkey=$(tr -d '\n' <"$work/sel.txt" | sed 's/.*p=\([A-Za-z0-9+/=]*\).*/\1/')
+loop="v=spf1"
+for i in $(seq 1 11); do loop="$loop a:h$i.spf-loop.test"; done
+cat >"$work/dnsmasq.conf" <<EOF
+no-resolv
+no-hosts
+listen-address=127.0.0.1
+bind-interfaces
+port=53
+user=root
+pid-file=$DNS_PID
+log-facility=$work/dnsmasq.log
+log-queries
+local=/test/
+local=/in-addr.arpa/
+server=/dns-broken.test/127.0.0.1#5399
+txt-record=spf-pass.test,"v=spf1 ip4:192.0.2.10 -all"
+txt-record=spf-fail.test,"v=spf1 ip4:192.0.2.99 -all"
+txt-record=spf-soft.test,"v=spf1 ip4:192.0.2.99 ~all"
+txt-record=spf-neutral.test,"v=spf1 ?all"
+txt-record=spf-syntax.test,"v=spf1 ip4:192.0.2.300 frobnicate -all"
+txt-record=spf-loop.test,"$loop -all"
+txt-record=helo.test,"v=spf1 ip4:192.0.2.20 -all"
+txt-record=sel._domainkey.dkim.test,"v=DKIM1; k=rsa; p=$pubkey"
+txt-record=revoked._domainkey.dkim.test,"v=DKIM1; k=rsa; p="
+txt-record=_dmarc.dkim.test,"v=DMARC1; p=reject"
+txt-record=dmarc-spf.test,"v=spf1 ip4:192.0.2.10 -all"
+txt-record=_dmarc.dmarc-spf.test,"v=DMARC1; p=reject"
+txt-record=_dmarc.p-none.test,"v=DMARC1; p=none"
+txt-record=_dmarc.p-quar.test,"v=DMARC1; p=quarantine"
+txt-record=_dmarc.p-reject.test,"v=DMARC1; p=reject"
+txt-record=_dmarc.org-sp.test,"v=DMARC1; p=none; sp=reject"
+EOF
+# The revoked selector signs with the real key: only the empty p= differs.
+cp "$work/sel.private" "$work/revoked.private"
+dnsmasq --conf-file="$work/dnsmasq.conf" || { fail "dnsmasq starts" "see $work/dnsmasq.log"; exit 1; }
+
+echo "== starting PostgreSQL and Postfix inside $(ip netns identify 2>/dev/null || echo the namespace)"
+env_up || { fail "services start inside the namespace" "env_up failed"; exit 1; }
+env_load
+# MtaCopy keep: the copy Postfix delivers shows the header changes.
+MILTER_CONF="AuthservID mx.help.test
+DNSTimeout 1
+MtaCopy keep"
+milter_start "$MILTER_CONF" || { fail "ticket-milter starts" "see $SVC_REAL/ticket-milter-$MILTER_PORT.log"; exit 1; }
+
+n=0
+# message ID FROM [EXTRA HEADER LINES] - a small message, CRLF, to stdout
+message() {
+	{
+		echo "Date: Sat, 28 Nov 2026 10:00:00 +0000"
+		echo "From: Customer <$2>"
+		echo "To: support@help.test"
+		echo "Subject: auth case $1"
+		echo "Message-ID: <$1@auth.test>"
+		[ -n "${3:-}" ] && printf '%s\n' "$3"
+		echo
+		echo "Hello, my printer is on fire."
+	} | crlf
+}
+
+# deliver ID IP HELO MAILFROM FILE - send through Postfix; prints swaks' status
+deliver() {
+	swaks --server 127.0.0.1:"$PF_PORT" --local-interface "$2" --ehlo "$3" \
+		--from "$4" --to support@help.test --data "@$5" --silent 2 >"$work/$1.swaks" 2>&1
+}
+
+# auth_of ID PATH... - a member of the stored auth JSON (jsonb path)
+auth_of() { sql "SELECT auth #>> '{$2}' FROM messages WHERE message_id = '$1@auth.test'"; }
+
+# case_plain ID IP HELO MAILFROM FROM - send an unsigned message
+case_plain() {
+	message "$1" "$5" >"$work/$1.eml"
+	deliver "$1" "$2" "$3" "$4" "$work/$1.eml"
+}
+
+# signed ID FROM SELECTOR [EXTRA HEADERS] - a message signed for dkim.test
+signed() {
+	message "$1" "$2" "${4:-}" | opendkim-testmsg -C -d dkim.test -k "$work/$3.private" -s "$3"
+}
+
+# --- SPF ---
+case_plain spf1 192.0.2.10 mx.client.test a@spf-pass.test a@spf-pass.test
+case_plain spf2 192.0.2.20 mx.client.test a@spf-fail.test a@spf-fail.test
+case_plain spf3 192.0.2.20 mx.client.test a@spf-soft.test a@spf-soft.test
+case_plain spf4 192.0.2.20 mx.client.test a@spf-neutral.test a@spf-neutral.test
+case_plain spf5 192.0.2.20 mx.client.test a@spf-none.test a@spf-none.test
+case_plain spf6 192.0.2.20 mx.client.test a@spf-syntax.test a@spf-syntax.test
+case_plain spf7 192.0.2.20 mx.client.test a@spf-loop.test a@spf-loop.test
+start=$(date +%s%N)
+case_plain spf8 192.0.2.20 mx.client.test a@dns-broken.test a@dns-broken.test
+broken_secs=$(elapsed "$start")
+case_plain spf9 192.0.2.20 helo.test '<>' postmaster@helo.test
+check_eq "SPF pass" "pass|mailfrom|spf-pass.test" "$(auth_of spf1 spf,result)|$(auth_of spf1 spf,scope)|$(auth_of spf1 spf,domain)"
+check_eq "SPF fail" fail "$(auth_of spf2 spf,result)"
+check_eq "SPF softfail" softfail "$(auth_of spf3 spf,result)"
+check_eq "SPF neutral" neutral "$(auth_of spf4 spf,result)"
+check_eq "SPF none (no record)" none "$(auth_of spf5 spf,result)"
+check_eq "SPF permerror (syntax error)" permerror "$(auth_of spf6 spf,result)"
+check_eq "SPF permerror (more than 10 DNS lookups)" permerror "$(auth_of spf7 spf,result)"
+check_eq "SPF temperror (SERVFAIL), message still stored" temperror "$(auth_of spf8 spf,result)"
+check "SPF temperror within the DNS timeout (${broken_secs} s)" awk "BEGIN { exit !($broken_secs < 8) }"
+check_eq "SPF for a null sender checks HELO" "pass|helo|helo.test" "$(auth_of spf9 spf,result)|$(auth_of spf9 spf,scope)|$(auth_of spf9 spf,identity)"
+
+# --- DKIM ---
+signed dkim1 a@dkim.test sel >"$work/dkim1.eml"
+deliver dkim1 192.0.2.20 mx.client.test bounce@spf-none.test "$work/dkim1.eml"
+signed dkim2 a@dkim.test sel >"$work/dkim2.eml"
+printf 'A line added after signing.\r\n' >>"$work/dkim2.eml"
+deliver dkim2 192.0.2.20 mx.client.test bounce@spf-none.test "$work/dkim2.eml"
+signed dkim3 a@dkim.test sel | sed 's/^Subject: auth case dkim3/Subject: changed after signing/' >"$work/dkim3.eml"
+deliver dkim3 192.0.2.20 mx.client.test bounce@spf-none.test "$work/dkim3.eml"
+signed dkim4 a@dkim.test gone >"$work/dkim4.eml"
+deliver dkim4 192.0.2.20 mx.client.test bounce@spf-none.test "$work/dkim4.eml"
+signed dkim5 a@dkim.test revoked >"$work/dkim5.eml"
+deliver dkim5 192.0.2.20 mx.client.test bounce@spf-none.test "$work/dkim5.eml"
+check_eq "DKIM pass: domain and selector recorded" "pass|dkim.test|sel" \
+	"$(auth_of dkim1 dkim,0,result)|$(auth_of dkim1 dkim,0,domain)|$(auth_of dkim1 dkim,0,selector)"
+check_eq "DKIM fail: body changed after signing" "fail|body hash mismatch" "$(auth_of dkim2 dkim,0,result)|$(auth_of dkim2 dkim,0,reason)"
+check_eq "DKIM fail: signed header changed" "fail" "$(auth_of dkim3 dkim,0,result)"
+check_eq "DKIM permerror: no key in the DNS" "permerror|no key" "$(auth_of dkim4 dkim,0,result)|$(auth_of dkim4 dkim,0,reason)"
+check_eq "DKIM fail: key revoked" "fail|key revoked" "$(auth_of dkim5 dkim,0,result)|$(auth_of dkim5 dkim,0,reason)"
+check_eq "unsigned message: no DKIM results" "0" "$(sql "SELECT jsonb_array_length(auth->'dkim') FROM messages WHERE message_id = 'spf1@auth.test'")"
+
+# --- DMARC ---
+case_plain dmarc1 192.0.2.10 mx.client.test bounce@dmarc-spf.test a@dmarc-spf.test
+case_plain dmarc2 192.0.2.10 mx.client.test bounce@spf-pass.test a@p-none.test
+case_plain dmarc3 192.0.2.10 mx.client.test bounce@spf-pass.test a@p-quar.test
+case_plain dmarc4 192.0.2.10 mx.client.test bounce@spf-pass.test a@p-reject.test
+case_plain dmarc5 192.0.2.10 mx.client.test bounce@spf-pass.test a@help.sub.org-sp.test
+case_plain dmarc6 192.0.2.10 mx.client.test bounce@spf-pass.test a@org-sp.test
+check_eq "DMARC pass via SPF alignment" "pass|true|false|reject" \
+	"$(auth_of dmarc1 dmarc,result)|$(auth_of dmarc1 dmarc,spf_aligned)|$(auth_of dmarc1 dmarc,dkim_aligned)|$(auth_of dmarc1 dmarc,policy)"
+check_eq "DMARC pass via DKIM alignment (SPF none)" "pass|none|true" \
+	"$(auth_of dkim1 dmarc,result)|$(auth_of dkim1 spf,result)|$(auth_of dkim1 dmarc,dkim_aligned)"
+check_eq "DMARC fail with a broken signature" "fail|reject" "$(auth_of dkim2 dmarc,result)|$(auth_of dkim2 dmarc,disposition)"
+check_eq "DMARC fail, p=none" "fail|none|none" "$(auth_of dmarc2 dmarc,result)|$(auth_of dmarc2 dmarc,policy)|$(auth_of dmarc2 dmarc,disposition)"
+check_eq "DMARC fail, p=quarantine" "fail|quarantine|quarantine" "$(auth_of dmarc3 dmarc,result)|$(auth_of dmarc3 dmarc,policy)|$(auth_of dmarc3 dmarc,disposition)"
+check_eq "DMARC fail, p=reject: accepted and flagged by default" "fail|reject|reject" \
+	"$(auth_of dmarc4 dmarc,result)|$(auth_of dmarc4 dmarc,policy)|$(auth_of dmarc4 dmarc,disposition)"
+check_eq "DMARC subdomain policy (sp=reject of the organizational domain)" "fail|org-sp.test|reject|true" \
+	"$(auth_of dmarc5 dmarc,result)|$(auth_of dmarc5 dmarc,record_domain)|$(auth_of dmarc5 dmarc,policy)|$(auth_of dmarc5 dmarc,subdomain_policy)"
+check_eq "DMARC: the organizational domain itself gets p=, not sp=" "none|false" \
+	"$(auth_of dmarc6 dmarc,policy)|$(auth_of dmarc6 dmarc,subdomain_policy)"
+check_eq "DMARC none without a record; SPF alignment still known" "none|true" \
+	"$(auth_of spf1 dmarc,result)|$(auth_of spf1 dmarc,spf_aligned)"
+
+# --- the Authentication-Results header on the delivered copy ---
+# delivered ID - the copy Postfix delivered (MtaCopy keep), LF line ends
+delivered() { grep -rlsF "Message-ID: <$1@auth.test>" "$PF_OUTGOING" | head -n1 | xargs -r cat | tr -d '\r'; }
+# ar_fields ID - the Authentication-Results fields of the copy, unfolded, one a line
+ar_fields() { delivered "$1" | sed '/^$/q' | awk '/^[^ \t]/{if(l!="")print l; l=$0; next}{sub(/^[ \t]+/," "); l=l $0} END{print l}' | grep -i '^Authentication-Results:'; }
+wait_for 10 bash -c "grep -rqsF 'Message-ID: <dkim1@auth.test>' '$PF_OUTGOING'"
+check_eq "A-R header: our authserv-id and all three results" \
+	"Authentication-Results: mx.help.test; spf=none (no domain to check) smtp.mailfrom=bounce@spf-none.test; dkim=pass header.d=dkim.test header.s=sel header.b=X; dmarc=pass (p=reject dis=none) header.from=dkim.test" \
+	"$(ar_fields dkim1 | sed 's/header.b=[A-Za-z0-9+/]*/header.b=X/; s/spf=none ([^)]*)/spf=none (no domain to check)/')"
+
+# Forged: two fields claim our authserv-id (one with a /version, one
+# unparseable), one belongs to someone else; ours must be the only one
+# with our id, the foreign one kept.
+forged_headers="Authentication-Results: mx.help.test; dkim=pass header.d=bank.test
+Authentication-Results: other.example; spf=pass smtp.mailfrom=x@other.example
+Authentication-Results: MX.Help.Test/1; dmarc=pass
+X-Between: 1
+Authentication-Results: mx.help.test ((( unparseable"
+message forged1 a@spf-fail.test "$forged_headers" >"$work/forged1.eml"
+deliver forged1 192.0.2.20 mx.client.test a@spf-fail.test "$work/forged1.eml"
+wait_for 10 bash -c "grep -rqsF 'Message-ID: <forged1@auth.test>' '$PF_OUTGOING'"
+ars=$(ar_fields forged1)
+check_eq "forged A-R headers with our authserv-id removed, ours added" "1" \
+	"$(grep -ic '^Authentication-Results: *mx\.help\.test' <<<"$ars")"
+check "our A-R header tells the truth (spf=fail)" grep -q '^Authentication-Results: mx.help.test; spf=fail' <<<"$ars"
+check "A-R header of another authserv-id kept" grep -q '^Authentication-Results: other.example; spf=pass' <<<"$ars"
+check "no forged claim survives" bash -c "! grep -qiE 'bank.test|MX.Help.Test/1|unparseable' <<<\"\$0\"" "$ars"
+check "the stored raw message is unchanged (forged fields included)" \
+	bash -c "psql -X -At -c \"SELECT encode(raw, 'escape') FROM messages WHERE message_id = 'forged1@auth.test'\" | grep -q 'header.d=bank.test'"
+
+# --- DmarcRejectAction reject ---
+milter_start "$MILTER_CONF
+DmarcRejectAction reject" || fail "ticket-milter restarts" "see its log"
+case_plain reject1 192.0.2.10 mx.client.test bounce@spf-pass.test a@p-reject.test
+check "DmarcRejectAction reject: 550 5.7.1 with a clear text" grep -q '550 5.7.1 Message rejected: the DMARC policy of p-reject.test says reject' "$work/reject1.swaks"
+check_eq "DmarcRejectAction reject: nothing stored" "0" "$(sql "SELECT count(*) FROM messages WHERE message_id = 'reject1@auth.test'")"
+case_plain reject2 192.0.2.10 mx.client.test bounce@spf-pass.test a@p-quar.test
+check_eq "DmarcRejectAction reject: quarantine policy still accepted" "fail|quarantine" \
+	"$(auth_of reject2 dmarc,result)|$(auth_of reject2 dmarc,disposition)"
+case_plain reject3 192.0.2.10 mx.client.test bounce@dmarc-spf.test a@dmarc-spf.test
+check_eq "DmarcRejectAction reject: a DMARC pass is accepted" "pass" "$(auth_of reject3 dmarc,result)"
+
+# --- DNS down: temperror everywhere, the message still stored ---
+dns_down
+start=$(date +%s%N)
+case_plain down1 192.0.2.10 mx.client.test bounce@dmarc-spf.test a@dmarc-spf.test
+down_secs=$(elapsed "$start")
+check_eq "DNS down: SPF and DMARC temperror, message stored" "temperror|temperror" \
+	"$(auth_of down1 spf,result)|$(auth_of down1 dmarc,result)"
+check "DNS down: the answer came within a few DNS timeouts (${down_secs} s)" awk "BEGIN { exit !($down_secs < 12) }"
+
+milter_stop
+check "no sanitizer or leak report in the milter log" milter_log_clean
