@@ -10,7 +10,8 @@
 #   install/*  dpkg -i as on a fresh machine (as root; with or without
 #              systemd), the programs, man pages, SQL and the user are there,
 #              the unit is installed but not enabled, -V, -n, --help work,
-#              an edited config survives reinstalling
+#              the daemon starts as the unit runs it
+#   upgrade/*  a newer version over an edited config keeps the edit
 #   purge/*    dpkg --purge leaves no file of the package behind
 #
 # It installs the package on this machine, so it runs only as root, and only
@@ -147,9 +148,23 @@ check_installed() {
 	check "install/examples" test -f /usr/share/doc/ticket-milter/examples/main.cf \
 		-a -f /usr/share/doc/ticket-milter/examples/ticket-milter.mc
 	check_daemon_as_the_unit_runs_it
+	check_upgrade
+}
+
+# check_upgrade - the same package as a newer version over an edited config
+check_upgrade() {
+	local newer=${version}+upgrade-test
 	echo "MtaCopy keep # a local edit" >>"$conf"
-	dpkg_retry -i "$deb" >/dev/null
-	check "install/an edited config survives reinstalling" grep -q "a local edit" "$conf"
+	rm -rf "$work/upgrade"
+	dpkg-deb -R "$deb" "$work/upgrade"
+	sed -i "s/^Version: .*/Version: $newer/" "$work/upgrade/DEBIAN/control"
+	dpkg-deb -b "$work/upgrade" "$work/upgrade.deb" >/dev/null
+	check "upgrade/dpkg -i of a newer version" dpkg_retry -i "$work/upgrade.deb"
+	check_eq "upgrade/the newer version is installed" "$newer" \
+		"$(dpkg-query -W -f='${Version}' ticket-milter)"
+	check "upgrade/the edited config is kept" grep -q "a local edit" "$conf"
+	check_eq "upgrade/no .dpkg-* copies of the config" "" \
+		"$(ls /etc/ticket-milter | grep -v '^ticket-milter.conf$')"
 }
 
 # check_daemon_as_the_unit_runs_it - the installed daemon starts as the user
