@@ -217,6 +217,7 @@ fi
 check_docs
 # Another run of this test (another tree on this machine) must not purge
 # the package this one is trying.
+mkdir -p /run/lock
 exec 9>/run/lock/tm-package-check.lock
 flock -w 900 9 || { fail package "another package check held the lock for 15 minutes"; summary; }
 mkdir -p "$work"
