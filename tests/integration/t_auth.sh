@@ -11,33 +11,19 @@
 . "$(dirname "$0")/../lib/testlib.sh"
 NS=${TM_AUTH_NS:-tm-auth-$$}
 
+. "$TM_ROOT/tests/lib/authns.sh"
+
 if [ "${1:-}" != "--inside" ]; then
-	# cleanup_ns - stop what still runs in the namespace (by PID), delete it
-	cleanup_ns() {
-		local pid
-		for pid in $(ip netns pids "$NS" 2>/dev/null); do kill -TERM "$pid" 2>/dev/null; done
-		sleep 0.5
-		for pid in $(ip netns pids "$NS" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
-		ip netns del "$NS" 2>/dev/null
-		rm -rf "/etc/netns/$NS"
-	}
 	if ! command -v dnsmasq >/dev/null; then
 		fail "DNS server for the auth tests" "dnsmasq is not installed (scripts/install-deps.sh: dnsmasq-base)"
 		exit 1
 	fi
-	if ! ip netns add "$NS" 2>/tmp/tm-auth-netns.$$; then
+	trap 'authns_down "$NS"' EXIT
+	if ! why=$(authns_up "$NS" 2>&1); then
 		echo "######## NETWORK NAMESPACES ARE NOT AVAILABLE HERE: the SPF/DKIM/DMARC tests cannot run ########" >&2
-		fail "network namespace for the auth tests" "ip netns add failed: $(cat /tmp/tm-auth-netns.$$)"
-		rm -f /tmp/tm-auth-netns.$$
+		fail "network namespace for the auth tests" "cannot create $NS: $why"
 		exit 1
 	fi
-	rm -f /tmp/tm-auth-netns.$$
-	trap cleanup_ns EXIT
-	ip -n "$NS" link set lo up
-	# Client addresses for the test senders, on the namespace's own loopback.
-	for a in 192.0.2.10 192.0.2.20 198.51.100.7; do ip -n "$NS" addr add "$a/32" dev lo; done
-	mkdir -p "/etc/netns/$NS"
-	printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"/etc/netns/$NS/resolv.conf"
 	ip netns exec "$NS" bash "$0" --inside
 	exit $?
 fi
@@ -47,11 +33,7 @@ export SVC_DIR=${SVC_DIR:-$TM_ROOT/var/check}/auth-ns
 . "$TM_ROOT/tests/lib/env.sh"
 work=$(mktemp -d /tmp/tm-auth.XXXXXX)
 chmod 755 "$work"
-DNS_PID=$work/dnsmasq.pid
-
-# dns_down - stop the DNS server we started, by its PID
-dns_down() { [ -f "$DNS_PID" ] && kill "$(cat "$DNS_PID")" 2>/dev/null; rm -f "$DNS_PID"; }
-trap 'milter_stop; dns_down; env_down; rm -rf "$work"' EXIT
+trap 'milter_stop; authns_dns_stop "$work"; env_down; rm -rf "$work"' EXIT
 
 # elapsed START_NS - seconds since START_NS (date +%s%N)
 elapsed() { awk -v s="$1" -v e="$(date +%s%N)" 'BEGIN { printf "%.2f", (e - s) / 1e9 }'; }
@@ -59,46 +41,8 @@ elapsed() { awk -v s="$1" -v e="$(date +%s%N)" 'BEGIN { printf "%.2f", (e - s) /
 # crlf - stdin with CRLF line ends
 crlf() { sed 's/$/\r/'; }
 
-# --- keys and records ---
-for sel in sel gone; do
-	opendkim-genkey -b 1024 -D "$work" -d dkim.test -s "$sel" || { fail "DKIM keys made" "opendkim-genkey"; exit 1; }
-done
-pubkey=$(tr -d '\n' <"$work/sel.txt" | sed 's/.*p=\([A-Za-z0-9+/=]*\).*/\1/')
-loop="v=spf1"
-for i in $(seq 1 11); do loop="$loop a:h$i.spf-loop.test"; done
-cat >"$work/dnsmasq.conf" <<EOF
-no-resolv
-no-hosts
-listen-address=127.0.0.1
-bind-interfaces
-port=53
-user=root
-pid-file=$DNS_PID
-log-facility=$work/dnsmasq.log
-log-queries
-local=/test/
-local=/in-addr.arpa/
-server=/dns-broken.test/127.0.0.1#5399
-txt-record=spf-pass.test,"v=spf1 ip4:192.0.2.10 -all"
-txt-record=spf-fail.test,"v=spf1 ip4:192.0.2.99 -all"
-txt-record=spf-soft.test,"v=spf1 ip4:192.0.2.99 ~all"
-txt-record=spf-neutral.test,"v=spf1 ?all"
-txt-record=spf-syntax.test,"v=spf1 ip4:192.0.2.300 frobnicate -all"
-txt-record=spf-loop.test,"$loop -all"
-txt-record=helo.test,"v=spf1 ip4:192.0.2.20 -all"
-txt-record=sel._domainkey.dkim.test,"v=DKIM1; k=rsa; p=$pubkey"
-txt-record=revoked._domainkey.dkim.test,"v=DKIM1; k=rsa; p="
-txt-record=_dmarc.dkim.test,"v=DMARC1; p=reject"
-txt-record=dmarc-spf.test,"v=spf1 ip4:192.0.2.10 -all"
-txt-record=_dmarc.dmarc-spf.test,"v=DMARC1; p=reject"
-txt-record=_dmarc.p-none.test,"v=DMARC1; p=none"
-txt-record=_dmarc.p-quar.test,"v=DMARC1; p=quarantine"
-txt-record=_dmarc.p-reject.test,"v=DMARC1; p=reject"
-txt-record=_dmarc.org-sp.test,"v=DMARC1; p=none; sp=reject"
-EOF
-# The revoked selector signs with the real key: only the empty p= differs.
-cp "$work/sel.private" "$work/revoked.private"
-dnsmasq --conf-file="$work/dnsmasq.conf" || { fail "dnsmasq starts" "see $work/dnsmasq.log"; exit 1; }
+authns_keys "$work" >/dev/null || { fail "DKIM keys made" "opendkim-genkey failed"; exit 1; }
+authns_dns_start "$work" || { fail "dnsmasq starts" "see $work/dnsmasq.log"; exit 1; }
 
 echo "== starting PostgreSQL and Postfix inside $(ip netns identify 2>/dev/null || echo the namespace)"
 env_up || { fail "services start inside the namespace" "env_up failed"; exit 1; }
@@ -109,7 +53,6 @@ DNSTimeout 1
 MtaCopy keep"
 milter_start "$MILTER_CONF" || { fail "ticket-milter starts" "see $SVC_REAL/ticket-milter-$MILTER_PORT.log"; exit 1; }
 
-n=0
 # message ID FROM [EXTRA HEADER LINES] - a small message, CRLF, to stdout
 message() {
 	{
@@ -253,7 +196,7 @@ case_plain reject3 192.0.2.10 mx.client.test bounce@dmarc-spf.test a@dmarc-spf.t
 check_eq "DmarcRejectAction reject: a DMARC pass is accepted" "pass" "$(auth_of reject3 dmarc,result)"
 
 # --- DNS down: temperror everywhere, the message still stored ---
-dns_down
+authns_dns_stop "$work"
 start=$(date +%s%N)
 case_plain down1 192.0.2.10 mx.client.test bounce@dmarc-spf.test a@dmarc-spf.test
 down_secs=$(elapsed "$start")

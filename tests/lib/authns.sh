@@ -1,0 +1,89 @@
+# authns.sh - a network namespace with its own DNS server (dnsmasq) serving
+# SPF, DKIM and DMARC records for test domains; used by
+# tests/integration/t_auth.sh and bench/bench_auth.sh. Inside the namespace,
+# `ip netns exec` gives every program /etc/netns/NAME/resolv.conf, which
+# points at the dnsmasq on the namespace's own loopback.
+#
+#   authns_up NAME            create it: lo up, client addresses, resolv.conf
+#   authns_down NAME          stop what runs in it (by PID) and delete it
+#   authns_keys DIR           DKIM keys for dkim.test: sel, gone, revoked
+#   authns_dns_start DIR      write DIR/dnsmasq.conf, start dnsmasq (inside)
+#   authns_dns_stop DIR       stop that dnsmasq, by its PID
+#
+# Client addresses on the namespace's lo: 192.0.2.10 (allowed by the SPF
+# records), 192.0.2.20 (allowed for helo.test only), 198.51.100.7.
+
+# authns_up NAME - create the namespace; false (with the reason) if impossible
+authns_up() {
+	local a
+	ip netns add "$1" || return 1
+	ip -n "$1" link set lo up || return 1
+	for a in 192.0.2.10 192.0.2.20 198.51.100.7; do ip -n "$1" addr add "$a/32" dev lo || return 1; done
+	mkdir -p "/etc/netns/$1"
+	printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"/etc/netns/$1/resolv.conf"
+}
+
+# authns_down NAME - stop what still runs in the namespace, delete it
+authns_down() {
+	local pid
+	for pid in $(ip netns pids "$1" 2>/dev/null); do kill -TERM "$pid" 2>/dev/null; done
+	for pid in $(seq 1 10); do [ -z "$(ip netns pids "$1" 2>/dev/null)" ] && break; sleep 0.2; done
+	for pid in $(ip netns pids "$1" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+	ip netns del "$1" 2>/dev/null
+	rm -rf "/etc/netns/$1"
+}
+
+# authns_keys DIR - DKIM keys; "revoked" signs with sel's key, published empty
+authns_keys() {
+	local sel
+	for sel in sel gone; do
+		opendkim-genkey -b 1024 -D "$1" -d dkim.test -s "$sel" || return 1
+	done
+	cp "$1/sel.private" "$1/revoked.private"
+}
+
+# authns_dns_start DIR - serve the test records from a dnsmasq in DIR
+authns_dns_start() {
+	local pubkey loop i
+	pubkey=$(tr -d '\n' <"$1/sel.txt" | sed 's/.*p=\([A-Za-z0-9+/=]*\).*/\1/')
+	loop="v=spf1"
+	for i in $(seq 1 11); do loop="$loop a:h$i.spf-loop.test"; done
+	cat >"$1/dnsmasq.conf" <<-EOF
+	no-resolv
+	no-hosts
+	listen-address=127.0.0.1
+	bind-interfaces
+	port=53
+	user=root
+	pid-file=$1/dnsmasq.pid
+	log-facility=$1/dnsmasq.log
+	local=/test/
+	local=/in-addr.arpa/
+	# Nothing listens there: lookups under dns-broken.test fail (SERVFAIL).
+	server=/dns-broken.test/127.0.0.1#5399
+	txt-record=spf-pass.test,"v=spf1 ip4:192.0.2.10 -all"
+	txt-record=spf-fail.test,"v=spf1 ip4:192.0.2.99 -all"
+	txt-record=spf-soft.test,"v=spf1 ip4:192.0.2.99 ~all"
+	txt-record=spf-neutral.test,"v=spf1 ?all"
+	txt-record=spf-syntax.test,"v=spf1 ip4:192.0.2.300 frobnicate -all"
+	txt-record=spf-loop.test,"$loop -all"
+	txt-record=helo.test,"v=spf1 ip4:192.0.2.20 -all"
+	txt-record=sel._domainkey.dkim.test,"v=DKIM1; k=rsa; p=$pubkey"
+	txt-record=revoked._domainkey.dkim.test,"v=DKIM1; k=rsa; p="
+	txt-record=dkim.test,"v=spf1 ip4:192.0.2.10 -all"
+	txt-record=_dmarc.dkim.test,"v=DMARC1; p=reject"
+	txt-record=dmarc-spf.test,"v=spf1 ip4:192.0.2.10 -all"
+	txt-record=_dmarc.dmarc-spf.test,"v=DMARC1; p=reject"
+	txt-record=_dmarc.p-none.test,"v=DMARC1; p=none"
+	txt-record=_dmarc.p-quar.test,"v=DMARC1; p=quarantine"
+	txt-record=_dmarc.p-reject.test,"v=DMARC1; p=reject"
+	txt-record=_dmarc.org-sp.test,"v=DMARC1; p=none; sp=reject"
+	EOF
+	dnsmasq --conf-file="$1/dnsmasq.conf"
+}
+
+# authns_dns_stop DIR - stop the dnsmasq started for DIR
+authns_dns_stop() {
+	[ -f "$1/dnsmasq.pid" ] && kill "$(cat "$1/dnsmasq.pid")" 2>/dev/null
+	rm -f "$1/dnsmasq.pid"
+}
