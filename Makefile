@@ -35,7 +35,7 @@ PARSER_SRC := $(filter-out parser/ticket_parse.c,$(wildcard parser/*.c))
 # milter/: modules shared by the daemon and ticketctl.
 CORE_SRC   := milter/log.c milter/config.c milter/store.c milter/migrations.c \
               milter/netlist.c \
-              milter/queue_addr.c
+              milter/queue_addr.c milter/digest.c
 # milter/: the daemon only (libmilter callbacks and what they use).
 DAEMON_SRC := milter/callbacks.c milter/msgbuf.c milter/ingest.c \
               milter/queue_cache.c milter/session.c \

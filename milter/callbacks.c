@@ -160,11 +160,13 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
 {
     SESSION *session = session_of(ctx);
-    char   *base = queue_addr_base(argv[0], cb_config->recipient_delimiter, NULL);
+    char   *token = NULL;
+    char   *base = queue_addr_base(argv[0], cb_config->recipient_delimiter, &token);
     int     found = base ? queue_cache_lookup(base) : 0;
 
     if (found < 0) {
 	g_free(base);
+	g_free(token);
 	msg_warn("%s: support queues not loaded yet (database unreachable?): "
 		 "tempfail for <%s>", queue_id(ctx), argv[0]);
 	return (reply(ctx, ACTION_TEMPFAIL, "451", "4.3.0",
@@ -174,8 +176,11 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
     if (found) {
 	g_ptr_array_add(session->support_rcpts, g_strdup(argv[0]));
 	g_ptr_array_add(session->support_queues, base);
+	if (token)
+	    g_ptr_array_add(session->reply_tokens, token);
     } else {
 	g_free(base);
+	g_free(token);
     }
     return (SMFIS_CONTINUE);
 }
@@ -298,7 +303,8 @@ static sfsistat cb_eom(SMFICTX *ctx)
     SESSION *session = session_of(ctx);
     const char *qid = queue_id(ctx);
     const char *raw;
-    char   *ticket = NULL;
+    INGEST_RESULT result;
+    MAIL_OPTIONS options;
     TM_ERROR err;
     MAIL   *mail;
     sfsistat status;
@@ -324,12 +330,15 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	return (reply(ctx, cb_config->on_internal_error, "451", "4.3.0",
 		      "Help desk cannot take the message now (local error), please try again later"));
     }
-    mail = mail_parse_bytes(raw, size, &cb_config->limits);
+    mail_options_default(&options);
+    options.tag_format = cb_config->ticket_tag_format;
+    options.reply_marker = cb_config->reply_marker;
+    mail = mail_parse_bytes_with(raw, size, &cb_config->limits, &options);
     if ((status = authres_check(ctx, cb_config, session, mail, raw, size, &auth)) != SMFIS_CONTINUE) {
 	mail_free(mail);
 	return (status);
     }
-    if (ingest_message(cb_store, session, qid, mail, raw, size, &ticket, &err) < 0) {
+    if (ingest_message(cb_store, cb_config, session, qid, mail, raw, size, &result, &err) < 0) {
 	msg_error("%s: not stored: %s; answering %s", qid, err.text,
 		  config_action_name(cb_config->on_database_error));
 	mail_free(mail);
@@ -337,15 +346,17 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	return (reply(ctx, cb_config->on_database_error, "451", "4.3.0",
 		      "Ticket database unavailable, please try again later"));
     }
-    msg_info("%s: ticket %s: new, from=<%s> queue=%s size=%zu message-id=<%s>",
-	     qid, ticket, session->sender,
+    msg_info("%s: ticket %s: %s (%s), from=<%s> queue=%s size=%zu message-id=<%s>",
+	     qid, result.ticket,
+	     result.duplicate ? "duplicate" : result.created ? "new" : "follow-up",
+	     result.rule, session->sender,
 	     (char *) g_ptr_array_index(session->support_queues, 0), size,
 	     mail_message_id(mail) ? mail_message_id(mail) : "");
     mail_free(mail);
     authres_apply(ctx, cb_config, session, auth);
     auth_results_free(auth);
-    status = mta_copy(ctx, session, ticket);
-    g_free(ticket);
+    status = mta_copy(ctx, session, result.ticket);
+    ingest_result_clear(&result);
     session_reset_message(session);
     return (status);
 }

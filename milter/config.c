@@ -23,7 +23,7 @@
 
 typedef enum {
     KEY_STRING, KEY_BOOL, KEY_SIZE, KEY_SECONDS, KEY_COUNT,
-    KEY_FACILITY, KEY_ACTION, KEY_MTA_COPY,
+    KEY_FACILITY, KEY_ACTION, KEY_MTA_COPY, KEY_NUMBER_FORMAT, KEY_TAG_FORMAT,
     KEY_HOSTS, KEY_DMARC_ACTION,
 } KEY_TYPE;
 
@@ -61,6 +61,10 @@ static const CONFIG_KEY config_keys[] = {
     {"DmarcRejectAction", KEY_DMARC_ACTION, AT(dmarc_reject_action), 0},
     {"InternalHosts", KEY_HOSTS, AT(internal_hosts), 0},
     {"PublicSuffixList", KEY_STRING, AT(public_suffix_list), 0},
+    {"TicketNumberFormat", KEY_NUMBER_FORMAT, AT(ticket_number_format), 0},
+    {"TicketTagFormat", KEY_TAG_FORMAT, AT(ticket_tag_format), 0},
+    {"ReplyMarker", KEY_STRING, AT(reply_marker), 0},
+    {"ReopenWindow", KEY_SECONDS, AT(reopen_window), 0},
     {"MaximumMimeDepth", KEY_COUNT, AT(limits.max_depth), 0},
     {"MaximumMimeParts", KEY_COUNT, AT(limits.max_parts), 0},
     {"MaximumHeaders", KEY_COUNT, AT(limits.max_headers), 0},
@@ -107,6 +111,9 @@ static CONFIG *config_defaults(const char *path)
     /* Mail from a customer whose domain is misconfigured is still a customer's. */
     config->dmarc_reject_action = ACTION_ACCEPT;
     config->public_suffix_list = g_strdup("/usr/share/publicsuffix/public_suffix_list.dat");
+    config->ticket_number_format = g_strdup("{seq}");
+    config->ticket_tag_format = g_strdup("[#NUMBER]");
+    config->reopen_window = 14 * 86400;
     mail_limits_default(&config->limits);
     return (config);
 }
@@ -145,6 +152,35 @@ static int lookup_name(const char *const *names, const char *name)
     return (-1);
 }
 
+/* check_number_format - digits and {seq}, {yyyy}, {mm}, {dd} only */
+
+static int check_number_format(const char *value, TM_ERROR *why)
+{
+    static const char *const tokens[] = {"{seq}", "{yyyy}", "{mm}", "{dd}", 0};
+    const char *p = value;
+    int     has_seq = 0;
+
+    while (*p) {
+	int     i;
+
+	for (i = 0; tokens[i]; i++)
+	    if (strncmp(p, tokens[i], strlen(tokens[i])) == 0)
+		break;
+	if (tokens[i]) {
+	    has_seq |= (i == 0);
+	    p += strlen(tokens[i]);
+	} else if (g_ascii_isdigit(*p)) {
+	    p++;
+	} else {
+	    return (tm_error(why, "only digits and {seq}, {yyyy}, {mm}, {dd} may appear"
+			     " (ticket numbers are digits, so subject tags can be found)"));
+	}
+    }
+    if (!has_seq)
+	return (tm_error(why, "the format must hold {seq}"));
+    return (0);
+}
+
 /* config_set - store one value; return -1 with a reason */
 
 static int config_set(CONFIG *config, const CONFIG_KEY *key, const char *value,
@@ -157,6 +193,14 @@ static int config_set(CONFIG *config, const CONFIG_KEY *key, const char *value,
     int     i;
 
     switch (key->type) {
+    case KEY_NUMBER_FORMAT:
+	if (check_number_format(value, why) < 0)
+	    return (-1);
+	/* FALLTHROUGH */
+    case KEY_TAG_FORMAT:
+	if (key->type == KEY_TAG_FORMAT && strstr(value, "NUMBER") == NULL)
+	    return (tm_error(why, "the format must hold NUMBER where the ticket number goes, as in \"[#NUMBER]\""));
+	/* FALLTHROUGH */
     case KEY_STRING:
 	g_free(*(char **) field);
 	*(char **) field = g_strdup(value);
@@ -303,7 +347,8 @@ void    config_free(CONFIG *config)
     if (config == NULL)
 	return;
     for (const CONFIG_KEY *key = config_keys; key->name; key++)
-	if (key->type == KEY_STRING)
+	if (key->type == KEY_STRING || key->type == KEY_NUMBER_FORMAT
+	    || key->type == KEY_TAG_FORMAT)
 	    g_free(*(char **) ((char *) config + key->offset));
     g_free(config->mta_copy_address);
     netlist_free(config->internal_hosts);

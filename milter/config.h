@@ -67,6 +67,10 @@ typedef struct CONFIG {
     int     dmarc_reject_action;	/* DmarcRejectAction: ACTION_* */
     NETLIST *internal_hosts;		/* InternalHosts */
     char   *public_suffix_list;	/* PublicSuffixList: file */
+    char   *ticket_number_format;	/* TicketNumberFormat */
+    char   *ticket_tag_format;		/* TicketTagFormat */
+    char   *reply_marker;		/* ReplyMarker, or NULL */
+    int     reopen_window;		/* ReopenWindow, seconds */
     MAIL_LIMITS limits;			/* MaximumMimeDepth, ... */
 } CONFIG;
 

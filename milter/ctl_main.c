@@ -39,9 +39,11 @@ static const char help_text[] =
 "  queue add ADDRESS [--name NAME]\n"
 "                                add a support address (a queue)\n"
 "  queue list [--json]           list the queues\n"
-"  ticket list [--json] [--queue ADDRESS] [--status STATUS]\n"
+"  ticket list [--json] [--queue ADDRESS] [--status STATUS] [--customer ADDRESS]\n"
 "                                list tickets, newest first\n"
-"  ticket show NUMBER [--json]   show one ticket and its messages\n"
+"  ticket show NUMBER [--json]   show one ticket and its whole thread\n"
+"  ticket status NUMBER open|pending|solved|closed\n"
+"                                change a ticket's status\n"
 "\n"
 "exit status: 0 done, 1 failed, 2 wrong usage\n";
 

@@ -2,20 +2,28 @@
 /* NAME
 /*	ctl_ticket 3
 /* SUMMARY
-/*	ticketctl ticket: list and show tickets
+/*	ticketctl ticket: list, show and change tickets
 /* SYNOPSIS
 /*	ticketctl ticket list [--json] [--queue ADDRESS] [--status STATUS]
+/*				[--customer ADDRESS]
 /*	ticketctl ticket show NUMBER [--json]
+/*	ticketctl ticket status NUMBER open|pending|solved|closed
 /* DESCRIPTION
 /*	ticket list --json prints an array of ticket objects, newest
-/*	first: number, queue, subject, status, customer, created_at,
-/*	updated_at, messages (a count).
+/*	first: number, queue, subject, status, customer, customer_name,
+/*	assignee, linked_ticket, created_at, updated_at, messages (a count).
 /*
 /*	ticket show --json prints one ticket object with the same members,
-/*	where messages is an array of message objects: id, direction,
-/*	message_id, from_address, from_name, subject, envelope_sender,
-/*	envelope_recipients (array), client_ip, helo, mta_queue_id, size,
-/*	received_at. Times are ISO 8601 with zone.
+/*	plus reply_address, participants (array of {address, name, role}),
+/*	first_response_at, last_customer_at, closed_at, events, and
+/*	messages: an array of message objects (id, direction, kind,
+/*	thread_rule, message_id, in_reply_to, from_address, from_name, to,
+/*	cc, subject, date, envelope_sender, envelope_recipients, client_ip,
+/*	helo, mta_queue_id, size, received_at, reply_text, text, auth,
+/*	attachments: array of {filename, content_type, size, sha256,
+/*	origin}). Times are ISO 8601 with zone.
+/*
+/*	ticket status sets the status and logs the change as an event.
 /*--*/
 
 #include <stdio.h>
@@ -23,36 +31,45 @@
 
 #include <milter/ctl.h>
 
-#define TICKET_USAGE "ticket list [--json] [--queue ADDRESS] [--status STATUS]" \
-		     " | ticket show NUMBER [--json]"
+#define TICKET_USAGE "ticket list [--json] [--queue ADDRESS] [--status STATUS] [--customer ADDRESS]\n" \
+		     "       ticketctl ticket show NUMBER [--json]\n" \
+		     "       ticketctl ticket status NUMBER open|pending|solved|closed"
 
-/* The ticket object, shared by list and show. */
+/* The ticket object, shared by list and show (t tickets, q queues, c contacts). */
 #define TICKET_FIELDS \
     "'number', t.number, 'queue', q.address, 'subject', t.subject," \
-    " 'status', t.status, 'customer', t.customer," \
+    " 'status', t.status, 'customer', c.address, 'customer_name', c.name," \
+    " 'assignee', t.assignee," \
+    " 'linked_ticket', (SELECT l.number FROM tickets l WHERE l.id = t.linked_ticket_id)," \
     " 'created_at', t.created_at, 'updated_at', t.updated_at"
+
+#define TICKET_FROM \
+    " FROM tickets t JOIN queues q ON q.id = t.queue_id" \
+    " LEFT JOIN contacts c ON c.id = t.customer_id"
 
 /* ticket_list - list tickets, newest first */
 
 static int ticket_list(PGconn *conn, int argc, char **argv)
 {
     int     json = ctl_flag(&argc, argv, "--json");
-    const char *params[2];
+    const char *params[3];
     PGresult *res;
 
     params[0] = ctl_option(&argc, argv, "--queue");
     params[1] = ctl_option(&argc, argv, "--status");
+    params[2] = ctl_option(&argc, argv, "--customer");
     if (argc != 2)
-	return (ctl_usage("ticket list [--json] [--queue ADDRESS] [--status STATUS]"));
+	return (ctl_usage("ticket list [--json] [--queue ADDRESS] [--status STATUS] [--customer ADDRESS]"));
     res = ctl_query(conn,
 		    "SELECT coalesce(json_agg(json_build_object(" TICKET_FIELDS ","
 		    "   'messages', (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id))"
 		    "  ORDER BY t.id DESC), '[]'),"
 		    " string_agg(format('%-10s %-8s %-24s %-28s %s', t.number, t.status,"
-		    "  q.address, coalesce(t.customer, '-'), t.subject), E'\\n' ORDER BY t.id DESC)"
-		    " FROM tickets t JOIN queues q ON q.id = t.queue_id"
+		    "  q.address, coalesce(c.address, '-'), t.subject), E'\\n' ORDER BY t.id DESC)"
+		    TICKET_FROM
 		    " WHERE ($1::text IS NULL OR q.address = lower($1))"
-		    "   AND ($2::text IS NULL OR t.status = $2)", 2, params);
+		    "   AND ($2::text IS NULL OR t.status = $2)"
+		    "   AND ($3::text IS NULL OR c.address = lower($3))", 3, params);
     if (json)
 	ctl_print_json(res);
     else if (!PQgetisnull(res, 0, 1))
@@ -63,7 +80,35 @@ static int ticket_list(PGconn *conn, int argc, char **argv)
     return (0);
 }
 
-/* ticket_show - one ticket with its messages */
+/* The message objects of ticket t, oldest first. */
+#define MESSAGES_JSON \
+    "(SELECT coalesce(json_agg(json_build_object(" \
+    "   'id', m.id, 'direction', m.direction, 'kind', m.kind, 'thread_rule', m.thread_rule," \
+    "   'message_id', m.message_id, 'in_reply_to', m.in_reply_to," \
+    "   'from_address', m.from_address, 'from_name', m.from_name," \
+    "   'to', m.to_addresses, 'cc', m.cc_addresses, 'subject', m.subject, 'date', m.sent_at," \
+    "   'envelope_sender', m.envelope_sender, 'envelope_recipients', m.envelope_recipients," \
+    "   'client_ip', host(m.client_ip), 'helo', m.helo, 'mta_queue_id', m.mta_queue_id," \
+    "   'size', m.size, 'received_at', m.received_at, 'reply_text', m.reply_text," \
+    "   'text', m.body_text, 'auth', m.auth," \
+    "   'attachments', (SELECT coalesce(json_agg(json_build_object(" \
+    "      'filename', a.filename, 'content_type', a.content_type, 'size', a.size," \
+    "      'sha256', a.sha256, 'origin', a.origin) ORDER BY a.position), '[]')" \
+    "      FROM attachments a WHERE a.msg_id = m.id)" \
+    "  ) ORDER BY m.id), '[]') FROM messages m WHERE m.ticket_id = t.id)"
+
+/* The thread as text: one block per message. */
+#define MESSAGES_TEXT \
+    "(SELECT string_agg(format(E'\\n#%s  %s  %s  from %s <%s>  [%s]\\n%s%s'," \
+    "    m.id, coalesce(m.sent_at, m.received_at), m.kind, coalesce(m.from_name, ''), " \
+    "    coalesce(m.from_address, m.envelope_sender), m.thread_rule," \
+    "    regexp_replace(coalesce(nullif(m.reply_text, ''), m.body_text, ''), '^', '  ', 'gn')," \
+    "    (SELECT coalesce(string_agg(format(E'\\n  [attachment] %s (%s, %s bytes)'," \
+    "        coalesce(a.filename, '(no name)'), a.content_type, a.size), '' ORDER BY a.position), '')" \
+    "     FROM attachments a WHERE a.msg_id = m.id)), E'\\n' ORDER BY m.id)" \
+    " FROM messages m WHERE m.ticket_id = t.id)"
+
+/* ticket_show - one ticket with its whole thread */
 
 static int ticket_show(PGconn *conn, int argc, char **argv)
 {
@@ -76,24 +121,24 @@ static int ticket_show(PGconn *conn, int argc, char **argv)
 
     res = ctl_query(conn,
 		    "SELECT json_build_object(" TICKET_FIELDS ","
-		    "  'messages', (SELECT coalesce(json_agg(json_build_object("
-		    "     'id', m.id, 'direction', m.direction, 'message_id', m.message_id,"
-		    "     'from_address', m.from_address, 'from_name', m.from_name,"
-		    "     'subject', m.subject, 'envelope_sender', m.envelope_sender,"
-		    "     'envelope_recipients', m.envelope_recipients,"
-		    "     'client_ip', host(m.client_ip), 'helo', m.helo,"
-		    "     'mta_queue_id', m.mta_queue_id, 'size', m.size,"
-		    "     'received_at', m.received_at) ORDER BY m.id), '[]')"
-		    "   FROM messages m WHERE m.ticket_id = t.id)),"
-		    " format(E'Ticket %s  [%s]  %s\\nQueue:    %s\\nCustomer: %s\\nCreated:  %s\\n',"
-		    "  t.number, t.status, t.subject, q.address, coalesce(t.customer, '-'),"
-		    "  t.created_at),"
-		    " (SELECT string_agg(format(E'\\n#%s %s from %s <%s>, %s bytes, Message-ID <%s>\\n  Subject: %s',"
-		    "    m.id, m.received_at, coalesce(m.from_name, ''), coalesce(m.from_address, ''),"
-		    "    m.size, coalesce(m.message_id, ''), coalesce(m.subject, '')), E'\\n' ORDER BY m.id)"
-		    "  FROM messages m WHERE m.ticket_id = t.id)"
-		    " FROM tickets t JOIN queues q ON q.id = t.queue_id WHERE t.number = $1",
-		    1, params);
+		    "  'reply_address', ticket_reply_address(t.id),"
+		    "  'first_response_at', t.first_response_at,"
+		    "  'last_customer_at', t.last_customer_at, 'closed_at', t.closed_at,"
+		    "  'participants', (SELECT json_agg(json_build_object('address', pc.address,"
+		    "     'name', pc.name, 'role', p.role) ORDER BY p.role DESC, pc.address)"
+		    "     FROM ticket_participants p JOIN contacts pc ON pc.id = p.contact_id"
+		    "     WHERE p.ticket_id = t.id),"
+		    "  'events', (SELECT json_agg(json_build_object('at', e.at, 'actor', e.actor,"
+		    "     'action', e.action, 'detail', e.detail) ORDER BY e.id)"
+		    "     FROM events e WHERE e.ticket_id = t.id),"
+		    "  'messages', " MESSAGES_JSON "),"
+		    " format(E'Ticket %s  [%s]  %s\\nQueue:     %s\\nCustomer:  %s %s\\n"
+		    "Reply to:  %s\\nCreated:   %s%s\\n',"
+		    "  t.number, t.status, t.subject, q.address, coalesce(c.name, ''),"
+		    "  coalesce('<' || c.address || '>', '-'), ticket_reply_address(t.id), t.created_at,"
+		    "  coalesce(E'\\nLinked to: ' || (SELECT l.number FROM tickets l WHERE l.id = t.linked_ticket_id), '')),"
+		    " " MESSAGES_TEXT
+		    TICKET_FROM " WHERE t.number = $1", 1, params);
     if (PQntuples(res) == 0) {
 	PQclear(res);
 	return (ctl_fail("no ticket %s (see ticketctl ticket list)", argv[2]));
@@ -108,6 +153,38 @@ static int ticket_show(PGconn *conn, int argc, char **argv)
     return (0);
 }
 
+/* ticket_status - set a ticket's status, logged as an event */
+
+static int ticket_status(PGconn *conn, int argc, char **argv)
+{
+    static const char *const statuses[] = {"open", "pending", "solved", "closed", 0};
+    PGresult *res;
+    int     i;
+
+    if (argc != 4)
+	return (ctl_usage("ticket status NUMBER open|pending|solved|closed"));
+    for (i = 0; statuses[i] && strcmp(statuses[i], argv[3]) != 0; i++)
+	 /* void */ ;
+    if (statuses[i] == NULL)
+	return (ctl_fail("unknown status \"%s\": use open, pending, solved or closed", argv[3]));
+    const char *params[2] = {argv[2], argv[3]};
+
+    res = ctl_query(conn,
+		    "WITH old AS (SELECT id, status FROM tickets WHERE number = $1 FOR UPDATE),"
+		    " upd AS (UPDATE tickets t SET status = $2, updated_at = now(),"
+		    "   closed_at = CASE WHEN $2 = 'closed' THEN now() END"
+		    "   FROM old WHERE t.id = old.id RETURNING t.id, old.status AS was)"
+		    " SELECT was, ticket_event(id, 'ticketctl', 'status',"
+		    "   json_build_object('from', was, 'to', $2::text)::jsonb) FROM upd", 2, params);
+    if (PQntuples(res) == 0) {
+	PQclear(res);
+	return (ctl_fail("no ticket %s (see ticketctl ticket list)", argv[2]));
+    }
+    printf("ticket %s: %s -> %s\n", argv[2], PQgetvalue(res, 0, 0), argv[3]);
+    PQclear(res);
+    return (0);
+}
+
 const char ctl_ticket_usage[] = TICKET_USAGE;
 
 /* ctl_ticket - dispatch "ticket" subcommands */
@@ -118,5 +195,7 @@ int     ctl_ticket(PGconn *conn, int argc, char **argv)
 	return (ticket_list(conn, argc, argv));
     if (argc >= 2 && strcmp(argv[1], "show") == 0)
 	return (ticket_show(conn, argc, argv));
+    if (argc >= 2 && strcmp(argv[1], "status") == 0)
+	return (ticket_status(conn, argc, argv));
     return (ctl_usage(TICKET_USAGE));
 }

@@ -9,24 +9,46 @@
 /* SYNOPSIS
 /*	#include <milter/ingest.h>
 /*
-/*	int	ingest_message(STORE *store, const SESSION *session,
-/*			       const char *mta_queue_id, const MAIL *mail,
-/*			       const char *raw, size_t raw_len,
-/*			       char **ticket_number, TM_ERROR *err)
+/*	int	ingest_message(STORE *store, const CONFIG *config,
+/*			       const SESSION *session, const char *mta_queue_id,
+/*			       const MAIL *mail, const char *raw, size_t raw_len,
+/*			       INGEST_RESULT *result, TM_ERROR *err)
+/*
+/*	void	ingest_result_clear(INGEST_RESULT *result)
 /* DESCRIPTION
 /*	ingest_message() describes the message (envelope, client, parsed
-/*	identity) as the JSON that the SQL function ingest_message()
-/*	takes, and stores it with the exact raw bytes in one transaction.
-/*	On success *ticket_number is the ticket's number (g_free it).
+/*	content, threading evidence, attachments, loop and bounce facts,
+/*	authentication results) as the JSON that the SQL function
+/*	ingest_message() takes, and stores it with the exact raw bytes in
+/*	one transaction, where the database threads it into a ticket.
+/*
+/*	The result says which ticket, by which rule, whether the ticket
+/*	was created, and whether the message was a duplicate of one
+/*	stored before (then nothing new was stored).
 /* DIAGNOSTICS
 /*	-1 with the reason in err; nothing was stored.
 /*--*/
 
 #include <parser/mail.h>
+#include <milter/config.h>
 #include <milter/session.h>
 #include <milter/store.h>
 
-extern int ingest_message(STORE *, const SESSION *, const char *, const MAIL *,
-			          const char *, size_t, char **, TM_ERROR *);
+typedef struct INGEST_RESULT {
+    char   *ticket;			/* ticket number */
+    char   *rule;			/* threading rule that decided */
+    int     created;			/* a new ticket */
+    int     duplicate;			/* stored before: nothing new */
+} INGEST_RESULT;
+
+extern int ingest_message(STORE *, const CONFIG *, const SESSION *, const char *,
+			          const MAIL *, const char *, size_t,
+			          INGEST_RESULT *, TM_ERROR *);
+extern void ingest_result_clear(INGEST_RESULT *);
+
+/* Exposed for unit tests. */
+extern char *ingest_meta(const CONFIG *, const SESSION *, const char *,
+			         const MAIL *, const char *, size_t, GByteArray *);
+extern char *ingest_thread_root(const char *);
 
 #endif

@@ -19,6 +19,7 @@ SESSION *session_create(void)
     session->support_rcpts = g_ptr_array_new_with_free_func(g_free);
     session->support_queues = g_ptr_array_new_with_free_func(g_free);
     session->ar_forged = g_array_new(FALSE, FALSE, sizeof(guint));
+    session->reply_tokens = g_ptr_array_new_with_free_func(g_free);
     return (session);
 }
 
@@ -31,6 +32,7 @@ void    session_reset_message(SESSION *session)
     g_ptr_array_set_size(session->recipients, 0);
     g_ptr_array_set_size(session->support_rcpts, 0);
     g_ptr_array_set_size(session->support_queues, 0);
+    g_ptr_array_set_size(session->reply_tokens, 0);
     g_clear_pointer(&session->message, msgbuf_free);
     g_clear_pointer(&session->auth_json, g_free);
     session->ar_count = 0;
@@ -50,6 +52,7 @@ void    session_free(SESSION *session)
     g_ptr_array_free(session->support_rcpts, TRUE);
     g_ptr_array_free(session->support_queues, TRUE);
     g_array_free(session->ar_forged, TRUE);
+    g_ptr_array_free(session->reply_tokens, TRUE);
     g_free(session->client_ip);
     g_free(session->client_name);
     g_free(session->helo);

@@ -36,6 +36,7 @@ typedef struct SESSION {
     GPtrArray *recipients;		/* char *: each RCPT TO, normalized */
     GPtrArray *support_rcpts;		/* char *: support RCPT TO as given */
     GPtrArray *support_queues;		/* char *: their queue addresses */
+    GPtrArray *reply_tokens;		/* char *: their +extensions, if any */
     MSGBUF *message;			/* header and body, from DATA on */
     char   *auth_json;			/* SPF/DKIM/DMARC results, JSON, or NULL */
     guint   ar_count;			/* Authentication-Results fields seen */

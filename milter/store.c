@@ -271,22 +271,23 @@ lost:
 /* store_ingest - store one message and its ticket in one transaction */
 
 int     store_ingest(STORE *store, const char *meta_json, const char *raw,
-		             size_t raw_len, char **result_json, TM_ERROR *err)
+		             size_t raw_len, const char *blobs, size_t blobs_len,
+		             char **result_json, TM_ERROR *err)
 {
     long long deadline = now_ms() + (long long) store->timeout * 1000;
-    const char *values[2] = {meta_json, raw};
-    int     lengths[2] = {0, (int) raw_len};
-    int     formats[2] = {0, 1};
+    const char *values[3] = {meta_json, raw, blobs};
+    int     lengths[3] = {0, (int) raw_len, (int) blobs_len};
+    int     formats[3] = {0, 1, 1};
     int     broken = 0;
     PGconn *conn;
     PGresult *res;
 
-    if (raw_len > INT32_MAX)
+    if (raw_len > INT32_MAX || blobs_len > INT32_MAX)
 	return (tm_error(err, "message too large for the database"));
     if ((conn = store_acquire(store, deadline, err)) == NULL)
 	return (-1);
-    res = exec_timed(conn, deadline, "SELECT ingest_message($1::jsonb, $2::bytea)",
-		     2, values, lengths, formats, &broken, err);
+    res = exec_timed(conn, deadline, "SELECT ingest_message($1::jsonb, $2::bytea, $3::bytea)",
+		     3, values, lengths, formats, &broken, err);
     store_release(store, conn, broken);
     if (res == NULL)
 	return (-1);

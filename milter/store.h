@@ -17,6 +17,7 @@
 /*
 /*	int	store_ingest(STORE *store, const char *meta_json,
 /*			     const char *raw, size_t raw_len,
+/*			     const char *blobs, size_t blobs_len,
 /*			     char **result_json, TM_ERROR *err)
 /* DESCRIPTION
 /*	store_connect() opens one connection (ticketctl, the queue cache).
@@ -27,9 +28,11 @@
 /*	included: a query past its deadline is cancelled and fails, so the
 /*	milter can tempfail before the MTA gives up on it.
 /*
-/*	store_ingest() calls the SQL function ingest_message(meta, raw) in
-/*	one round trip, which stores the message and its ticket in one
-/*	transaction, and returns its JSON result (g_free it).
+/*	store_ingest() calls the SQL function ingest_message(meta, raw,
+/*	blobs) in one round trip, which threads and stores the message,
+/*	its ticket changes and its attachments (whose decoded bytes are
+/*	concatenated in blobs) in one transaction, and returns its JSON
+/*	result (g_free it).
 /* DIAGNOSTICS
 /*	NULL or -1, with the reason in err.
 /*--*/
@@ -43,6 +46,7 @@ typedef struct STORE STORE;
 extern PGconn *store_connect(const char *, int, TM_ERROR *);
 extern STORE *store_create(const char *, int, int);
 extern void store_free(STORE *);
-extern int store_ingest(STORE *, const char *, const char *, size_t, char **, TM_ERROR *);
+extern int store_ingest(STORE *, const char *, const char *, size_t,
+			        const char *, size_t, char **, TM_ERROR *);
 
 #endif

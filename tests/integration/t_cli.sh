@@ -63,8 +63,9 @@ psql -X -q -d postgres -c "DROP DATABASE empty_db" >/dev/null 2>&1
 psql -X -q -d postgres -c "CREATE DATABASE race_db" >/dev/null 2>&1
 sed "s/dbname=tickets/dbname=race_db/" "$TM_CONF" >"$work/race.conf"
 "$TM_BUILD/ticketctl" -c "$work/race.conf" init >"$work/race1" 2>&1 &
+pid=$!
 "$TM_BUILD/ticketctl" -c "$work/race.conf" init >"$work/race2" 2>&1
-wait
+wait "$pid"
 check_eq "concurrent init applies each migration once" "1" \
 	"$(cat "$work/race1" "$work/race2" | grep -c '^applied 001_base')"
 psql -X -q -d postgres -c "DROP DATABASE race_db" >/dev/null 2>&1

@@ -85,6 +85,8 @@ static void test_values(void **state)
 	"DatabaseTimeout 2m\n"
 	"MtaCopy redirect archive@example.com\n"
 	"On-DatabaseError accept\n"
+	"TicketNumberFormat {yyyy}{seq}\n"
+	"ReopenWindow 7d\n"
 	"\n", &err, 0);
 
     assert_non_null(config);
@@ -97,6 +99,9 @@ static void test_values(void **state)
     assert_int_equal(config->mta_copy, MTA_COPY_REDIRECT);
     assert_string_equal(config->mta_copy_address, "archive@example.com");
     assert_int_equal(config->on_database_error, ACTION_ACCEPT);
+    assert_string_equal(config->ticket_number_format, "{yyyy}{seq}");
+    assert_string_equal(config->ticket_tag_format, "[#NUMBER]");
+    assert_int_equal(config->reopen_window, 7 * 86400);
     config_free(config);
 }
 
@@ -111,6 +116,9 @@ static void test_errors(void **state)
     expect_error("Socket x\nSocket y\nDatabase z\n", "line 2: Socket: already set on line 1");
     expect_error("Socket\nDatabase y\n", "line 1: Socket: missing value");
     expect_error("Database y\n", "Socket: required key is missing");
+    expect_error("Socket x\nDatabase y\nTicketNumberFormat TM-{seq}\n", "line 3: TicketNumberFormat: only digits");
+    expect_error("Socket x\nDatabase y\nTicketNumberFormat {yyyy}\n", "line 3: TicketNumberFormat: the format must hold {seq}");
+    expect_error("Socket x\nDatabase y\nTicketTagFormat [#]\n", "line 3: TicketTagFormat: the format must hold NUMBER");
 }
 
 static void test_missing_file(void **state)

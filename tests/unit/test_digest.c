@@ -1,0 +1,82 @@
+/* test_digest - the content digest ignores trace fields and line ends */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <glib.h>
+
+#include <milter/digest.h>
+#include <milter/ingest.h>
+
+/* digest_of - the digest of a C string */
+
+static char *digest_of(const char *text)
+{
+    return (message_digest(text, strlen(text)));
+}
+
+static void test_trace_fields_ignored(void **state)
+{
+    char   *a = digest_of("From: a@x\r\nSubject: s\r\nMessage-ID: <1@x>\r\n\r\nbody\r\n");
+    char   *b = digest_of("Received: from mx1 by mx2;\r\n\tSat, 28 Nov 2026 10:00:00 +0000\r\n"
+			  "Return-Path: <a@x>\r\nFrom: a@x\r\nSubject: s\r\n"
+			  "Authentication-Results: mx2; spf=pass\r\nMessage-ID: <1@x>\r\n"
+			  "X-Original-To: support@y\r\nDelivered-To: support@y\r\n\r\nbody\r\n");
+    char   *c = digest_of("From: a@x\nSubject: s\nMessage-ID: <1@x>\n\nbody\n");
+
+    assert_string_equal(a, b);
+    assert_string_equal(a, c);			/* LF and CRLF count the same */
+    assert_int_equal(strlen(a), 64);
+    g_free(a);
+    g_free(b);
+    g_free(c);
+}
+
+static void test_content_counts(void **state)
+{
+    char   *a = digest_of("From: a@x\r\nMessage-ID: <1@x>\r\n\r\nbody one\r\n");
+    char   *b = digest_of("From: a@x\r\nMessage-ID: <1@x>\r\n\r\nbody two\r\n");
+    char   *c = digest_of("From: b@x\r\nMessage-ID: <1@x>\r\n\r\nbody one\r\n");
+    /* A folded line of a kept field is content, not a trace continuation. */
+    char   *d = digest_of("From: a@x\r\nMessage-ID: <1@x>\r\nX-Note: one\r\n two\r\n\r\nbody one\r\n");
+
+    assert_string_not_equal(a, b);
+    assert_string_not_equal(a, c);
+    assert_string_not_equal(a, d);
+    g_free(a);
+    g_free(b);
+    g_free(c);
+    g_free(d);
+}
+
+static void test_thread_root(void **state)
+{
+    /* 22 bytes 0x01..0x16, then a 5-byte child block. */
+    guchar  bytes[27];
+    char   *b64, *root;
+
+    for (int i = 0; i < 27; i++)
+	bytes[i] = (guchar) (i + 1);
+    b64 = g_base64_encode(bytes, sizeof(bytes));
+    root = ingest_thread_root(b64);
+    assert_string_equal(root, "0102030405060708090a0b0c0d0e0f10111213141516");
+    g_free(root);
+    g_free(b64);
+    assert_null(ingest_thread_root("c2hvcnQ="));	/* too short */
+    assert_null(ingest_thread_root(NULL));
+}
+
+int     main(void)
+{
+    const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_trace_fields_ignored),
+	cmocka_unit_test(test_content_counts),
+	cmocka_unit_test(test_thread_root),
+    };
+
+    return (cmocka_run_group_tests(tests, NULL, NULL));
+}
