@@ -279,8 +279,13 @@ static int config_line(CONFIG *config, char *line, int lineno, int *seen, TM_ERR
     const CONFIG_KEY *key;
     TM_ERROR why;
 
-    if ((hash = strchr(line, '#')) != NULL)
-	*hash = 0;
+    /* A comment starts a line or follows white space: "[#NUMBER]" is a value. */
+    for (hash = line; (hash = strchr(hash, '#')) != NULL; hash++) {
+	if (hash == line || hash[-1] == ' ' || hash[-1] == '\t') {
+	    *hash = 0;
+	    break;
+	}
+    }
     name = g_strstrip(line);
     if (*name == 0)
 	return (0);

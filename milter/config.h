@@ -15,8 +15,9 @@
 /*
 /*	const char *config_action_name(int action)
 /* DESCRIPTION
-/*	The file holds one `Key value` setting per line; `#` starts a
-/*	comment; keys are case-insensitive. ticket-milter.conf(5) lists the
+/*	The file holds one `Key value` setting per line; `#` at the start
+/*	of a line or after white space starts a comment (so "[#NUMBER]" is
+/*	a value); keys are case-insensitive. ticket-milter.conf(5) lists the
 /*	keys. config_load() returns a complete configuration with defaults
 /*	for what the file leaves out.
 /* DIAGNOSTICS

@@ -224,6 +224,13 @@ BEGIN
     rule := 'new';
 END $$;
 
+-- ingest_after - what else a stored message causes, in the same
+-- transaction (later migrations replace it: outgoing mail); returns
+-- members merged into ingest_message()'s result
+CREATE FUNCTION ingest_after(ticket tickets, message bigint, meta jsonb,
+                             created boolean, rule text) RETURNS jsonb
+LANGUAGE sql AS $$ SELECT '{}'::jsonb $$;
+
 DROP FUNCTION ingest_message(jsonb, bytea);
 
 -- ingest_message - store one received message in the right ticket, once.
@@ -349,6 +356,8 @@ BEGIN
         PERFORM ticket_event(t.id, coalesce(sender, 'unknown'), 'message',
                              jsonb_build_object('message', m_id, 'rule', rule, 'kind', kind));
     END IF;
+    SELECT * INTO t FROM tickets WHERE id = t.id;
     RETURN jsonb_build_object('ticket', t.number, 'message', m_id, 'rule', rule,
-                              'created', created, 'duplicate', false);
+                              'created', created, 'duplicate', false)
+           || ingest_after(t, m_id, meta, created, rule);
 END $$;

@@ -86,6 +86,7 @@ static void test_values(void **state)
 	"MtaCopy redirect archive@example.com\n"
 	"On-DatabaseError accept\n"
 	"TicketNumberFormat {yyyy}{seq}\n"
+	"TicketTagFormat [Ticket#NUMBER] # a comment after white space\n"
 	"ReopenWindow 7d\n"
 	"\n", &err, 0);
 
@@ -100,7 +101,7 @@ static void test_values(void **state)
     assert_string_equal(config->mta_copy_address, "archive@example.com");
     assert_int_equal(config->on_database_error, ACTION_ACCEPT);
     assert_string_equal(config->ticket_number_format, "{yyyy}{seq}");
-    assert_string_equal(config->ticket_tag_format, "[#NUMBER]");
+    assert_string_equal(config->ticket_tag_format, "[Ticket#NUMBER]");
     assert_int_equal(config->reopen_window, 7 * 86400);
     config_free(config);
 }
