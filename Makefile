@@ -133,7 +133,11 @@ fuzz: build/fuzz/fuzz_parser
 build/bench/parse_bench: bench/parse_bench.c build/libparser.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -O2 -g -o $@ $< build/libparser.a $(PKG_LIBS) $(EXTRA_LIBS)
-bench: build/bench/parse_bench
+# bench/bench_auth.sh: auth_bench, and the daemon for the throughput with and without verification.
+build/bench/auth_bench: bench/auth_bench.c build/libdaemon.a build/libcore.a build/libparser.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -O2 -g -o $@ $^ $(PKG_LIBS) $(EXTRA_LIBS)
+bench: build/bench/parse_bench build/bench/auth_bench all
 	bash bench/run.sh
 
 # --- packaging: install, deb, package-check ---

@@ -22,6 +22,9 @@
 /*	char	*auth_org_domain(const char *domain)
 /*
 /*	void	auth_dns_init(int dns_timeout)
+/*	int	auth_dns_query(const char *name, int type,
+/*			       unsigned char *answer, size_t size)
+/*
 /*	int	auth_dns_txt(const char *name, GPtrArray *texts)
 /*	void	auth_dns_test_zone(const char *name, const char *txt)
 /* DESCRIPTION
@@ -40,6 +43,10 @@
 /*	SPF and DKIM results and the DMARC record found in the DNS.
 /*	auth_org_domain() returns the organizational domain (g_free it), or
 /*	NULL for a public suffix or no domain.
+/*
+/*	auth_dns_query() asks one question (class IN) and returns the
+/*	length of the whole answer in answer, whatever its rcode, or -1
+/*	when none came (timeout, no server).
 /*
 /*	auth_dns_txt() appends the TXT records of name to texts (each
 /*	record's strings joined) and returns AUTH_DNS_FOUND, AUTH_DNS_NONE
@@ -68,6 +75,7 @@ extern void auth_dmarc_check(const AUTH_INPUT *, AUTH_RESULTS *);
 extern char *auth_org_domain(const char *);
 
 extern void auth_dns_init(int);
+extern int auth_dns_query(const char *, int, unsigned char *, size_t);
 extern int auth_dns_txt(const char *, GPtrArray *);
 extern void auth_dns_test_zone(const char *, const char *);
 

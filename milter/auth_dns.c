@@ -6,7 +6,9 @@
 /* DESCRIPTION
 /*	See auth_check.h. Each lookup uses a resolver state of its own, so
 /*	threads never share one, and its timeout is DNSTimeout with one
-/*	attempt per name server.
+/*	attempt per name server. libopendkim asks through auth_dns_query()
+/*	too: its own stub shares one resolver state between all threads,
+/*	and concurrent queries then lose each other's answers.
 /*--*/
 
 #include <sys/types.h>
@@ -85,11 +87,31 @@ static char *txt_rdata(const unsigned char *rdata, size_t len)
     return (g_string_free(text, FALSE));
 }
 
+/* auth_dns_query - one question; the whole answer, whatever its rcode */
+
+int     auth_dns_query(const char *name, int type, unsigned char *answer, size_t size)
+{
+    struct __res_state res;
+    unsigned char query[NS_PACKETSZ];
+    int     len;
+
+    memset(&res, 0, sizeof(res));
+    if (res_ninit(&res) != 0)
+	return (-1);
+    res.retrans = dns_timeout;
+    res.retry = 1;
+    len = res_nmkquery(&res, ns_o_query, name, ns_c_in, type, NULL, 0, NULL,
+		       query, sizeof(query));
+    if (len > 0)
+	len = res_nsend(&res, query, len, answer, (int) size);
+    res_nclose(&res);
+    return (len);
+}
+
 /* auth_dns_txt - the TXT records of a name */
 
 int     auth_dns_txt(const char *name, GPtrArray *texts)
 {
-    struct __res_state res;
     unsigned char answer[8192];
     ns_msg  msg;
     ns_rr   rr;
@@ -97,26 +119,23 @@ int     auth_dns_txt(const char *name, GPtrArray *texts)
 
     if (test_zone)
 	return (test_zone_txt(name, texts));
-    memset(&res, 0, sizeof(res));
-    if (res_ninit(&res) != 0)
+    if ((len = auth_dns_query(name, ns_t_txt, answer, sizeof(answer))) < 0
+	|| ns_initparse(answer, len, &msg) < 0)
 	return (AUTH_DNS_TEMPFAIL);
-    res.retrans = dns_timeout;
-    res.retry = 1;
-    len = res_nquery(&res, name, ns_c_in, ns_t_txt, answer, sizeof(answer));
-    if (len < 0) {
-	/* NXDOMAIN and NODATA are answers; everything else is trouble. */
-	status = (res.res_h_errno == HOST_NOT_FOUND || res.res_h_errno == NO_DATA)
-	    ? AUTH_DNS_NONE : AUTH_DNS_TEMPFAIL;
-    } else if (ns_initparse(answer, len, &msg) < 0) {
-	status = AUTH_DNS_TEMPFAIL;
-    } else {
-	for (int i = 0; i < ns_msg_count(msg, ns_s_an); i++) {
-	    if (ns_parserr(&msg, ns_s_an, i, &rr) < 0 || ns_rr_type(rr) != ns_t_txt)
-		continue;
-	    g_ptr_array_add(texts, txt_rdata(ns_rr_rdata(rr), ns_rr_rdlen(rr)));
-	    status = AUTH_DNS_FOUND;
-	}
+    switch (ns_msg_getflag(msg, ns_f_rcode)) {
+    case ns_r_noerror:
+	break;
+    case ns_r_nxdomain:
+	return (AUTH_DNS_NONE);
+    default:
+	/* SERVFAIL, REFUSED, ...: trouble, not an answer. */
+	return (AUTH_DNS_TEMPFAIL);
     }
-    res_nclose(&res);
+    for (int i = 0; i < ns_msg_count(msg, ns_s_an); i++) {
+	if (ns_parserr(&msg, ns_s_an, i, &rr) < 0 || ns_rr_type(rr) != ns_t_txt)
+	    continue;
+	g_ptr_array_add(texts, txt_rdata(ns_rr_rdata(rr), ns_rr_rdlen(rr)));
+	status = AUTH_DNS_FOUND;
+    }
     return (status);
 }
