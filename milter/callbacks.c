@@ -15,12 +15,13 @@
 
 #include <milter/authres.h>
 #include <milter/callbacks.h>
+#include <milter/config_current.h>
+#include <milter/inflight.h>
 #include <milter/ingest.h>
 #include <milter/queue_addr.h>
 #include <milter/queue_cache.h>
 #include <milter/session.h>
 
-static const CONFIG *cb_config;
 static STORE *cb_store;
 
 /* What we ask of the MTA: no-reply for steps that never refuse. */
@@ -32,7 +33,6 @@ static STORE *cb_store;
 
 void    callbacks_init(const CONFIG *config, STORE *store)
 {
-    cb_config = config;
     cb_store = store;
     authres_init(config);
 }
@@ -45,6 +45,7 @@ static SESSION *session_of(SMFICTX *ctx)
 
     if (session == NULL) {
 	session = session_create();
+	session->config = config_current_get();
 	smfi_setpriv(ctx, session);
     }
     return (session);
@@ -161,7 +162,7 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
 {
     SESSION *session = session_of(ctx);
     char   *token = NULL;
-    char   *base = queue_addr_base(argv[0], cb_config->recipient_delimiter, &token);
+    char   *base = queue_addr_base(argv[0], session->config->recipient_delimiter, &token);
     int     found = base ? queue_cache_lookup(base) : 0;
 
     if (found < 0) {
@@ -193,7 +194,11 @@ static sfsistat cb_data(SMFICTX *ctx)
 
     if (session->support_queues->len == 0)
 	return (SMFIS_ACCEPT);
-    session->message = msgbuf_create(cb_config->body_memory_limit, cb_config->temp_dir);
+    if (inflight_begin() < 0)
+	return (reply(ctx, ACTION_TEMPFAIL, "451", "4.3.2",
+		      "Help desk is stopping, please try again later"));
+    session->in_flight = 1;
+    session->message = msgbuf_create(session->config->body_memory_limit, session->config->temp_dir);
     return (SMFIS_CONTINUE);
 }
 
@@ -205,7 +210,7 @@ static void collect(SESSION *session, const void *data, size_t len)
 
     if (session->too_big || session->failed || session->message == NULL)
 	return;
-    if (msgbuf_size(session->message) + len > cb_config->max_message_size) {
+    if (msgbuf_size(session->message) + len > session->config->max_message_size) {
 	session->too_big = 1;
 	return;
     }
@@ -222,7 +227,7 @@ static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
     SESSION *session = session_of(ctx);
     GString *line = g_string_sized_new(strlen(name) + strlen(value) + 4);
 
-    authres_note_header(session, cb_config->authserv_id, name, value);
+    authres_note_header(session, session->config->authserv_id, name, value);
     g_string_append(line, name);
     g_string_append_c(line, ':');
     /* Without HDR_LEADSPC the MTA removed the space after the colon. */
@@ -272,16 +277,17 @@ static void add_header(SMFICTX *ctx, const SESSION *session, const char *name,
 
 static sfsistat mta_copy(SMFICTX *ctx, SESSION *session, const char *ticket)
 {
+    const CONFIG *config = session->config;
     guint   i;
 
-    switch (cb_config->mta_copy) {
+    switch (config->mta_copy) {
     case MTA_COPY_KEEP:
 	add_header(ctx, session, "X-Ticket-Number", ticket);
 	return (SMFIS_CONTINUE);
     case MTA_COPY_REDIRECT:
 	add_header(ctx, session, "X-Ticket-Number", ticket);
-	if (smfi_addrcpt(ctx, cb_config->mta_copy_address) != MI_SUCCESS)
-	    msg_warn("%s: cannot add recipient %s", queue_id(ctx), cb_config->mta_copy_address);
+	if (smfi_addrcpt(ctx, config->mta_copy_address) != MI_SUCCESS)
+	    msg_warn("%s: cannot add recipient %s", queue_id(ctx), config->mta_copy_address);
 	break;
     default:
 	/* Only support recipients: nothing is left for the MTA to deliver. */
@@ -301,6 +307,7 @@ static sfsistat mta_copy(SMFICTX *ctx, SESSION *session, const char *ticket)
 static sfsistat cb_eom(SMFICTX *ctx)
 {
     SESSION *session = session_of(ctx);
+    const CONFIG *config = session->config;
     const char *qid = queue_id(ctx);
     const char *raw;
     INGEST_RESULT result;
@@ -317,9 +324,9 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	char    text[128];
 
 	msg_info("%s: rejected: message larger than MaximumMessageSize (%zu bytes)",
-		 qid, cb_config->max_message_size);
+		 qid, config->max_message_size);
 	snprintf(text, sizeof(text), "Message too big for the help desk (limit %zu bytes)",
-		 cb_config->max_message_size);
+		 config->max_message_size);
 	smfi_setreply(ctx, "552", "5.3.4", text);
 	return (SMFIS_REJECT);
     }
@@ -327,23 +334,23 @@ static sfsistat cb_eom(SMFICTX *ctx)
     if (session->failed || (raw = msgbuf_map(session->message, &err)) == NULL) {
 	if (!session->failed)
 	    msg_error("%s: %s", qid, err.text);
-	return (reply(ctx, cb_config->on_internal_error, "451", "4.3.0",
+	return (reply(ctx, config->on_internal_error, "451", "4.3.0",
 		      "Help desk cannot take the message now (local error), please try again later"));
     }
     mail_options_default(&options);
-    options.tag_format = cb_config->ticket_tag_format;
-    options.reply_marker = cb_config->reply_marker;
-    mail = mail_parse_bytes_with(raw, size, &cb_config->limits, &options);
-    if ((status = authres_check(ctx, cb_config, session, mail, raw, size, &auth)) != SMFIS_CONTINUE) {
+    options.tag_format = config->ticket_tag_format;
+    options.reply_marker = config->reply_marker;
+    mail = mail_parse_bytes_with(raw, size, &config->limits, &options);
+    if ((status = authres_check(ctx, config, session, mail, raw, size, &auth)) != SMFIS_CONTINUE) {
 	mail_free(mail);
 	return (status);
     }
-    if (ingest_message(cb_store, cb_config, session, qid, mail, raw, size, &result, &err) < 0) {
+    if (ingest_message(cb_store, config, session, qid, mail, raw, size, &result, &err) < 0) {
 	msg_error("%s: not stored: %s; answering %s", qid, err.text,
-		  config_action_name(cb_config->on_database_error));
+		  config_action_name(config->on_database_error));
 	mail_free(mail);
 	auth_results_free(auth);
-	return (reply(ctx, cb_config->on_database_error, "451", "4.3.0",
+	return (reply(ctx, config->on_database_error, "451", "4.3.0",
 		      "Ticket database unavailable, please try again later"));
     }
     msg_info("%s: ticket %s: %s (%s), from=<%s> queue=%s size=%zu message-id=<%s>",
@@ -353,11 +360,31 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	     (char *) g_ptr_array_index(session->support_queues, 0), size,
 	     mail_message_id(mail) ? mail_message_id(mail) : "");
     mail_free(mail);
-    authres_apply(ctx, cb_config, session, auth);
+    authres_apply(ctx, config, session, auth);
     auth_results_free(auth);
     status = mta_copy(ctx, session, result.ticket);
     ingest_result_clear(&result);
     session_reset_message(session);
+    return (status);
+}
+
+/* message_done - the message is answered: no longer in flight */
+
+static void message_done(SESSION *session)
+{
+    if (session && session->in_flight) {
+	session->in_flight = 0;
+	inflight_end();
+    }
+}
+
+/* cb_eom_answered - cb_eom, then a stop need no longer wait for it */
+
+static sfsistat cb_eom_answered(SMFICTX *ctx)
+{
+    sfsistat status = cb_eom(ctx);
+
+    message_done(session_of(ctx));
     return (status);
 }
 
@@ -367,6 +394,7 @@ static sfsistat cb_abort(SMFICTX *ctx)
 {
     SESSION *session = smfi_getpriv(ctx);
 
+    message_done(session);
     if (session)
 	session_reset_message(session);
     return (SMFIS_CONTINUE);
@@ -376,7 +404,10 @@ static sfsistat cb_abort(SMFICTX *ctx)
 
 static sfsistat cb_close(SMFICTX *ctx)
 {
-    session_free(smfi_getpriv(ctx));
+    SESSION *session = smfi_getpriv(ctx);
+
+    message_done(session);
+    session_free(session);
     smfi_setpriv(ctx, NULL);
     return (SMFIS_CONTINUE);
 }
@@ -392,7 +423,7 @@ struct smfiDesc callbacks_desc = {
     .xxfi_header = cb_header,
     .xxfi_eoh = cb_eoh,
     .xxfi_body = cb_body,
-    .xxfi_eom = cb_eom,
+    .xxfi_eom = cb_eom_answered,
     .xxfi_abort = cb_abort,
     .xxfi_close = cb_close,
     .xxfi_data = cb_data,

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 #include <syslog.h>
+#include <sys/un.h>
 
 #include <glib.h>
 
@@ -24,47 +25,59 @@
 typedef enum {
     KEY_STRING, KEY_BOOL, KEY_SIZE, KEY_SECONDS, KEY_COUNT,
     KEY_FACILITY, KEY_ACTION, KEY_MTA_COPY, KEY_NUMBER_FORMAT, KEY_TAG_FORMAT,
-    KEY_HOSTS, KEY_DMARC_ACTION,
+    KEY_HOSTS, KEY_DMARC_ACTION, KEY_SOCKET, KEY_MODE,
 } KEY_TYPE;
 
 typedef struct CONFIG_KEY {
     const char *name;
     KEY_TYPE type;
     size_t  offset;			/* into CONFIG */
-    int     required;
+    int     flags;			/* REQUIRED, RESTART */
 } CONFIG_KEY;
+
+#define REQUIRED	1		/* the file must set it */
+#define RESTART		2		/* read at start only: a reload keeps the old value */
 
 #define AT(field) offsetof(CONFIG, field)
 
 static const CONFIG_KEY config_keys[] = {
-    {"Socket", KEY_STRING, AT(socket), 1},
-    {"Database", KEY_STRING, AT(database), 1},
-    {"PidFile", KEY_STRING, AT(pid_file), 0},
-    {"UserID", KEY_STRING, AT(user_id), 0},
-    {"Syslog", KEY_BOOL, AT(syslog), 0},
-    {"SyslogFacility", KEY_FACILITY, AT(syslog_facility), 0},
+    {"Socket", KEY_SOCKET, AT(socket), REQUIRED | RESTART},
+    {"SocketMode", KEY_MODE, AT(socket_mode), RESTART},
+    {"SocketGroup", KEY_STRING, AT(socket_group), RESTART},
+    {"Database", KEY_STRING, AT(database), REQUIRED | RESTART},
+    {"PidFile", KEY_STRING, AT(pid_file), RESTART},
+    {"UserID", KEY_STRING, AT(user_id), RESTART},
+    {"Syslog", KEY_BOOL, AT(syslog), RESTART},
+    {"SyslogFacility", KEY_FACILITY, AT(syslog_facility), RESTART},
     {"LogVerbose", KEY_BOOL, AT(log_verbose), 0},
     {"TemporaryDirectory", KEY_STRING, AT(temp_dir), 0},
     {"MaximumMessageSize", KEY_SIZE, AT(max_message_size), 0},
     {"BodyMemoryLimit", KEY_SIZE, AT(body_memory_limit), 0},
     {"MtaCopy", KEY_MTA_COPY, AT(mta_copy), 0},
     {"RecipientDelimiter", KEY_STRING, AT(recipient_delimiter), 0},
-    {"DatabaseTimeout", KEY_SECONDS, AT(database_timeout), 0},
-    {"DatabaseConnections", KEY_COUNT, AT(database_connections), 0},
-    {"MilterTimeout", KEY_SECONDS, AT(milter_timeout), 0},
-    {"QueueRefresh", KEY_SECONDS, AT(queue_refresh), 0},
+    {"DatabaseTimeout", KEY_SECONDS, AT(database_timeout), RESTART},
+    {"DatabaseConnections", KEY_COUNT, AT(database_connections), RESTART},
+    {"MilterTimeout", KEY_SECONDS, AT(milter_timeout), RESTART},
+    {"QueueRefresh", KEY_SECONDS, AT(queue_refresh), RESTART},
     {"On-DatabaseError", KEY_ACTION, AT(on_database_error), 0},
     {"On-InternalError", KEY_ACTION, AT(on_internal_error), 0},
     {"AuthservID", KEY_STRING, AT(authserv_id), 0},
-    {"VerifySenders", KEY_BOOL, AT(verify_senders), 0},
-    {"DNSTimeout", KEY_SECONDS, AT(dns_timeout), 0},
+    {"VerifySenders", KEY_BOOL, AT(verify_senders), RESTART},
+    {"DNSTimeout", KEY_SECONDS, AT(dns_timeout), RESTART},
     {"DmarcRejectAction", KEY_DMARC_ACTION, AT(dmarc_reject_action), 0},
     {"InternalHosts", KEY_HOSTS, AT(internal_hosts), 0},
-    {"PublicSuffixList", KEY_STRING, AT(public_suffix_list), 0},
+    {"PublicSuffixList", KEY_STRING, AT(public_suffix_list), RESTART},
     {"TicketNumberFormat", KEY_NUMBER_FORMAT, AT(ticket_number_format), 0},
     {"TicketTagFormat", KEY_TAG_FORMAT, AT(ticket_tag_format), 0},
     {"ReplyMarker", KEY_STRING, AT(reply_marker), 0},
     {"ReopenWindow", KEY_SECONDS, AT(reopen_window), 0},
+    {"OutboxRelay", KEY_STRING, AT(outbox_relay), RESTART},
+    {"OutboxMaxAttempts", KEY_COUNT, AT(outbox_max_attempts), 0},
+    {"OutboxPoll", KEY_SECONDS, AT(outbox_poll), RESTART},
+    {"AutoReplyPerAddressHour", KEY_COUNT, AT(autoreply_per_address_hour), 0},
+    {"AutoReplyPerAddressDay", KEY_COUNT, AT(autoreply_per_address_day), 0},
+    {"AutoMailPerTicketHour", KEY_COUNT, AT(automail_per_ticket_hour), 0},
+    {"BounceHold", KEY_SECONDS, AT(bounce_hold), 0},
     {"MaximumMimeDepth", KEY_COUNT, AT(limits.max_depth), 0},
     {"MaximumMimeParts", KEY_COUNT, AT(limits.max_parts), 0},
     {"MaximumHeaders", KEY_COUNT, AT(limits.max_headers), 0},
@@ -89,9 +102,10 @@ static const char *action_names[] = {"tempfail", "accept", "reject", 0};
 
 static CONFIG *config_defaults(const char *path)
 {
-    CONFIG *config = g_new0(CONFIG, 1);
+    CONFIG *config = g_atomic_rc_box_new0(CONFIG);
 
     config->path = g_strdup(path);
+    config->socket_mode = -1;
     config->syslog = 1;
     config->syslog_facility = LOG_MAIL;
     config->temp_dir = g_strdup("/tmp");
@@ -114,6 +128,13 @@ static CONFIG *config_defaults(const char *path)
     config->ticket_number_format = g_strdup("{seq}");
     config->ticket_tag_format = g_strdup("[#NUMBER]");
     config->reopen_window = 14 * 86400;
+    config->outbox_relay = g_strdup("127.0.0.1:25");
+    config->outbox_max_attempts = 12;
+    config->outbox_poll = 30;
+    config->autoreply_per_address_hour = 5;
+    config->autoreply_per_address_day = 20;
+    config->automail_per_ticket_hour = 20;
+    config->bounce_hold = 30 * 86400;
     mail_limits_default(&config->limits);
     return (config);
 }
@@ -181,6 +202,53 @@ static int check_number_format(const char *value, TM_ERROR *why)
     return (0);
 }
 
+/* config_local_socket - the path of a local: (or unix:) socket, else NULL */
+
+const char *config_local_socket(const char *spec)
+{
+    if (g_str_has_prefix(spec, "local:"))
+	return (spec + 6);
+    if (g_str_has_prefix(spec, "unix:"))
+	return (spec + 5);
+    return (NULL);
+}
+
+/* check_socket - inet:PORT@HOST, inet6:PORT@HOST, local:/path or unix:/path */
+
+static int check_socket(const char *value, TM_ERROR *why)
+{
+    struct sockaddr_un sun;
+    const char *path = config_local_socket(value), *port, *at;
+    long long n;
+
+    if (path) {
+	if (*path != '/')
+	    return (tm_error(why, "a local socket needs an absolute path, as in"
+			     " \"local:/run/ticket-milter/ticket-milter.sock\""));
+	if (strlen(path) >= sizeof(sun.sun_path))
+	    return (tm_error(why, "the socket path is longer than %zu bytes",
+			     sizeof(sun.sun_path) - 1));
+	return (0);
+    }
+    if (g_str_has_prefix(value, "inet:") || g_str_has_prefix(value, "inet6:")) {
+	port = strchr(value, ':') + 1;
+	at = strchr(port, '@');
+	char   *digits = g_strndup(port, at ? (size_t) (at - port) : strlen(port));
+	int     bad = (parse_number(digits, "", 0, &n) < 0 || n < 1 || n > 65535);
+
+	g_free(digits);
+	if (bad)
+	    return (tm_error(why, "expected a port number from 1 to 65535 after \"%.*s\", got \"%s\"",
+			     (int) (port - value), value, value));
+	if (at && at[1] == 0)
+	    return (tm_error(why, "a host or address must follow '@', as in \"%.*s127.0.0.1\"",
+			     (int) (at + 1 - value), value));
+	return (0);
+    }
+    return (tm_error(why, "expected inet:PORT@HOST, inet6:PORT@HOST or local:/path, got \"%s\"",
+		     value));
+}
+
 /* config_set - store one value; return -1 with a reason */
 
 static int config_set(CONFIG *config, const CONFIG_KEY *key, const char *value,
@@ -200,6 +268,10 @@ static int config_set(CONFIG *config, const CONFIG_KEY *key, const char *value,
     case KEY_TAG_FORMAT:
 	if (key->type == KEY_TAG_FORMAT && strstr(value, "NUMBER") == NULL)
 	    return (tm_error(why, "the format must hold NUMBER where the ticket number goes, as in \"[#NUMBER]\""));
+	/* FALLTHROUGH */
+    case KEY_SOCKET:
+	if (key->type == KEY_SOCKET && check_socket(value, why) < 0)
+	    return (-1);
 	/* FALLTHROUGH */
     case KEY_STRING:
 	g_free(*(char **) field);
@@ -223,6 +295,16 @@ static int config_set(CONFIG *config, const CONFIG_KEY *key, const char *value,
 	    return (tm_error(why, "expected a time (seconds, or suffix s, m, h or d), got \"%s\"", value));
 	*(int *) field = (int) n;
 	return (0);
+    case KEY_MODE:
+	{
+	    char   *end;
+	    long    mode = strtol(value, &end, 8);
+
+	    if (*value < '0' || *value > '7' || *end != 0 || mode > 0777)
+		return (tm_error(why, "expected an octal file mode such as 0660, got \"%s\"", value));
+	    *(int *) field = (int) mode;
+	    return (0);
+	}
     case KEY_COUNT:
 	if (parse_number(value, "", 0, &n) < 0 || n < 1 || n > INT_MAX)
 	    return (tm_error(why, "expected a positive whole number, got \"%s\"", value));
@@ -336,29 +418,91 @@ CONFIG *config_load(const char *path, TM_ERROR *err)
     free(line);
     fclose(fp);
     for (const CONFIG_KEY *key = config_keys; key->name; key++) {
-	if (key->required && !seen[key - config_keys]) {
+	if ((key->flags & REQUIRED) && !seen[key - config_keys]) {
 	    tm_error(err, "%s: %s: required key is missing", path, key->name);
 	    config_free(config);
 	    return (NULL);
 	}
     }
+    if ((config->socket_mode >= 0 || config->socket_group)
+	&& config_local_socket(config->socket) == NULL) {
+	tm_error(err, "%s: %s: only a local: socket has a mode and a group (Socket is %s)",
+		 path, config->socket_mode >= 0 ? "SocketMode" : "SocketGroup", config->socket);
+	config_free(config);
+	return (NULL);
+    }
     return (config);
 }
 
-/* config_free - release a configuration */
+/* is_string_key - the key's value is a char * */
 
-void    config_free(CONFIG *config)
+static int is_string_key(const CONFIG_KEY *key)
 {
-    if (config == NULL)
-	return;
+    return (key->type == KEY_STRING || key->type == KEY_NUMBER_FORMAT
+	    || key->type == KEY_TAG_FORMAT || key->type == KEY_SOCKET);
+}
+
+/* config_clear - release what a configuration holds (its last reference went) */
+
+static void config_clear(gpointer data)
+{
+    CONFIG *config = data;
+
     for (const CONFIG_KEY *key = config_keys; key->name; key++)
-	if (key->type == KEY_STRING || key->type == KEY_NUMBER_FORMAT
-	    || key->type == KEY_TAG_FORMAT)
+	if (is_string_key(key))
 	    g_free(*(char **) ((char *) config + key->offset));
     g_free(config->mta_copy_address);
     netlist_free(config->internal_hosts);
     g_free(config->path);
-    g_free(config);
+}
+
+/* config_ref - one more reference to a configuration */
+
+const CONFIG *config_ref(const CONFIG *config)
+{
+    return (g_atomic_rc_box_acquire((CONFIG *) config));
+}
+
+/* config_free - drop a reference; the last one releases the configuration */
+
+void    config_free(const CONFIG *config)
+{
+    if (config != NULL)
+	g_atomic_rc_box_release_full((CONFIG *) config, config_clear);
+}
+
+/* config_keep_restart_keys - keep what only a restart may change */
+
+int     config_keep_restart_keys(CONFIG *fresh, const CONFIG *running, GString *names)
+{
+    int     count = 0;
+
+    for (const CONFIG_KEY *key = config_keys; key->name; key++) {
+	char   *new_field = (char *) fresh + key->offset;
+	const char *old_field = (const char *) running + key->offset;
+	int     differs;
+
+	if (!(key->flags & RESTART))
+	    continue;
+	if (is_string_key(key)) {
+	    differs = g_strcmp0(*(char **) new_field, *(char *const *) old_field) != 0;
+	    if (differs) {
+		g_free(*(char **) new_field);
+		*(char **) new_field = g_strdup(*(char *const *) old_field);
+	    }
+	} else if (key->type == KEY_SIZE) {
+	    differs = *(size_t *) new_field != *(const size_t *) old_field;
+	    *(size_t *) new_field = *(const size_t *) old_field;
+	} else {
+	    differs = *(int *) new_field != *(const int *) old_field;
+	    *(int *) new_field = *(const int *) old_field;
+	}
+	if (differs) {
+	    g_string_append_printf(names, "%s%s", count ? ", " : "", key->name);
+	    count++;
+	}
+    }
+    return (count);
 }
 
 /* config_action_name - the config word for a failure action */

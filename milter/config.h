@@ -11,7 +11,14 @@
 /*
 /*	CONFIG	*config_load(const char *path, TM_ERROR *err)
 /*
-/*	void	config_free(CONFIG *config)
+/*	const CONFIG *config_ref(const CONFIG *config)
+/*
+/*	void	config_free(const CONFIG *config)
+/*
+/*	int	config_keep_restart_keys(CONFIG *fresh, const CONFIG *running,
+/*					 GString *names)
+/*
+/*	const char *config_local_socket(const char *spec)
 /*
 /*	const char *config_action_name(int action)
 /* DESCRIPTION
@@ -20,13 +27,29 @@
 /*	a value); keys are case-insensitive. ticket-milter.conf(5) lists the
 /*	keys. config_load() returns a complete configuration with defaults
 /*	for what the file leaves out.
+/*
+/*	A configuration is reference-counted, so that a reload can replace
+/*	it while connections still use the old one (config_current(3)).
+/*	config_ref() takes one more reference; config_free() drops one and
+/*	releases the configuration with the last (a null one is ignored).
+/*
+/*	Some keys are read at start only (Socket, UserID, PidFile,
+/*	Database, ...: ticket-milter.conf(5) marks them).
+/*	config_keep_restart_keys() sets those of fresh to the values of
+/*	running, appends the names of the ones that differed to names
+/*	("Socket, UserID") and returns how many did.
+/*
+/*	config_local_socket() returns the path of a "local:" or "unix:"
+/*	socket specification, or NULL for another kind.
 /* DIAGNOSTICS
 /*	config_load() returns NULL and sets err to "FILE, line N: Key:
 /*	problem" for an unknown key, a bad value, a key given twice or a
-/*	required key that is missing.
+/*	required key that is missing, or a SocketMode or SocketGroup for a
+/*	socket that is not local.
 /*--*/
 
 #include <stddef.h>
+#include <glib.h>
 #include <milter/log.h>
 #include <milter/netlist.h>
 #include <parser/mail.h>
@@ -44,6 +67,8 @@
 typedef struct CONFIG {
     char   *path;			/* the file it came from */
     char   *socket;			/* Socket: libmilter socket spec */
+    int     socket_mode;		/* SocketMode, or -1: the umask decides */
+    char   *socket_group;		/* SocketGroup, or NULL */
     char   *database;			/* Database: libpq conninfo */
     char   *pid_file;			/* PidFile */
     char   *user_id;			/* UserID: user[:group] */
@@ -72,11 +97,21 @@ typedef struct CONFIG {
     char   *ticket_tag_format;		/* TicketTagFormat */
     char   *reply_marker;		/* ReplyMarker, or NULL */
     int     reopen_window;		/* ReopenWindow, seconds */
+    char   *outbox_relay;		/* OutboxRelay: host:port, or none */
+    int     outbox_max_attempts;	/* OutboxMaxAttempts */
+    int     outbox_poll;		/* OutboxPoll, seconds */
+    int     autoreply_per_address_hour;	/* AutoReplyPerAddressHour */
+    int     autoreply_per_address_day;	/* AutoReplyPerAddressDay */
+    int     automail_per_ticket_hour;	/* AutoMailPerTicketHour */
+    int     bounce_hold;		/* BounceHold, seconds */
     MAIL_LIMITS limits;			/* MaximumMimeDepth, ... */
 } CONFIG;
 
 extern CONFIG *config_load(const char *, TM_ERROR *);
-extern void config_free(CONFIG *);
+extern const CONFIG *config_ref(const CONFIG *);
+extern void config_free(const CONFIG *);
+extern int config_keep_restart_keys(CONFIG *, const CONFIG *, GString *);
+extern const char *config_local_socket(const char *);
 extern const char *config_action_name(int);
 
 #endif

@@ -6,9 +6,12 @@
 /* SYNOPSIS
 /*	ticket-milter [-c FILE] [-f] [-n] [-v] [-V]
 /* DESCRIPTION
-/*	The daemon: read the configuration, open the milter socket, drop
-/*	privileges, then serve the MTA until SIGTERM (libmilter also stops
-/*	on SIGHUP and SIGINT). See ticket-milter(8).
+/*	The daemon: read the configuration, open the milter socket (a
+/*	local one gets SocketMode and SocketGroup), drop privileges, then
+/*	serve the MTA until SIGTERM (libmilter also stops on SIGHUP and
+/*	SIGINT). SIGUSR1 reads the configuration again. On a stop, the
+/*	support messages in flight are answered before the process exits.
+/*	See ticket-milter(8).
 /*
 /*	-c FILE	configuration file (default /etc/ticket-milter/ticket-milter.conf)
 /*	-f	stay in the foreground and log to stderr
@@ -33,12 +36,17 @@
 
 #include <milter/callbacks.h>
 #include <milter/config.h>
+#include <milter/config_current.h>
+#include <milter/inflight.h>
 #include <milter/log.h>
 #include <milter/migrations.h>
 #include <milter/queue_cache.h>
 #include <milter/store.h>
 
 #define DEFAULT_CONFIG	"/etc/ticket-milter/ticket-milter.conf"
+
+/* How long a stop waits for the support messages in flight. */
+#define STOP_WAIT	30
 
 /* usage - explain the command line and exit */
 
@@ -53,32 +61,73 @@ static void usage(void)
     exit(2);
 }
 
-/* drop_privileges - become UserID (user[:group]) */
+/* group_id - the id of a group name, or the end */
 
-static void drop_privileges(const char *user_id)
+static gid_t group_id(const char *key, const char *group)
+{
+    struct group *gr = getgrnam(group);
+
+    if (gr == NULL)
+	msg_fatal("%s: no such group \"%s\"", key, group);
+    return (gr->gr_gid);
+}
+
+/* user_ids - the user name, uid and gid of UserID (user[:group]) */
+
+static char *user_ids(const char *user_id, uid_t *uid, gid_t *gid)
 {
     char   *user = g_strdup(user_id);
     char   *group = strchr(user, ':');
     struct passwd *pw;
-    gid_t   gid;
 
     if (group)
 	*group++ = 0;
     if ((pw = getpwnam(user)) == NULL)
 	msg_fatal("UserID: no such user \"%s\"", user);
-    gid = pw->pw_gid;
-    if (group) {
-	struct group *gr = getgrnam(group);
+    *uid = pw->pw_uid;
+    *gid = group ? group_id("UserID", group) : pw->pw_gid;
+    return (user);
+}
 
-	if (gr == NULL)
-	    msg_fatal("UserID: no such group \"%s\"", group);
-	gid = gr->gr_gid;
-    }
-    if (getuid() != pw->pw_uid) {
-	if (initgroups(pw->pw_name, gid) < 0 || setgid(gid) < 0 || setuid(pw->pw_uid) < 0)
+/* drop_privileges - become UserID (user[:group]) */
+
+static void drop_privileges(const char *user_id)
+{
+    uid_t   uid;
+    gid_t   gid;
+    char   *user = user_ids(user_id, &uid, &gid);
+
+    if (getuid() != uid) {
+	if (initgroups(user, gid) < 0 || setgid(gid) < 0 || setuid(uid) < 0)
 	    msg_fatal("UserID: cannot become %s: %m", user_id);
     }
     g_free(user);
+}
+
+/* socket_access - give a local socket its owner, group and mode */
+
+static void socket_access(const CONFIG *config)
+{
+    const char *path = config_local_socket(config->socket);
+    uid_t   uid = (uid_t) -1;
+    gid_t   gid = (gid_t) -1;
+
+    if (path == NULL)
+	return;
+    /* Started as root: the socket belongs to the user we become. */
+    if (config->user_id && geteuid() == 0)
+	g_free(user_ids(config->user_id, &uid, &gid));
+    if (config->socket_group)
+	gid = group_id("SocketGroup", config->socket_group);
+    if ((uid != (uid_t) -1 || gid != (gid_t) -1) && chown(path, uid, gid) < 0)
+	msg_fatal("Socket %s: cannot give it to %s%s%s: %m%s", path,
+		  config->user_id ? config->user_id : "",
+		  config->user_id && config->socket_group ? " and group " : "",
+		  config->socket_group ? config->socket_group : "",
+		  config->socket_group ? " (a daemon not started as root must be"
+		  " a member of SocketGroup)" : "");
+    if (config->socket_mode >= 0 && chmod(path, (mode_t) config->socket_mode) < 0)
+	msg_fatal("Socket %s: SocketMode %04o: %m", path, (unsigned) config->socket_mode);
 }
 
 /* daemonize - detach from the terminal */
@@ -137,16 +186,77 @@ static void check_database(const CONFIG *config)
 
 static void prepare_socket(const char *spec)
 {
-    const char *path = NULL;
+    const char *path = config_local_socket(spec);
 
-    if (strncmp(spec, "local:", 6) == 0)
-	path = spec + 6;
-    else if (strncmp(spec, "unix:", 5) == 0)
-	path = spec + 5;
     if (path && unlink(path) < 0 && errno != ENOENT)
 	msg_fatal("Socket %s: cannot remove the old socket: %m", path);
     if (smfi_setconn((char *) spec) != MI_SUCCESS)
 	msg_fatal("Socket %s: not a valid socket specification", spec);
+}
+
+static pthread_t reload_thread;
+static volatile sig_atomic_t reload_stop;
+
+/* reload_config - SIGUSR1: read the file again; keep the old one if bad */
+
+static void reload_config(const char *path, int verbose)
+{
+    GString *ignored = g_string_new(NULL);
+    const CONFIG *config;
+    TM_ERROR err;
+    int     count;
+
+    if ((count = config_current_reload(path, ignored, &err)) < 0) {
+	msg_error("reload: %s; the configuration in force stays", err.text);
+    } else {
+	if (count > 0)
+	    msg_warn("reload: %s changed; ignored until a restart", ignored->str);
+	config = config_current_get();
+	log_set_verbose(verbose || config->log_verbose);
+	config_current_put(config);
+	msg_info("reload: %s read again; new connections use it", path);
+    }
+    g_string_free(ignored, TRUE);
+}
+
+typedef struct RELOAD_ARGS {
+    const char *path;
+    int     verbose;
+} RELOAD_ARGS;
+
+/* reload_main - the thread that takes SIGUSR1 */
+
+static void *reload_main(void *context)
+{
+    const RELOAD_ARGS *args = context;
+    sigset_t usr1;
+    int     sig;
+
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    for (;;) {
+	if (sigwait(&usr1, &sig) != 0)
+	    continue;
+	if (reload_stop)
+	    break;
+	reload_config(args->path, args->verbose);
+    }
+    return (NULL);
+}
+
+/* block_signals - leave SIGTERM, SIGHUP and SIGINT to libmilter's thread
+ * and SIGUSR1 to ours: no other thread may take them */
+
+static void block_signals(void)
+{
+    sigset_t set;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
 int     main(int argc, char **argv)
@@ -156,7 +266,8 @@ int     main(int argc, char **argv)
     CONFIG *config;
     STORE  *store;
     TM_ERROR err;
-    int     ch, status;
+    RELOAD_ARGS reload_args;
+    int     ch, status, left;
 
     while ((ch = getopt(argc, argv, "c:fnvV")) != -1) {
 	switch (ch) {
@@ -181,6 +292,8 @@ int     main(int argc, char **argv)
     }
     if (optind != argc)
 	usage();
+    /* Before any thread starts (gmime, libpq, libmilter start some). */
+    block_signals();
     if ((config = config_load(config_path, &err)) == NULL) {
 	fprintf(stderr, "ticket-milter: %s\n", err.text);
 	return (1);
@@ -200,6 +313,7 @@ int     main(int argc, char **argv)
 	msg_fatal("smfi_register failed");
     if (smfi_opensocket(1) != MI_SUCCESS)
 	msg_fatal("Socket %s: cannot listen (in use, or no permission)", config->socket);
+    socket_access(config);
     if (config->user_id)
 	drop_privileges(config->user_id);
     check_database(config);
@@ -208,28 +322,34 @@ int     main(int argc, char **argv)
     if (config->pid_file)
 	write_pid_file(config->pid_file);
 
-    /*
-     * libmilter's own thread waits for SIGTERM, SIGHUP and SIGINT with
-     * sigwait(); threads we start must not take them, so block them first.
-     */
-    sigset_t stop_signals;
-
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGTERM);
-    sigaddset(&stop_signals, SIGHUP);
-    sigaddset(&stop_signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     store = store_create(config->database, config->database_connections,
 			 config->database_timeout);
+    /* Connections take their configuration from config_current. */
+    config_current_set((CONFIG *) config_ref(config));
     callbacks_init(config, store);
     queue_cache_start(config->database, config->queue_refresh, config->database_timeout);
+    reload_args.path = config_path;
+    reload_args.verbose = verbose;
+    if ((errno = pthread_create(&reload_thread, NULL, reload_main, &reload_args)) != 0)
+	msg_fatal("cannot start the reload thread: %m");
     msg_info("ticket-milter %s listening on %s", TM_VERSION, config->socket);
     status = smfi_main();
-    msg_info("stopping");
+    /* libmilter closed the socket; open connections go on meanwhile. */
+    msg_info("stopping: waiting up to %d s for the support messages in flight", STOP_WAIT);
+    if ((left = inflight_drain(STOP_WAIT)) > 0)
+	msg_warn("stopping with %d support message(s) in flight: the MTA tempfails"
+		 " them and the senders retry", left);
+    reload_stop = 1;
+    pthread_kill(reload_thread, SIGUSR1);
+    pthread_join(reload_thread, NULL);
     queue_cache_stop();
-    store_free(store);
+    /* A connection still storing a message keeps the pool; exit frees it. */
+    if (left == 0)
+	store_free(store);
     if (config->pid_file)
 	unlink(config->pid_file);
+    msg_info("stopped");
+    config_current_clear();
     config_free(config);
     return (status == MI_SUCCESS ? 0 : 1);
 }

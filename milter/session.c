@@ -35,6 +35,7 @@ void    session_reset_message(SESSION *session)
     g_ptr_array_set_size(session->reply_tokens, 0);
     g_clear_pointer(&session->message, msgbuf_free);
     g_clear_pointer(&session->auth_json, g_free);
+    session->sender_authenticated = 0;
     session->ar_count = 0;
     g_array_set_size(session->ar_forged, 0);
     session->too_big = 0;
@@ -56,5 +57,6 @@ void    session_free(SESSION *session)
     g_free(session->client_ip);
     g_free(session->client_name);
     g_free(session->helo);
+    config_free(session->config);
     g_free(session);
 }

@@ -19,13 +19,16 @@
 /*	connection's private pointer and is touched by that thread only.
 /*	session_reset_message() forgets the current message (new MAIL
 /*	FROM, abort) and keeps what belongs to the connection.
+/*	session_free() also drops the session's configuration reference.
 /*--*/
 
 #include <glib.h>
+#include <milter/config.h>
 #include <milter/msgbuf.h>
 
 typedef struct SESSION {
     /* The connection. */
+    const CONFIG *config;		/* a reference, taken when it opened */
     unsigned long protocol;		/* SMFIP_* flags negotiated */
     char   *client_ip;			/* NULL when unknown */
     char   *client_name;
@@ -39,10 +42,12 @@ typedef struct SESSION {
     GPtrArray *reply_tokens;		/* char *: their +extensions, if any */
     MSGBUF *message;			/* header and body, from DATA on */
     char   *auth_json;			/* SPF/DKIM/DMARC results, JSON, or NULL */
+    int     sender_authenticated;	/* policy_sender_authenticated() */
     guint   ar_count;			/* Authentication-Results fields seen */
     GArray *ar_forged;			/* guint: ordinals of forged ones */
     int     too_big;			/* past MaximumMessageSize */
     int     failed;			/* a temporary file error */
+    int     in_flight;			/* counted by inflight_begin() */
 } SESSION;
 
 extern SESSION *session_create(void);

@@ -108,18 +108,99 @@ static void test_values(void **state)
 
 static void test_errors(void **state)
 {
-    expect_error("Socket x\nDatabase y\nSokcet z\n", "line 3: Sokcet: unknown key");
-    expect_error("Socket x\nDatabase y\nSyslog maybe\n", "line 3: Syslog: expected yes or no");
-    expect_error("Socket x\nDatabase y\nMaximumMessageSize 10q\n", "line 3: MaximumMessageSize:");
-    expect_error("Socket x\nDatabase y\nDatabaseTimeout -1\n", "line 3: DatabaseTimeout:");
-    expect_error("Socket x\nDatabase y\nMtaCopy redirect\n", "line 3: MtaCopy:");
-    expect_error("Socket x\nDatabase y\nOn-DatabaseError drop\n", "line 3: On-DatabaseError:");
-    expect_error("Socket x\nSocket y\nDatabase z\n", "line 2: Socket: already set on line 1");
+    expect_error("Socket inet:1@h\nDatabase y\nSokcet z\n", "line 3: Sokcet: unknown key");
+    expect_error("Socket inet:1@h\nDatabase y\nSyslog maybe\n", "line 3: Syslog: expected yes or no");
+    expect_error("Socket inet:1@h\nDatabase y\nMaximumMessageSize 10q\n", "line 3: MaximumMessageSize:");
+    expect_error("Socket inet:1@h\nDatabase y\nDatabaseTimeout -1\n", "line 3: DatabaseTimeout:");
+    expect_error("Socket inet:1@h\nDatabase y\nMtaCopy redirect\n", "line 3: MtaCopy:");
+    expect_error("Socket inet:1@h\nDatabase y\nOn-DatabaseError drop\n", "line 3: On-DatabaseError:");
+    expect_error("Socket inet:1@h\nSocket y\nDatabase z\n", "line 2: Socket: already set on line 1");
     expect_error("Socket\nDatabase y\n", "line 1: Socket: missing value");
     expect_error("Database y\n", "Socket: required key is missing");
-    expect_error("Socket x\nDatabase y\nTicketNumberFormat TM-{seq}\n", "line 3: TicketNumberFormat: only digits");
-    expect_error("Socket x\nDatabase y\nTicketNumberFormat {yyyy}\n", "line 3: TicketNumberFormat: the format must hold {seq}");
-    expect_error("Socket x\nDatabase y\nTicketTagFormat [#]\n", "line 3: TicketTagFormat: the format must hold NUMBER");
+    expect_error("Socket inet:1@h\nDatabase y\nTicketNumberFormat TM-{seq}\n", "line 3: TicketNumberFormat: only digits");
+    expect_error("Socket inet:1@h\nDatabase y\nTicketNumberFormat {yyyy}\n", "line 3: TicketNumberFormat: the format must hold {seq}");
+    expect_error("Socket inet:1@h\nDatabase y\nTicketTagFormat [#]\n", "line 3: TicketTagFormat: the format must hold NUMBER");
+}
+
+static void test_sockets(void **state)
+{
+    static const char *const good[] = {
+	"inet:8891@127.0.0.1", "inet:8891", "inet6:8891@::1", "local:/run/tm/tm.sock",
+	"unix:/run/tm/tm.sock", 0,
+    };
+    TM_ERROR err;
+
+    for (int i = 0; good[i]; i++) {
+	char   *text = g_strdup_printf("Socket %s\nDatabase y\n", good[i]);
+	CONFIG *config = load_text(text, &err, 0);
+
+	if (config == NULL)
+	    fail_msg("%s refused: %s", good[i], err.text);
+	assert_int_equal(config->socket_mode, -1);
+	config_free(config);
+	g_free(text);
+    }
+    assert_string_equal(config_local_socket("unix:/x"), "/x");
+    assert_string_equal(config_local_socket("local:/x"), "/x");
+    assert_null(config_local_socket("inet:1@h"));
+    expect_error("Socket x\nDatabase y\n", "line 1: Socket: expected inet:PORT@HOST, inet6:PORT@HOST or local:/path");
+    expect_error("Socket inet:99999@h\nDatabase y\n", "line 1: Socket: expected a port number");
+    expect_error("Socket inet:@h\nDatabase y\n", "line 1: Socket: expected a port number");
+    expect_error("Socket inet:25@\nDatabase y\n", "line 1: Socket: a host or address must follow '@'");
+    expect_error("Socket local:tm.sock\nDatabase y\n", "line 1: Socket: a local socket needs an absolute path");
+    expect_error("Socket local:/a/very/long/path/that/goes/on/and/on/and/on/and/on/and/on/and/on/and/on/and/on/and/on/and/on/and/on/and/on/and/on/and/on.sock\n"
+		 "Database y\n", "line 1: Socket: the socket path is longer than 107 bytes");
+    expect_error("Socket local:/x\nDatabase y\nSocketMode 0999\n", "line 3: SocketMode: expected an octal file mode");
+    expect_error("Socket local:/x\nDatabase y\nSocketMode rw\n", "line 3: SocketMode: expected an octal file mode");
+    expect_error("Socket inet:1@h\nDatabase y\nSocketMode 0660\n", "SocketMode: only a local: socket has a mode");
+    expect_error("Socket inet:1@h\nDatabase y\nSocketGroup postfix\n", "SocketGroup: only a local: socket has a mode");
+
+    CONFIG *config = load_text("Socket local:/x\nDatabase y\nSocketMode 0660\nSocketGroup postfix\n", &err, 0);
+
+    assert_non_null(config);
+    assert_int_equal(config->socket_mode, 0660);
+    assert_string_equal(config->socket_group, "postfix");
+    config_free(config);
+}
+
+/* A reference keeps a configuration alive after its first owner let go. */
+static void test_references(void **state)
+{
+    TM_ERROR err;
+    CONFIG *config = load_text("Socket inet:1@h\nDatabase y\n", &err, 0);
+    const CONFIG *ref = config_ref(config);
+
+    assert_ptr_equal(ref, config);
+    config_free(config);
+    assert_string_equal(ref->database, "y");
+    config_free(ref);
+    config_free(NULL);
+}
+
+/* What only a restart changes keeps its running value, and is named. */
+static void test_restart_keys(void **state)
+{
+    TM_ERROR err;
+    CONFIG *running = load_text("Socket inet:1@h\nDatabase y\nMtaCopy keep\nPidFile /run/a.pid\n", &err, 0);
+    CONFIG *fresh = load_text("Socket inet:2@h\nDatabase y\nMtaCopy remove\nDatabaseTimeout 5\n"
+			      "MaximumMessageSize 1k\nLogVerbose yes\n", &err, 0);
+    GString *names = g_string_new(NULL);
+
+    assert_int_equal(config_keep_restart_keys(fresh, running, names), 3);
+    assert_string_equal(names->str, "Socket, PidFile, DatabaseTimeout");
+    assert_string_equal(fresh->socket, "inet:1@h");
+    assert_string_equal(fresh->pid_file, "/run/a.pid");
+    assert_int_equal(fresh->database_timeout, 20);
+    /* The rest is the new file's. */
+    assert_int_equal(fresh->mta_copy, MTA_COPY_REMOVE);
+    assert_int_equal(fresh->max_message_size, 1024);
+    assert_int_equal(fresh->log_verbose, 1);
+    g_string_truncate(names, 0);
+    assert_int_equal(config_keep_restart_keys(fresh, running, names), 0);
+    assert_string_equal(names->str, "");
+    g_string_free(names, TRUE);
+    config_free(running);
+    config_free(fresh);
 }
 
 static void test_missing_file(void **state)
@@ -136,6 +217,9 @@ int     main(void)
 	cmocka_unit_test(test_minimal_defaults),
 	cmocka_unit_test(test_values),
 	cmocka_unit_test(test_errors),
+	cmocka_unit_test(test_sockets),
+	cmocka_unit_test(test_references),
+	cmocka_unit_test(test_restart_keys),
 	cmocka_unit_test(test_missing_file),
     };
 
