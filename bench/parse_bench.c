@@ -114,8 +114,8 @@ static GString *synthetic(size_t attach_bytes)
     for (size_t i = 0; i < attach_bytes; i++)
 	bin[i] = (guchar) (i * 2654435761u >> 13);
     b64 = g_base64_encode(bin, attach_bytes);
-    for (size_t i = 0; b64[i]; i += 76) {
-	g_string_append_len(s, b64 + i, MIN(76, strlen(b64 + i)));
+    for (size_t i = 0, n = strlen(b64); i < n; i += 76) {
+	g_string_append_len(s, b64 + i, MIN(76, n - i));
 	g_string_append_c(s, '\n');
     }
     g_string_append(s, "--S--\n");

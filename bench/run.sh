@@ -2,6 +2,8 @@
 # run.sh - run every benchmark section (bench/bench_*.sh) and put what each
 # prints into BENCHMARKS.md under its own "## <Section>" heading, leaving the
 # other sections as they are. A section script prints its heading first.
+# BENCH_SECTIONS="parser auth" runs only bench/bench_parser.sh and
+# bench/bench_auth.sh.
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -11,6 +13,10 @@ new=$(mktemp)
 trap 'rm -f "$new"' EXIT
 for section in bench/bench_*.sh; do
 	[ -f "$section" ] || continue
+	if [ -n "${BENCH_SECTIONS:-}" ]; then
+		name=${section#bench/bench_}
+		case " $BENCH_SECTIONS " in *" ${name%.sh} "*) ;; *) continue ;; esac
+	fi
 	bash "$section" >"$new" || { echo "bench: $section failed" >&2; continue; }
 	cat "$new"
 	# Replace the old section (its heading up to the next "## ") or append.
