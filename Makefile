@@ -37,7 +37,7 @@ CORE_SRC   := milter/log.c milter/config.c milter/store.c milter/migrations.c \
               milter/netlist.c \
               milter/queue_addr.c milter/digest.c
 # milter/: the daemon only (libmilter callbacks and what they use).
-DAEMON_SRC := milter/callbacks.c milter/config_current.c milter/inflight.c \
+DAEMON_SRC := milter/callbacks.c milter/config_current.c milter/inflight.c milter/msglog.c \
               milter/msgbuf.c milter/ingest.c \
               milter/queue_cache.c milter/session.c \
               milter/auth.c milter/auth_spf.c milter/auth_dkim.c milter/auth_dmarc.c \

@@ -18,6 +18,7 @@
 #include <milter/config_current.h>
 #include <milter/inflight.h>
 #include <milter/ingest.h>
+#include <milter/msglog.h>
 #include <milter/queue_addr.h>
 #include <milter/queue_cache.h>
 #include <milter/session.h>
@@ -169,8 +170,9 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
 	g_free(base);
 	g_free(token);
 	msg_warn("%s: support queues not loaded yet (database unreachable?): "
-		 "tempfail for <%s>", queue_id(ctx), argv[0]);
-	return (reply(ctx, ACTION_TEMPFAIL, "451", "4.3.0",
+		 "%s for <%s>", queue_id(ctx),
+		 msglog_action(session->config->on_database_error), argv[0]);
+	return (reply(ctx, session->config->on_database_error, "451", "4.3.0",
 		      "Help desk temporarily unavailable, please try again later"));
     }
     g_ptr_array_add(session->recipients, strip_brackets(argv[0]));
@@ -317,14 +319,18 @@ static sfsistat cb_eom(SMFICTX *ctx)
     sfsistat status;
     AUTH_RESULTS *auth;
     size_t  size;
+    MSGLOG  log = {0};
+    gint64  clock = g_get_monotonic_time();
 
     if (session->message == NULL)
 	return (SMFIS_CONTINUE);
+    log.size = msgbuf_size(session->message);
     if (session->too_big) {
 	char    text[128];
 
-	msg_info("%s: rejected: message larger than MaximumMessageSize (%zu bytes)",
-		 qid, config->max_message_size);
+	log.decision = "rejected";
+	log.rule = "too-big";
+	msglog_line(qid, session, &log);
 	snprintf(text, sizeof(text), "Message too big for the help desk (limit %zu bytes)",
 		 config->max_message_size);
 	smfi_setreply(ctx, "552", "5.3.4", text);
@@ -334,31 +340,45 @@ static sfsistat cb_eom(SMFICTX *ctx)
     if (session->failed || (raw = msgbuf_map(session->message, &err)) == NULL) {
 	if (!session->failed)
 	    msg_error("%s: %s", qid, err.text);
+	log.decision = msglog_action(config->on_internal_error);
+	log.rule = "internal-error";
+	msglog_line(qid, session, &log);
 	return (reply(ctx, config->on_internal_error, "451", "4.3.0",
 		      "Help desk cannot take the message now (local error), please try again later"));
     }
     mail_options_default(&options);
     options.tag_format = config->ticket_tag_format;
     options.reply_marker = config->reply_marker;
-    mail = mail_parse_bytes_with(raw, size, &config->limits, &options);
-    if ((status = authres_check(ctx, config, session, mail, raw, size, &auth)) != SMFIS_CONTINUE) {
+    log.mail = mail = mail_parse_bytes_with(raw, size, &config->limits, &options);
+    log.parse_us = msglog_since(&clock);
+    status = authres_check(ctx, config, session, mail, raw, size, &auth);
+    log.auth_us = config->verify_senders ? msglog_since(&clock) : 0;
+    if (status != SMFIS_CONTINUE) {
+	log.decision = status == SMFIS_REJECT ? "rejected"
+	    : status == SMFIS_TEMPFAIL ? "tempfailed" : "ignored";
+	log.rule = "auth";
+	msglog_line(qid, session, &log);
 	mail_free(mail);
 	return (status);
     }
+    log.auth = auth;
     if (ingest_message(cb_store, config, session, qid, mail, raw, size, &result, &err) < 0) {
 	msg_error("%s: not stored: %s; answering %s", qid, err.text,
 		  config_action_name(config->on_database_error));
+	log.db_us = msglog_since(&clock);
+	log.decision = msglog_action(config->on_database_error);
+	log.rule = "database-error";
+	msglog_line(qid, session, &log);
 	mail_free(mail);
 	auth_results_free(auth);
 	return (reply(ctx, config->on_database_error, "451", "4.3.0",
 		      "Ticket database unavailable, please try again later"));
     }
-    msg_info("%s: ticket %s: %s (%s), from=<%s> queue=%s size=%zu message-id=<%s>",
-	     qid, result.ticket,
-	     result.duplicate ? "duplicate" : result.created ? "new" : "follow-up",
-	     result.rule, session->sender,
-	     (char *) g_ptr_array_index(session->support_queues, 0), size,
-	     mail_message_id(mail) ? mail_message_id(mail) : "");
+    log.db_us = msglog_since(&clock);
+    log.decision = result.duplicate ? "duplicate" : result.created ? "new" : "follow-up";
+    log.rule = result.rule;
+    log.ticket = result.ticket;
+    msglog_line(qid, session, &log);
     mail_free(mail);
     authres_apply(ctx, config, session, auth);
     auth_results_free(auth);
