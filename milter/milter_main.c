@@ -41,6 +41,7 @@
 #include <milter/log.h>
 #include <milter/migrations.h>
 #include <milter/queue_cache.h>
+#include <milter/sockopt.h>
 #include <milter/store.h>
 
 #define DEFAULT_CONFIG	"/etc/ticket-milter/ticket-milter.conf"
@@ -313,6 +314,7 @@ int     main(int argc, char **argv)
 	msg_fatal("smfi_register failed");
     if (smfi_opensocket(1) != MI_SUCCESS)
 	msg_fatal("Socket %s: cannot listen (in use, or no permission)", config->socket);
+    sockopt_no_delay();
     socket_access(config);
     if (config->user_id)
 	drop_privileges(config->user_id);
