@@ -34,12 +34,12 @@ LDFLAGS_ALL = $(SAN) $(LDFLAGS)
 PARSER_SRC := $(filter-out parser/ticket_parse.c,$(wildcard parser/*.c))
 # milter/: modules shared by the daemon and ticketctl.
 CORE_SRC   := milter/log.c milter/config.c milter/store.c milter/migrations.c \
+              milter/ingest.c milter/session.c milter/msgbuf.c \
               milter/netlist.c \
               milter/queue_addr.c milter/digest.c
 # milter/: the daemon only (libmilter callbacks and what they use).
 DAEMON_SRC := milter/callbacks.c milter/config_current.c milter/inflight.c milter/msglog.c \
-              milter/msgbuf.c milter/ingest.c \
-              milter/queue_cache.c milter/session.c \
+              milter/queue_cache.c \
               milter/auth.c milter/auth_spf.c milter/auth_dkim.c milter/auth_dmarc.c \
               milter/auth_dns.c milter/authres.c milter/policy.c milter/sockopt.c
 # milter/: ticketctl only.

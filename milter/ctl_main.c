@@ -27,6 +27,8 @@
 
 #define DEFAULT_CONFIG	"/etc/ticket-milter/ticket-milter.conf"
 
+static CONFIG *ctl_loaded_config;
+
 static const char help_text[] =
 "usage: ticketctl [-c FILE] COMMAND [ARGS]\n"
 "\n"
@@ -44,6 +46,13 @@ static const char help_text[] =
 "  ticket show NUMBER [--json]   show one ticket and its whole thread\n"
 "  ticket status NUMBER open|pending|solved|closed\n"
 "                                change a ticket's status\n"
+"  message show ID [--json | --raw]\n"
+"                                one stored message; --raw: the original bytes\n"
+"  message replay ID [--dry-run] [--json]\n"
+"                                parse a stored original again, refresh its text\n"
+"  stats [--json]                tickets and messages per queue and status\n"
+"  report queues|agents [--since TIME] [--json | --csv]\n"
+"                                tickets, replies, first response, backlog\n"
 "\n"
 "exit status: 0 done, 1 failed, 2 wrong usage\n";
 
@@ -122,6 +131,13 @@ const char *ctl_option(int *argc, char **argv, const char *name)
     return (NULL);
 }
 
+/* ctl_config - the configuration ticketctl read */
+
+const CONFIG *ctl_config(void)
+{
+    return (ctl_loaded_config);
+}
+
 /* ctl_migrate - init and migrate: apply (or list) pending migrations */
 
 static int ctl_migrate(PGconn *conn, int argc, char **argv)
@@ -153,6 +169,9 @@ static const struct {
     {"migrate", ctl_migrate, 0, "migrate [--dry-run]"},
     {"queue", ctl_queue, 1, ctl_queue_usage},
     {"ticket", ctl_ticket, 1, ctl_ticket_usage},
+    {"message", ctl_message, 1, ctl_message_usage},
+    {"stats", ctl_stats, 1, ctl_stats_usage},
+    {"report", ctl_report, 1, ctl_report_usage},
     {0},
 };
 
@@ -209,15 +228,19 @@ int     main(int argc, char **argv)
     if ((config = config_load(config_path, &err)) == NULL)
 	return (ctl_fail("%s", err.text));
     conn = store_connect(config->database, config->database_timeout, &err);
-    config_free(config);
-    if (conn == NULL)
+    ctl_loaded_config = config;
+    if (conn == NULL) {
+	config_free(config);
 	return (ctl_fail("%s", err.text));
+    }
     PQclear(PQexec(conn, "SET client_min_messages = warning"));
     if (commands[i].needs_schema && migrations_check(conn, &err) < 0) {
 	PQfinish(conn);
+	config_free(config);
 	return (ctl_fail("%s", err.text));
     }
     status = commands[i].run(conn, argc, argv);
     PQfinish(conn);
+    config_free(config);
     return (status);
 }

@@ -82,19 +82,7 @@ static int ticket_list(PGconn *conn, int argc, char **argv)
 
 /* The message objects of ticket t, oldest first. */
 #define MESSAGES_JSON \
-    "(SELECT coalesce(json_agg(json_build_object(" \
-    "   'id', m.id, 'direction', m.direction, 'kind', m.kind, 'thread_rule', m.thread_rule," \
-    "   'message_id', m.message_id, 'in_reply_to', m.in_reply_to," \
-    "   'from_address', m.from_address, 'from_name', m.from_name," \
-    "   'to', m.to_addresses, 'cc', m.cc_addresses, 'subject', m.subject, 'date', m.sent_at," \
-    "   'envelope_sender', m.envelope_sender, 'envelope_recipients', m.envelope_recipients," \
-    "   'client_ip', host(m.client_ip), 'helo', m.helo, 'mta_queue_id', m.mta_queue_id," \
-    "   'size', m.size, 'received_at', m.received_at, 'reply_text', m.reply_text," \
-    "   'text', m.body_text, 'auth', m.auth," \
-    "   'attachments', (SELECT coalesce(json_agg(json_build_object(" \
-    "      'filename', a.filename, 'content_type', a.content_type, 'size', a.size," \
-    "      'sha256', a.sha256, 'origin', a.origin) ORDER BY a.position), '[]')" \
-    "      FROM attachments a WHERE a.msg_id = m.id)" \
+    "(SELECT coalesce(json_agg(json_build_object(" CTL_MESSAGE_FIELDS \
     "  ) ORDER BY m.id), '[]') FROM messages m WHERE m.ticket_id = t.id)"
 
 /* The thread as text: one block per message. */

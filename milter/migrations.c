@@ -62,6 +62,28 @@ int     migrations_applied(PGconn *conn, int *version, TM_ERROR *err)
     return (0);
 }
 
+/* migration_applied - 1 if this version is recorded, 0 if not, -1 on error */
+
+static int migration_applied(PGconn *conn, int version, TM_ERROR *err)
+{
+    char    text[16];
+    const char *params[1] = {text};
+    PGresult *res;
+    int     found;
+
+    snprintf(text, sizeof(text), "%d", version);
+    res = PQexecParams(conn, "SELECT 1 FROM schema_migrations WHERE version = $1",
+		       1, 0, params, 0, 0, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+	tm_error(err, "reading schema_migrations: %s", PQerrorMessage(conn));
+	PQclear(res);
+	return (-1);
+    }
+    found = PQntuples(res) > 0;
+    PQclear(res);
+    return (found);
+}
+
 /* migration_run - apply one migration in its own transaction */
 
 static int migration_run(PGconn *conn, const MIGRATION *m, FILE *out, TM_ERROR *err)
@@ -77,15 +99,8 @@ static int migration_run(PGconn *conn, const MIGRATION *m, FILE *out, TM_ERROR *
     if (exec_ok(conn, "SELECT pg_advisory_xact_lock(" MIGRATION_LOCK ")", "lock", err) < 0)
 	goto rollback;
     /* Another ticketctl may have applied it while we waited for the lock. */
-    res = PQexecParams(conn, "SELECT 1 FROM schema_migrations WHERE version = $1",
-		       1, 0, params, 0, 0, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-	tm_error(err, "reading schema_migrations: %s", PQerrorMessage(conn));
-	PQclear(res);
+    if ((done = migration_applied(conn, m->version, err)) < 0)
 	goto rollback;
-    }
-    done = PQntuples(res) > 0;
-    PQclear(res);
     if (done) {
 	exec_ok(conn, "ROLLBACK", "ROLLBACK", 0);
 	return (0);
@@ -125,9 +140,17 @@ int     migrations_apply(PGconn *conn, int dry_run, FILE *out, TM_ERROR *err)
 	return (-1);
     if (migrations_applied(conn, &current, err) < 0)
 	return (-1);
+    /*
+     * Every version not recorded is pending, not only those above the
+     * newest: migrations numbered apart may land in any order.
+     */
     for (const MIGRATION *m = migrations; m->version; m++) {
-	if (m->version <= current)
-	    continue;
+	if (current > 0) {
+	    if ((ret = migration_applied(conn, m->version, err)) < 0)
+		return (-1);
+	    if (ret)
+		continue;
+	}
 	if (dry_run) {
 	    fprintf(out, "pending %s\n", m->name);
 	    count++;
@@ -153,5 +176,14 @@ int     migrations_check(PGconn *conn, TM_ERROR *err)
     if (current < latest)
 	return (tm_error(err, "the database schema is at version %d, this build needs %d:"
 			 " run 'ticketctl migrate'", current, latest));
+    for (const MIGRATION *m = migrations; m->version; m++) {
+	int     found = migration_applied(conn, m->version, err);
+
+	if (found < 0)
+	    return (-1);
+	if (!found)
+	    return (tm_error(err, "the database schema lacks migration %s: run 'ticketctl migrate'",
+			     m->name));
+    }
     return (0);
 }

@@ -31,7 +31,7 @@ static int cache_timeout;
 
 static int cache_load(PGconn *conn)
 {
-    PGresult *res = PQexec(conn, "SELECT address FROM queues");
+    PGresult *res = PQexec(conn, "SELECT address FROM queues WHERE retired_at IS NULL");
     GHashTable *table, *old;
 
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
