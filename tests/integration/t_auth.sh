@@ -153,6 +153,15 @@ check_eq "DMARC: the organizational domain itself gets p=, not sp=" "none|false"
 check_eq "DMARC none without a record; SPF alignment still known" "none|true" \
 	"$(auth_of spf1 dmarc,result)|$(auth_of spf1 dmarc,spf_aligned)"
 
+# --- the view message_auth (sql/003_auth.sql) ---
+# view_of ID COLUMNS - columns of message_auth for one message
+view_of() { sql "SELECT $2 FROM message_auth WHERE message_id = '$1@auth.test'"; }
+check_eq "message_auth: DKIM pass domains, sender authenticated" "{dkim.test}|true" "$(view_of dkim1 "dkim_pass_domains::text || '|' || sender_authenticated")"
+check_eq "message_auth: aligned SPF pass without a DMARC record authenticates" "none|true" "$(view_of spf1 "dmarc || '|' || sender_authenticated")"
+check_eq "message_auth: a DMARC failure does not" "fail|false" "$(view_of dmarc2 "dmarc || '|' || sender_authenticated")"
+check_eq "message_auth: flagged messages (p=reject failed, accepted)" "dkim2 dkim3 dkim4 dkim5 dmarc4 dmarc5" \
+	"$(sql "SELECT string_agg(split_part(message_id, '@', 1), ' ' ORDER BY id) FROM message_auth WHERE dmarc_disposition = 'reject'" | tr ' ' '\n' | sort -V | tr '\n' ' ' | sed 's/ $//')"
+
 # --- the Authentication-Results header on the delivered copy ---
 # delivered ID - the copy Postfix delivered (MtaCopy keep), LF line ends
 delivered() { grep -rlsF "Message-ID: <$1@auth.test>" "$PF_OUTGOING" | head -n1 | xargs -r cat | tr -d '\r'; }
