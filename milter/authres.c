@@ -71,9 +71,9 @@ void    authres_note_header(SESSION *session, const char *authserv_id,
 	g_array_append_val(session->ar_forged, ordinal);
 }
 
-/* log_results - one line per message, as a mail admin greps for it */
+/* log_results - the details, for debugging (msglog has the summary) */
 
-static void log_results(const char *qid, const AUTH_RESULTS *results, gint64 usec)
+static void log_results(const char *qid, const AUTH_RESULTS *results)
 {
     GString *dkim = g_string_new(NULL);
 
@@ -83,13 +83,13 @@ static void log_results(const char *qid, const AUTH_RESULTS *results, gint64 use
 	g_string_append_printf(dkim, "%s%s:%s", i ? "," : "", sig->domain,
 			       auth_result_name(sig->result));
     }
-    msg_info("%s: auth: spf=%s (%s %s) dkim=%s dmarc=%s (from %s, p=%s, dis=%s) in %.1f ms",
+    msg_debug("%s: auth: spf=%s (%s %s) dkim=%s dmarc=%s (from %s, p=%s, dis=%s)",
 	     qid, auth_result_name(results->spf.result), results->spf.scope,
 	     results->spf.identity, dkim->len ? dkim->str : "none",
 	     auth_result_name(results->dmarc.result),
 	     results->dmarc.from_domain ? results->dmarc.from_domain : "-",
 	     auth_policy_name(results->dmarc.policy) ? auth_policy_name(results->dmarc.policy) : "-",
-	     auth_policy_name(results->dmarc.disposition), usec / 1000.0);
+	     auth_policy_name(results->dmarc.disposition));
     g_string_free(dkim, TRUE);
 }
 
@@ -111,7 +111,6 @@ sfsistat authres_check(SMFICTX *ctx, const CONFIG *config, SESSION *session,
 	.raw_len = len,
     };
     char    text[300];
-    gint64  start = g_get_monotonic_time();
 
     *results = NULL;
     if (!config->verify_senders)
@@ -119,7 +118,7 @@ sfsistat authres_check(SMFICTX *ctx, const CONFIG *config, SESSION *session,
     *results = auth_verify(&input);
     g_free(session->auth_json);
     session->auth_json = auth_results_json(*results);
-    log_results(qid ? qid : "NOQUEUE", *results, g_get_monotonic_time() - start);
+    log_results(qid ? qid : "NOQUEUE", *results);
     if ((*results)->dmarc.disposition != 'r' || config->dmarc_reject_action != ACTION_REJECT)
 	return (SMFIS_CONTINUE);
     msg_info("%s: rejected: DMARC policy of %s is reject and the message failed it",
