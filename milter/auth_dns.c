@@ -34,20 +34,22 @@ void    auth_dns_init(int timeout)
 
 void    auth_dns_test_zone(const char *name, const char *txt)
 {
+    char   *key = g_ascii_strdown(name, -1);
     GPtrArray *texts;
 
     if (test_zone == NULL)
 	test_zone = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					  (GDestroyNotify) g_ptr_array_unref);
     if (txt == NULL) {
-	g_hash_table_replace(test_zone, g_ascii_strdown(name, -1), NULL);
+	g_hash_table_replace(test_zone, key, NULL);
 	return;
     }
-    if ((texts = g_hash_table_lookup(test_zone, name)) == NULL) {
+    if ((texts = g_hash_table_lookup(test_zone, key)) == NULL) {
 	texts = g_ptr_array_new_with_free_func(g_free);
-	g_hash_table_replace(test_zone, g_ascii_strdown(name, -1), texts);
+	g_hash_table_replace(test_zone, g_strdup(key), texts);
     }
     g_ptr_array_add(texts, g_strdup(txt));
+    g_free(key);
 }
 
 /* test_zone_txt - a lookup in the unit-test table */
