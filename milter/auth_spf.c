@@ -137,6 +137,10 @@ void    auth_spf_check(const AUTH_INPUT *input, AUTH_SPF *spf)
     if (spf_set_client(req, input->client_ip) < 0) {
 	spf->result = AUTH_NONE;
 	spf->reason = g_strdup("no client address");
+    } else if (SPF_request_is_loopback(req)) {
+	/* libspf2 passes any loopback client; it proves nothing of the domain. */
+	spf->result = AUTH_NONE;
+	spf->reason = g_strdup("loopback client: SPF does not apply");
     } else {
 	if (input->helo)
 	    SPF_request_set_helo_dom(req, input->helo);

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include <milter/authres.h>
+#include <milter/policy.h>
 
 /* authres_init - start the verification libraries, or give up */
 
@@ -118,6 +119,7 @@ sfsistat authres_check(SMFICTX *ctx, const CONFIG *config, SESSION *session,
     *results = auth_verify(&input);
     g_free(session->auth_json);
     session->auth_json = auth_results_json(*results);
+    session->sender_authenticated = policy_sender_authenticated(*results);
     log_results(qid ? qid : "NOQUEUE", *results);
     if ((*results)->dmarc.disposition != 'r' || config->dmarc_reject_action != ACTION_REJECT)
 	return (SMFIS_CONTINUE);

@@ -80,8 +80,9 @@ extern int ctl_flag(int *, char **, const char *);
 extern const char *ctl_option(int *, char **, const char *);
 extern const CONFIG *ctl_config(void);
 
-extern CTL_COMMAND ctl_queue, ctl_ticket;
-extern const char ctl_queue_usage[], ctl_ticket_usage[];
+extern CTL_COMMAND ctl_queue, ctl_ticket, ctl_agent, ctl_template, ctl_outbox;
+extern const char ctl_queue_usage[], ctl_ticket_usage[], ctl_agent_usage[];
+extern const char ctl_template_usage[], ctl_outbox_usage[];
 extern CTL_COMMAND ctl_message, ctl_stats, ctl_report;
 extern const char ctl_message_usage[], ctl_stats_usage[], ctl_report_usage[];
 

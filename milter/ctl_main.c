@@ -38,8 +38,10 @@ static const char help_text[] =
 "commands:\n"
 "  init                          create the schema, or bring it up to date\n"
 "  migrate [--dry-run]           apply pending schema migrations (or list them)\n"
-"  queue add ADDRESS [--name NAME]\n"
+"  queue add ADDRESS [--name NAME] [--confirm WHO] [--language LL]\n"
 "                                add a support address (a queue)\n"
+"  queue set ADDRESS [--name NAME] [--confirm WHO] [--language LL]\n"
+"                                change a queue; WHO: authenticated, always, never\n"
 "  queue list [--json]           list the queues\n"
 "  ticket list [--json] [--queue ADDRESS] [--status STATUS] [--customer ADDRESS]\n"
 "                                list tickets, newest first\n"
@@ -53,6 +55,19 @@ static const char help_text[] =
 "  stats [--json]                tickets and messages per queue and status\n"
 "  report queues|agents [--since TIME] [--json | --csv]\n"
 "                                tickets, replies, first response, backlog\n"
+"  agent add ADDRESS --queue QUEUE [--name NAME]\n"
+"                                add an agent to a queue (notified, may answer)\n"
+"  agent remove ADDRESS [--queue QUEUE]\n"
+"                                take an agent out of a queue, or out of all\n"
+"  agent list [--json]           list the agents and their queues\n"
+"  template set QUEUE confirm|notify [--lang LL] --text FILE [--html FILE]\n"
+"                                set a template (QUEUE \"default\": every queue)\n"
+"  template show QUEUE confirm|notify [--lang LL]\n"
+"                                print a template\n"
+"  template list [--json]        list the templates\n"
+"  outbox [list] [--failed] [--json]\n"
+"                                outgoing mail waiting (or given up on)\n"
+"  outbox retry ID               send a failed mail again now\n"
 "\n"
 "exit status: 0 done, 1 failed, 2 wrong usage\n";
 
@@ -172,6 +187,9 @@ static const struct {
     {"message", ctl_message, 1, ctl_message_usage},
     {"stats", ctl_stats, 1, ctl_stats_usage},
     {"report", ctl_report, 1, ctl_report_usage},
+    {"agent", ctl_agent, 1, ctl_agent_usage},
+    {"template", ctl_template, 1, ctl_template_usage},
+    {"outbox", ctl_outbox, 1, ctl_outbox_usage},
     {0},
 };
 

@@ -4,14 +4,22 @@
 /* SUMMARY
 /*	ticketctl queue: the support addresses
 /* SYNOPSIS
-/*	ticketctl queue add ADDRESS [--name NAME]
+/*	ticketctl queue add ADDRESS [--name NAME] [--confirm WHO] [--language LL]
+/*	ticketctl queue set ADDRESS [--name NAME] [--confirm WHO] [--language LL]
 /*	ticketctl queue list [--json]
 /* DESCRIPTION
 /*	A queue is one support address. Adding one takes effect in a
 /*	running daemon at once (the queues table notifies it).
 /*
+/*	--confirm says who gets a confirmation of a new ticket:
+/*	"authenticated" (the default: senders whose domain DMARC, or an
+/*	aligned SPF or DKIM pass, proves), "always" or "never".
+/*	--language is the queue's language for mail when the customer's
+/*	is not known (default en).
+/*
 /*	queue list --json prints an array of objects with the members
-/*	address, name, created_at (ISO 8601) and tickets (how many).
+/*	address, name, confirm, language, created_at (ISO 8601) and
+/*	tickets (how many).
 /*--*/
 
 #include <stdio.h>
@@ -22,32 +30,82 @@
 #include <milter/ctl.h>
 #include <milter/queue_addr.h>
 
-#define QUEUE_USAGE "queue add ADDRESS [--name NAME] | queue list [--json]"
+#define QUEUE_OPTIONS "[--name NAME] [--confirm authenticated|always|never] [--language LL]"
+#define QUEUE_USAGE "queue add ADDRESS " QUEUE_OPTIONS "\n" \
+		    "       ticketctl queue set ADDRESS " QUEUE_OPTIONS "\n" \
+		    "       ticketctl queue list [--json]"
+
+/* check_settings - valid --confirm and --language values; 0 or an exit status */
+
+static int check_settings(const char *confirm, const char *language)
+{
+    if (confirm && strcmp(confirm, "authenticated") != 0 && strcmp(confirm, "always") != 0
+	&& strcmp(confirm, "never") != 0)
+	return (ctl_fail("--confirm %s: use authenticated, always or never", confirm));
+    if (language && (strlen(language) < 2 || strlen(language) > 8
+		     || strspn(language, "abcdefghijklmnopqrstuvwxyz-") != strlen(language)))
+	return (ctl_fail("--language %s: use a language tag such as en or de", language));
+    return (0);
+}
 
 /* queue_add - add one support address */
 
 static int queue_add(PGconn *conn, int argc, char **argv)
 {
     const char *name = ctl_option(&argc, argv, "--name");
+    const char *confirm = ctl_option(&argc, argv, "--confirm");
+    const char *language = ctl_option(&argc, argv, "--language");
     char   *address;
     PGresult *res;
+    int     status;
 
     if (argc != 3)
-	return (ctl_usage("queue add ADDRESS [--name NAME]"));
+	return (ctl_usage("queue add ADDRESS " QUEUE_OPTIONS));
+    if ((status = check_settings(confirm, language)) != 0)
+	return (status);
     if ((address = queue_addr_normalize(argv[2])) == NULL)
 	return (ctl_fail("\"%s\" is not an address of the form local@domain", argv[2]));
     if (strchr(address, '+'))
 	return (ctl_fail("\"%s\": a queue address cannot hold '+' (reply addresses use it)", address));
-    const char *params[2] = {address, name ? name : address};
+    const char *params[4] = {address, name ? name : address, confirm, language};
 
-    res = ctl_query(conn, "INSERT INTO queues (address, name) VALUES ($1, $2)"
-		    " ON CONFLICT (address) DO NOTHING", 2, params);
+    res = ctl_query(conn, "INSERT INTO queues (address, name, confirm, language)"
+		    " VALUES ($1, $2, coalesce($3, 'authenticated'), coalesce($4, 'en'))"
+		    " ON CONFLICT (address) DO NOTHING", 4, params);
     if (strcmp(PQcmdTuples(res), "0") == 0)
 	printf("queue %s exists already\n", address);
     else
 	printf("queue %s added\n", address);
     PQclear(res);
     g_free(address);
+    return (0);
+}
+
+/* queue_set - change a queue's name, confirmation policy or language */
+
+static int queue_set(PGconn *conn, int argc, char **argv)
+{
+    const char *name = ctl_option(&argc, argv, "--name");
+    const char *confirm = ctl_option(&argc, argv, "--confirm");
+    const char *language = ctl_option(&argc, argv, "--language");
+    PGresult *res;
+    int     status;
+
+    if (argc != 3 || (!name && !confirm && !language))
+	return (ctl_usage("queue set ADDRESS " QUEUE_OPTIONS));
+    if ((status = check_settings(confirm, language)) != 0)
+	return (status);
+    const char *params[4] = {argv[2], name, confirm, language};
+
+    res = ctl_query(conn, "UPDATE queues SET name = coalesce($2, name),"
+		    " confirm = coalesce($3, confirm), language = coalesce($4, language)"
+		    " WHERE address = lower($1)", 4, params);
+    if (strcmp(PQcmdTuples(res), "0") == 0) {
+	PQclear(res);
+	return (ctl_fail("no queue %s (see ticketctl queue list)", argv[2]));
+    }
+    printf("queue %s changed\n", argv[2]);
+    PQclear(res);
     return (0);
 }
 
@@ -62,10 +120,12 @@ static int queue_list(PGconn *conn, int argc, char **argv)
 	return (ctl_usage("queue list [--json]"));
     res = ctl_query(conn,
 		    "SELECT coalesce(json_agg(json_build_object("
-		    "  'address', q.address, 'name', q.name, 'created_at', q.created_at,"
+		    "  'address', q.address, 'name', q.name, 'confirm', q.confirm,"
+		    "  'language', q.language, 'created_at', q.created_at,"
 		    "  'tickets', (SELECT count(*) FROM tickets t WHERE t.queue_id = q.id))"
 		    "  ORDER BY q.address), '[]'),"
-		    " string_agg(format('%-32s %-24s %s', q.address, q.name,"
+		    " string_agg(format('%-32s %-24s confirm %-13s %-3s %s', q.address, q.name,"
+		    "  q.confirm, q.language,"
 		    "  (SELECT count(*) FROM tickets t WHERE t.queue_id = q.id) || ' ticket(s)'),"
 		    "  E'\\n' ORDER BY q.address)"
 		    " FROM queues q", 0, 0);
@@ -87,6 +147,8 @@ int     ctl_queue(PGconn *conn, int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "add") == 0)
 	return (queue_add(conn, argc, argv));
+    if (argc >= 2 && strcmp(argv[1], "set") == 0)
+	return (queue_set(conn, argc, argv));
     if (argc >= 2 && strcmp(argv[1], "list") == 0)
 	return (queue_list(conn, argc, argv));
     return (ctl_usage(QUEUE_USAGE));

@@ -206,6 +206,19 @@ static void add_facts(JsonBuilder *b, const MAIL *mail)
     json_builder_end_object(b);
 }
 
+/* add_limits - the bounds on automatic mail, applied in the database */
+
+static void add_limits(JsonBuilder *b, const CONFIG *config)
+{
+    json_builder_set_member_name(b, "limits");
+    json_builder_begin_object(b);
+    add_int(b, "per_address_hour", config->autoreply_per_address_hour);
+    add_int(b, "per_address_day", config->autoreply_per_address_day);
+    add_int(b, "per_ticket_hour", config->automail_per_ticket_hour);
+    add_int(b, "bounce_hold_seconds", config->bounce_hold);
+    json_builder_end_object(b);
+}
+
 /* ingest_meta - the JSON description of one message; attachment bytes
  * are appended to blobs */
 
@@ -245,6 +258,9 @@ char   *ingest_meta(const CONFIG *config, const SESSION *session, const char *mt
     add_attachments(b, mail, blobs);
     add_facts(b, mail);
     add_json(b, "auth", session->auth_json);
+    json_builder_set_member_name(b, "sender_authenticated");
+    json_builder_add_boolean_value(b, session->sender_authenticated);
+    add_limits(b, config);
     add_string(b, "client_ip", session->client_ip);
     add_string(b, "client_name", session->client_name);
     add_string(b, "helo", session->helo);

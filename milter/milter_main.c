@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <glib.h>
 
 #include <milter/callbacks.h>
@@ -40,6 +41,7 @@
 #include <milter/inflight.h>
 #include <milter/log.h>
 #include <milter/migrations.h>
+#include <milter/outbox.h>
 #include <milter/queue_cache.h>
 #include <milter/sockopt.h>
 #include <milter/store.h>
@@ -307,6 +309,7 @@ int     main(int argc, char **argv)
     log_init("ticket-milter", foreground || !config->syslog, config->syslog_facility);
     log_set_verbose(verbose || config->log_verbose);
     mail_parser_init();
+    curl_global_init(CURL_GLOBAL_DEFAULT);
 
     prepare_socket(config->socket);
     smfi_settimeout(config->milter_timeout);
@@ -330,6 +333,7 @@ int     main(int argc, char **argv)
     config_current_set((CONFIG *) config_ref(config));
     callbacks_init(config, store);
     queue_cache_start(config->database, config->queue_refresh, config->database_timeout);
+    outbox_start(config);
     reload_args.path = config_path;
     reload_args.verbose = verbose;
     if ((errno = pthread_create(&reload_thread, NULL, reload_main, &reload_args)) != 0)
@@ -345,6 +349,8 @@ int     main(int argc, char **argv)
     pthread_kill(reload_thread, SIGUSR1);
     pthread_join(reload_thread, NULL);
     queue_cache_stop();
+    outbox_stop();
+    curl_global_cleanup();
     /* A connection still storing a message keeps the pool; exit frees it. */
     if (left == 0)
 	store_free(store);

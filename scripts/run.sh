@@ -24,7 +24,10 @@ start() {
 	pg_up
 	milter_config "$conf" "$MILTER_PORT"
 	build/ticketctl -c "$conf" init >/dev/null
-	build/ticketctl -c "$conf" queue add support@example.test --name "Demo support" >/dev/null
+	# The demo queue confirms every new ticket, so a plain swaks mail gets one.
+	build/ticketctl -c "$conf" queue add support@example.test --name "Demo support" --confirm always >/dev/null
+	build/ticketctl -c "$conf" queue set support@example.test --confirm always >/dev/null
+	build/ticketctl -c "$conf" agent add agent@example.test --queue support@example.test --name "Demo agent" >/dev/null
 	milter_up build/ticket-milter "$conf" "$MILTER_PORT"
 	postfix_up
 	cat <<-MSG
@@ -33,11 +36,14 @@ start() {
 	  PostgreSQL   127.0.0.1:$PG_PORT   (data in var/pg/)
 	  Postfix      127.0.0.1:$PF_PORT   (with ticket-milter; mail that leaves goes to var/outgoing/)
 	  ticket-milter $PF_MILTER   (log: var/ticket-milter-$MILTER_PORT.log)
-	  demo queue   support@example.test
+	  demo queue   support@example.test (confirms every new ticket; demo agent agent@example.test)
 
 	Send a mail to the help desk:
 	  swaks --server 127.0.0.1:$PF_PORT --from customer@example.org --to support@example.test \\
 	        --header "Subject: My printer is on fire" --body "Please help."
+
+	The confirmation to the customer and the notification to the agent are
+	files in var/outgoing/new/.
 
 	See the ticket:
 	  build/ticketctl -c $conf ticket list

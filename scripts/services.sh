@@ -248,6 +248,7 @@ milter_config() {
 	Syslog              no
 	TemporaryDirectory  $SVC_REAL/tmp
 	MtaCopy             remove
+	OutboxRelay         127.0.0.1:$PF_INJECT_PORT
 	DatabaseTimeout     10
 	CONF
 	for key in $(printf '%s\n' "${3:-}" | awk '{print $1}'); do

@@ -38,7 +38,7 @@ done
 if printf '%s\n' "${scripts[@]}" | grep -q '^tests/integration/'; then
 	. tests/lib/env.sh
 	trap 'env_down; rm -f "$TM_RESULTS"' EXIT
-	echo "== starting PostgreSQL and Postfix under var/check/"
+	echo "== starting PostgreSQL and Postfix under ${SVC_DIR#$root/}/"
 	if ! env_up; then
 		printf 'fail\tservices\tcould not start PostgreSQL and Postfix\n' >>"$TM_RESULTS"
 	fi

@@ -1,0 +1,244 @@
+/*++
+/* NAME
+/*	outbox 3
+/* SUMMARY
+/*	the outbox sender: submit queued outgoing mail, with retries
+/* DESCRIPTION
+/*	See outbox.h. The row lock is held while the mail is submitted,
+/*	so no other sender takes it; if this process dies in between, the
+/*	lock goes with its connection and the mail is sent again later
+/*	(at least once, never lost).
+/*--*/
+
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include <milter/compose.h>
+#include <milter/outbox.h>
+#include <milter/smtp_submit.h>
+#include <milter/store.h>
+
+static pthread_t outbox_thread;
+static int outbox_stop_pipe[2] = {-1, -1};
+
+/* exec_simple - run a statement; 0 or -1 with the reason logged */
+
+static int exec_simple(PGconn *conn, const char *sql, int nparams, const char *const *params,
+		               PGresult **result)
+{
+    PGresult *res = PQexecParams(conn, sql, nparams, 0, params, 0, 0, 0);
+    ExecStatusType st = PQresultStatus(res);
+
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+	msg_warn("outbox: %s", PQresultErrorMessage(res));
+	PQclear(res);
+	return (-1);
+    }
+    if (result)
+	*result = res;
+    else
+	PQclear(res);
+    return (0);
+}
+
+/* outbox_deliver - render and submit one locked mail; record the outcome */
+
+static int outbox_deliver(PGconn *conn, const CONFIG *config, const char *id)
+{
+    const char *params[5] = {id};
+    PGresult *res;
+    TM_ERROR err;
+    char   *data, *from = NULL, *rcpt;
+    size_t  len = 0;
+    int     permanent = 0, ret;
+    char    max_attempts[16], first_delay[16];
+
+    if (exec_simple(conn, "SELECT outbox_mail($1), recipient FROM outbox WHERE id = $1", 1, params, &res) < 0)
+	return (-1);
+    rcpt = g_strdup(PQgetvalue(res, 0, 1));
+    data = compose_mail(PQgetvalue(res, 0, 0), config->ticket_tag_format, &from, &len, &err);
+    PQclear(res);
+    if (data == NULL)
+	permanent = 1;
+    else if (smtp_submit(config->outbox_relay, config->database_timeout, from, rcpt,
+			 data, len, &permanent, &err) == 0) {
+	const char *sent[3] = {id, data, from};
+	int     lengths[3] = {0, (int) len, 0};
+	int     formats[3] = {0, 1, 0};
+
+	res = PQexecParams(conn, "SELECT outbox_sent($1, $2::bytea, $3)", 3, 0, sent, lengths, formats, 0);
+	ret = PQresultStatus(res) == PGRES_TUPLES_OK ? 0 : -1;
+	if (ret < 0)
+	    msg_warn("outbox: recording mail %s as sent: %s", id, PQresultErrorMessage(res));
+	else
+	    msg_info("outbox: mail %s to <%s> sent", id, rcpt);
+	PQclear(res);
+	g_free(data);
+	g_free(from);
+	g_free(rcpt);
+	return (ret);
+    }
+    snprintf(max_attempts, sizeof(max_attempts), "%d", config->outbox_max_attempts);
+    snprintf(first_delay, sizeof(first_delay), "%d", config->outbox_retry_delay);
+    params[1] = err.text;
+    params[2] = permanent ? "true" : "false";
+    params[3] = max_attempts;
+    params[4] = first_delay;
+    ret = exec_simple(conn, "SELECT outbox_failed($1, $2, $3::boolean, $4::integer, $5::integer)",
+		      5, params, &res);
+    if (ret == 0) {
+	msg_warn("outbox: mail %s to <%s>: %s (%s)", id, rcpt, err.text,
+		 strcmp(PQgetvalue(res, 0, 0), "failed") == 0 ? "gave up" : "will retry");
+	PQclear(res);
+    }
+    g_free(data);
+    g_free(from);
+    g_free(rcpt);
+    return (ret);
+}
+
+/* outbox_send_one - lock the next due mail and deliver it; 1 sent or
+ * tried, 0 nothing due, -1 database trouble */
+
+static int outbox_send_one(PGconn *conn, const CONFIG *config)
+{
+    PGresult *res;
+    char   *id;
+    int     ret;
+
+    if (exec_simple(conn, "BEGIN", 0, 0, NULL) < 0)
+	return (-1);
+    if (exec_simple(conn, "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= now()"
+		    " ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED", 0, 0, &res) < 0) {
+	exec_simple(conn, "ROLLBACK", 0, 0, NULL);
+	return (-1);
+    }
+    if (PQntuples(res) == 0) {
+	PQclear(res);
+	return (exec_simple(conn, "COMMIT", 0, 0, NULL));
+    }
+    id = g_strdup(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    ret = outbox_deliver(conn, config, id);
+    g_free(id);
+    if (ret < 0) {
+	exec_simple(conn, "ROLLBACK", 0, 0, NULL);
+	return (-1);
+    }
+    return (exec_simple(conn, "COMMIT", 0, 0, NULL) < 0 ? -1 : 1);
+}
+
+/* outbox_send_due - send every mail that is due now */
+
+int     outbox_send_due(PGconn *conn, const CONFIG *config)
+{
+    int     count = 0, ret;
+
+    while ((ret = outbox_send_one(conn, config)) > 0)
+	count++;
+    return (ret < 0 ? -1 : count);
+}
+
+/* outbox_wait - wait for a notification, the poll time or stop; 1 = stop */
+
+static int outbox_wait(PGconn *conn, int seconds)
+{
+    struct pollfd pfd[2] = {
+	{.fd = outbox_stop_pipe[0], .events = POLLIN},
+	{.fd = conn ? PQsocket(conn) : -1, .events = POLLIN},
+    };
+    PGnotify *note;
+    int     n = poll(pfd, conn ? 2 : 1, seconds * 1000);
+
+    if (n > 0 && pfd[0].revents)
+	return (1);
+    if (conn && n > 0 && pfd[1].revents) {
+	PQconsumeInput(conn);
+	while ((note = PQnotifies(conn)) != NULL)
+	    PQfreemem(note);
+    }
+    return (0);
+}
+
+/* next_due - seconds until the next pending mail is due, at most limit */
+
+static int next_due(PGconn *conn, int limit)
+{
+    PGresult *res;
+    int     seconds = limit;
+
+    res = PQexec(conn, "SELECT ceil(extract(epoch FROM min(next_attempt_at) - now()))"
+		 " FROM outbox WHERE status = 'pending'");
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && !PQgetisnull(res, 0, 0))
+	seconds = atoi(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return (seconds < 1 ? 1 : seconds > limit ? limit : seconds);
+}
+
+/* outbox_main - the sender thread: connect, LISTEN, send, wait */
+
+static void *outbox_main(void *context)
+{
+    const CONFIG *config = context;
+    PGconn *conn = NULL;
+    TM_ERROR err;
+    int     warned = 0;
+
+    for (;;) {
+	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
+	    PQfinish(conn);
+	    if ((conn = store_connect(config->database, config->database_timeout, &err)) == NULL) {
+		if (!warned++)
+		    msg_warn("outbox: %s; retrying", err.text);
+		if (outbox_wait(NULL, 2))
+		    break;
+		continue;
+	    }
+	    PQclear(PQexec(conn, "LISTEN ticket_milter_outbox"));
+	    warned = 0;
+	}
+	if (outbox_send_due(conn, config) < 0) {
+	    PQfinish(conn);
+	    conn = NULL;
+	}
+	if (outbox_wait(conn, conn ? next_due(conn, config->outbox_poll) : 2))
+	    break;
+    }
+    PQfinish(conn);
+    return (NULL);
+}
+
+/* outbox_start - start the sender thread, unless OutboxRelay is none */
+
+void    outbox_start(const CONFIG *config)
+{
+    int     ret;
+
+    if (strcmp(config->outbox_relay, "none") == 0) {
+	msg_info("outbox: OutboxRelay none: this daemon sends no mail");
+	return;
+    }
+    if (pipe(outbox_stop_pipe) < 0)
+	msg_fatal("outbox: pipe: %m");
+    if ((ret = pthread_create(&outbox_thread, NULL, outbox_main, (void *) config)) != 0)
+	msg_fatal("outbox: cannot start thread: %s", g_strerror(ret));
+}
+
+/* outbox_stop - stop the sender thread */
+
+void    outbox_stop(void)
+{
+    if (outbox_stop_pipe[1] < 0)
+	return;
+    if (write(outbox_stop_pipe[1], "x", 1) < 0)
+	msg_warn("outbox: cannot signal stop: %m");
+    pthread_join(outbox_thread, NULL);
+    close(outbox_stop_pipe[0]);
+    close(outbox_stop_pipe[1]);
+    outbox_stop_pipe[0] = outbox_stop_pipe[1] = -1;
+}

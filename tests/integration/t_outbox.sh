@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# t_outbox - confirmations from templates, agent notifications, RFC 3834
+# loop protection, rate limits, and the outbox surviving a relay outage.
+# Outgoing mail goes through the private Postfix's port without milter and
+# lands in its catch-all Maildir, where the test reads it.
+. "$(dirname "$0")/../lib/testlib.sh"
+. "$TM_ROOT/tests/lib/env.sh"
+env_load
+work=$(mktemp -d /tmp/tm-outbox.XXXXXX)
+trap 'milter_stop; rm -rf "$work"' EXIT
+ctl() { "$TM_BUILD/ticketctl" -c "$TM_CONF" "$@"; }
+milter_start "OutboxRetryDelay 1" || { fail "ticket-milter starts" "see its log"; exit 1; }
+
+# mail FROM TO SUBJECT MSGID [HEADER...] - send a plain message
+mail() {
+	local from=$1 to=$2 subject=$3 msgid=$4 f; shift 4
+	f=$(mktemp "$work/msg.XXXXXX")
+	{
+		printf 'From: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <%s>\r\n' "$from" "$to" "$subject" "$msgid"
+		printf 'Date: Sat, 28 Nov 2026 12:00:00 +0000\r\n'
+		for h in "$@"; do printf '%s\r\n' "$h"; done
+		printf '\r\n%s\r\n' "${BODY:-Hello.}"
+	} >"$f"
+	send --from "${from##*<}" --to "$to" --data "@$f"
+}
+# outgoing_to ADDRESS - the delivered outgoing mail files for one address
+outgoing_to() { grep -rlsi "^X-Original-To: $1\$" "$PF_OUTGOING/new" 2>/dev/null; }
+# header FILE NAME - one header's value (unfolded)
+header() { sed -n '/^$/q;p' "$1" | sed -e ':a' -e 'N;$!ba' -e 's/\n[ \t]\+/ /g' | grep -i "^$2:" | head -n1 | sed "s/^[^:]*: *//"; }
+# autoreply_of MSGID - the stored decision about an automatic answer
+autoreply_of() { sql "SELECT autoreply FROM messages WHERE message_id = '$1'"; }
+
+ctl queue set support@help.test --confirm always >/dev/null
+ctl agent add agent@agents.test --queue support@help.test --name "Agent Smith" >/dev/null
+
+# A new ticket: a confirmation to the customer, a notification to the agent.
+BODY="My printer is on fire." mail "Alice Customer <alice@customer.test>" support@help.test \
+	"Printer on fire" new-1@customer.test
+t1=$(sql "SELECT t.number FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.message_id = 'new-1@customer.test'")
+reply=$(ctl ticket show "$t1" --json | jq -r .reply_address)
+check "the confirmation is delivered to the customer" wait_for 15 outgoing_to alice@customer.test
+conf=$(outgoing_to alice@customer.test | head -n1)
+if [ -n "$conf" ]; then
+	check_eq "confirmation From: the queue" 'Support <support@help.test>' "$(header "$conf" From)"
+	check_eq "confirmation Reply-To: the ticket's reply address" "Support <$reply>" "$(header "$conf" Reply-To)"
+	check_eq "confirmation Subject carries the ticket tag" "[#$t1] Printer on fire" "$(header "$conf" Subject)"
+	check_eq "confirmation In-Reply-To: the customer's message" "<new-1@customer.test>" "$(header "$conf" In-Reply-To)"
+	conf_id=$(header "$conf" Message-ID | tr -d '<>')
+	check "confirmation References list the customer's and its own Message-ID" \
+		grep -qF "<new-1@customer.test> <$conf_id>" <<<"$(header "$conf" References)"
+	check_eq "confirmation Auto-Submitted: auto-replied" "auto-replied" "$(header "$conf" Auto-Submitted)"
+	check_eq "confirmation X-Auto-Response-Suppress: All" "All" "$(header "$conf" X-Auto-Response-Suppress)"
+	check_eq "confirmation X-Loop: the queue" "support@help.test" "$(header "$conf" X-Loop)"
+	check "confirmation text names the ticket (English template)" grep -q "opened ticket $t1" "$conf"
+else
+	fail "confirmation headers" "no confirmation delivered"
+fi
+check_eq "the decision is stored: sent" "sent" "$(autoreply_of new-1@customer.test)"
+check "the agent is notified" wait_for 15 outgoing_to agent@agents.test
+note=$(outgoing_to agent@agents.test | head -n1)
+if [ -n "$note" ]; then
+	check_eq "notification From: customer via queue, at the reply address" \
+		"Alice Customer via Support <$reply>" "$(header "$note" From)"
+	check "notification carries the customer's text" grep -q "My printer is on fire." "$note"
+	check_eq "notification Auto-Submitted: auto-generated" "auto-generated" "$(header "$note" Auto-Submitted)"
+else
+	fail "notification headers" "no notification delivered"
+fi
+check_eq "both are stored as outgoing messages of the ticket" "2" \
+	"$(sql "SELECT count(*) FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE t.number = '$t1' AND m.direction = 'out'")"
+
+# The customer's reply to the confirmation threads, even when a relay
+# rewrote the confirmation's Message-ID (References fallback).
+mail alice@customer.test support@help.test "Re: [#$t1] Printer on fire" reply-1@customer.test \
+	"In-Reply-To: <$conf_id>" "References: <new-1@customer.test> <$conf_id>"
+check_eq "the reply to the confirmation lands in the ticket" "$t1" \
+	"$(sql "SELECT t.number FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.message_id = 'reply-1@customer.test'")"
+mail alice@customer.test support@help.test "Re: Printer on fire" reply-2@customer.test \
+	"In-Reply-To: <rewritten-by-relay@outlook.test>" "References: <rewritten-by-relay@outlook.test> <$conf_id>"
+check_eq "... also when a relay rewrote the Message-ID" "$t1|references" \
+	"$(sql "SELECT t.number || '|' || m.thread_rule FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.message_id = 'reply-2@customer.test'")"
+check_eq "a follow-up gets no confirmation" "follow-up" "$(autoreply_of reply-1@customer.test)"
+
+# Nothing answers automatic mail, lists, bounces, system or own addresses.
+mail alice@customer.test support@help.test "Out of office" ooo-1@customer.test "Auto-Submitted: auto-replied"
+check_eq "an out-of-office mail is stored but not answered" "auto-reply" "$(autoreply_of ooo-1@customer.test)"
+mail news@customer.test support@help.test "Newsletter" list-1@customer.test "List-Id: <news.customer.test>"
+check_eq "list mail is not answered" "mailing-list" "$(autoreply_of list-1@customer.test)"
+mail bulk@customer.test support@help.test "Offer" bulk-1@customer.test "Precedence: bulk"
+check_eq "bulk mail is not answered" "precedence-bulk" "$(autoreply_of bulk-1@customer.test)"
+mail noreply@customer.test support@help.test "Your invoice" noreply-1@customer.test
+check_eq "a noreply sender is not answered" "system-sender" "$(autoreply_of noreply-1@customer.test)"
+mail spam@customer.test support@help.test "Win" spam-1@customer.test "X-Spam-Flag: YES"
+check_eq "spam-flagged mail is not answered" "spam" "$(autoreply_of spam-1@customer.test)"
+mail ex@customer.test support@help.test "Exchange" xars-1@customer.test "X-Auto-Response-Suppress: OOF, AutoReply"
+check_eq "X-Auto-Response-Suppress is honoured" "x-auto-response-suppress" "$(autoreply_of xars-1@customer.test)"
+mail other@customer.test support@help.test "Looped" loop-1@customer.test "X-Loop: support@help.test"
+check_eq "our own loop header is recognized" "own-loop-header" "$(autoreply_of loop-1@customer.test)"
+mail "Agent Smith <agent@agents.test>" support@help.test "From an agent" agent-1@agents.test
+check_eq "agents get no confirmation" "agent" "$(autoreply_of agent-1@agents.test)"
+
+# Per queue: only authenticated senders (the default) - none can be here.
+ctl queue add strict@help.test >/dev/null; sleep 0.5
+mail forged@customer.test strict@help.test "Unproven" forged-1@customer.test
+check_eq "an unauthenticated sender gets no confirmation from an 'authenticated' queue" \
+	"sender-not-authenticated" "$(autoreply_of forged-1@customer.test)"
+
+# The queue's language picks the template.
+ctl queue add hilfe@help.test --name Hilfe --language de --confirm always >/dev/null; sleep 0.5
+mail hans@customer.test hilfe@help.test "Drucker brennt" de-1@customer.test
+check "the German template for a German queue" wait_for 15 bash -c "grep -rqs 'Ticket' '$PF_OUTGOING/new' && grep -rls 'Guten Tag' '$PF_OUTGOING/new' | xargs grep -qi '^X-Original-To: hans@customer.test'"
+
+# Rate limit: at most 5 confirmations per address and hour.
+for i in 1 2 3 4 5 6 7; do mail flood@customer.test support@help.test "Flood $i" "flood-$i@customer.test" >/dev/null 2>&1; done
+check_eq "5 confirmations per address and hour, then none" "5|rate-limit-address-hour" \
+	"$(sql "SELECT count(*) FILTER (WHERE autoreply = 'sent') || '|' || max(autoreply) FILTER (WHERE autoreply <> 'sent') FROM messages WHERE message_id LIKE 'flood-%'")"
+
+# Templates: a bad one is refused with line and name; a good one is used.
+printf 'Hello {{customer_name}},\nyour ticket is {{ticket_numbr}}.\n' >"$work/bad.txt"
+out=$(ctl template set support@help.test confirm --text "$work/bad.txt" 2>&1); rc=$?
+check_eq "a template with an unknown variable is refused" "1" "$rc"
+check "... naming the file, line and variable" grep -qF "$work/bad.txt, line 2: unknown variable \"ticket_numbr\"" <<<"$out"
+printf 'Hello {{customer_name}}, ticket {{ticket_number}} is open.\n' >"$work/good.txt"
+printf '<p>Hello {{customer_name}}, ticket <b>{{ticket_number}}</b>.</p>\n' >"$work/good.html"
+check "a good template is set" ctl template set support@help.test confirm --text "$work/good.txt" --html "$work/good.html"
+check "template show prints it" grep -q "ticket {{ticket_number}} is open" <<<"$(ctl template show support@help.test confirm)"
+mail "Bob <bob2@customer.test>" support@help.test "Custom" custom-1@customer.test
+check "the queue's template is used, as multipart/alternative" wait_for 15 bash -c \
+	"grep -rls 'ticket [0-9]* is open' '$PF_OUTGOING/new' | xargs grep -qi 'multipart/alternative'"
+
+# The relay down: the mail waits in the outbox and goes out, once, when it is back.
+postfix_down
+miltertest -D sock="inet:$MILTER_PORT@127.0.0.1" -s "$TM_ROOT/tests/integration/miltertest/outbox.lua" >"$work/mt.out" 2>&1
+check "miltertest stores a message while the relay is down" grep -q PASS "$work/mt.out"
+check "the confirmation waits in the outbox with the reason" wait_for 15 bash -c \
+	"'$TM_BUILD/ticketctl' -c '$TM_CONF' outbox list --json | jq -e '.[] | select(.recipient == \"relay-down@customer.test\" and .attempts >= 1 and (.last_error | test(\"refused|connect\"; \"i\")))' >/dev/null"
+postfix_up >/dev/null
+check "once the relay is back it is sent" wait_for 30 bash -c \
+	"[ \"\$(psql -X -At -c \"SELECT status FROM outbox WHERE recipient = 'relay-down@customer.test' AND kind = 'confirmation'\")\" = sent ]"
+postfix_queue_wait 10
+check_eq "... exactly once" "1" "$(grep -rlsi '^X-Original-To: relay-down@customer.test$' "$PF_OUTGOING/new" | wc -l)"
+
+# Failed mail is visible and can be retried.
+sql "UPDATE outbox SET status = 'failed', last_error = 'test: given up' WHERE id = (SELECT min(id) FROM outbox)" >/dev/null
+check "outbox --failed lists it with the reason" grep -q "test: given up" <<<"$(ctl outbox list --failed)"
+id=$(sql "SELECT min(id) FROM outbox")
+check "outbox retry puts it back in line" ctl outbox retry "$id"
+check "... and it is sent again" wait_for 15 bash -c \
+	"[ \"\$(psql -X -At -c \"SELECT status FROM outbox WHERE id = $id\")\" = sent ]"
+
+milter_stop
+check "no sanitizer or leak report in the milter log" milter_log_clean
