@@ -250,6 +250,7 @@ char   *ingest_meta(const CONFIG *config, const SESSION *session, const char *mt
     add_addresses(b, "to", mail, MAIL_ADDR_TO);
     add_addresses(b, "cc", mail, MAIL_ADDR_CC);
     add_string(b, "date", mail_date_text(mail));
+    add_string(b, "language", mail_language(mail));
     add_string(b, "kind", message_kind(mail));
     add_string(b, "digest", digest);
     add_string(b, "text", mail_text(mail));

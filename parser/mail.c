@@ -108,6 +108,25 @@ static char *mail_header_text(MAIL *mail, const char *value)
     return (charset_clean_utf8(value, len, &mail->defects));
 }
 
+
+/* first_language - the primary subtag of a header's first language, as in
+ * "de" for "de-CH, en;q=0.8", lower case; NULL when there is none */
+
+static char *first_language(const char *value)
+{
+    size_t  len = 0;
+
+    if (value == NULL)
+	return (NULL);
+    while (*value == ' ' || *value == '\t')
+	value++;
+    while (g_ascii_isalpha(value[len]) && len < 8)
+	len++;
+    if (len < 2 || len > 3 || g_ascii_isalpha(value[len]))
+	return (NULL);
+    return (g_ascii_strdown(value, (gssize) len));
+}
+
 /* mail_headers - identity, threading and address fields */
 
 static void mail_headers(MAIL *mail, GMimeMessage *msg)
@@ -138,6 +157,13 @@ static void mail_headers(MAIL *mail, GMimeMessage *msg)
     }
     if ((v = mail_header_text(mail, g_mime_object_get_header(obj, "Thread-Index"))) != NULL)
 	mail->thread_index = g_strstrip(v);
+    /* gmime keeps Content-* fields on the message's top MIME part. */
+    mail->language = first_language(g_mime_object_get_header(obj, "Content-Language"));
+    if (mail->language == NULL && g_mime_message_get_mime_part(msg) != NULL)
+	mail->language = first_language(g_mime_object_get_header(
+				  g_mime_message_get_mime_part(msg), "Content-Language"));
+    if (mail->language == NULL)
+	mail->language = first_language(g_mime_object_get_header(obj, "Accept-Language"));
     msgid_date(mail, msg);
     for (int f = 0; f < MAIL_ADDR_FIELD_COUNT; f++)
 	address_collect(mail->addresses[f],
@@ -308,6 +334,7 @@ void    mail_free(MAIL *mail)
     g_free(mail->in_reply_to);
     g_ptr_array_free(mail->references, TRUE);
     g_free(mail->thread_index);
+    g_free(mail->language);
     g_free(mail->date_text);
     for (int f = 0; f < MAIL_ADDR_FIELD_COUNT; f++)
 	address_free(mail->addresses[f]);
@@ -378,6 +405,14 @@ const char *const *mail_references(const MAIL *mail, size_t *count)
     if (count)
 	*count = mail->references->len - 1;
     return ((const char *const *) mail->references->pdata);
+}
+
+/* mail_language - the sender's language by Content-Language or
+ * Accept-Language, or NULL */
+
+const char *mail_language(const MAIL *mail)
+{
+    return (mail->language);
 }
 
 /* mail_thread_index - Outlook's Thread-Index, or NULL */

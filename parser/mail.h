@@ -35,6 +35,7 @@
 /*	const char *mail_in_reply_to(const MAIL *mail)
 /*	const char *const *mail_references(const MAIL *mail, size_t *count)
 /*	const char *mail_thread_index(const MAIL *mail)
+/*	const char *mail_language(const MAIL *mail)
 /*	long long mail_date(const MAIL *mail, int *tz_minutes)
 /*	const char *mail_date_text(const MAIL *mail)
 /*	const char *mail_subject_normalized(const MAIL *mail)
@@ -89,6 +90,9 @@
 /*	angle brackets, or NULL. mail_references() returns the References
 /*	ids in order, NULL-terminated, their number in *count (may be null).
 /*	mail_thread_index() returns Outlook's Thread-Index as sent, or NULL.
+/*	mail_language() returns the primary subtag (lower case, as "de")
+/*	of the first language of Content-Language, else of
+/*	Accept-Language, or NULL.
 /*
 /*	mail_date() returns the Date header as seconds since the epoch, or
 /*	-1; *tz_minutes (may be null) receives the zone offset east of UTC.
@@ -229,6 +233,7 @@ extern size_t mail_addresses(const MAIL *, MAIL_ADDR_FIELD, const MAIL_ADDRESS *
 extern const char *mail_in_reply_to(const MAIL *);
 extern const char *const *mail_references(const MAIL *, size_t *);
 extern const char *mail_thread_index(const MAIL *);
+extern const char *mail_language(const MAIL *);
 extern long long mail_date(const MAIL *, int *);
 extern const char *mail_date_text(const MAIL *);
 extern const char *mail_subject_normalized(const MAIL *);

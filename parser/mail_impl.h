@@ -35,6 +35,7 @@ struct MAIL {
     char   *in_reply_to;
     GPtrArray *references;		/* char *, NULL-terminated */
     char   *thread_index;
+    char   *language;			/* primary tag, lower case, or NULL */
     long long date;			/* -1 when absent */
     int     date_tz;			/* minutes east of UTC */
     char   *date_text;

@@ -191,6 +191,7 @@ char   *mail_to_json(const MAIL *mail, int with_bytes)
 	json_builder_add_string_value(b, refs[i]);
     json_builder_end_array(b);
     json_string_or_null(b, "thread_index", mail_thread_index(mail));
+    json_string_or_null(b, "language", mail_language(mail));
     json_string_or_null(b, "date", mail_date_text(mail));
     json_builder_set_member_name(b, "date_epoch");
     if (date >= 0 || mail_date_text(mail))

@@ -220,8 +220,11 @@ BEGIN
     ELSE
         refusal := 'follow-up';
     END IF;
+    -- The customer's language: known before, else the message's, else the queue's.
+    UPDATE contacts SET language = meta->>'language'
+    WHERE address = rcpt AND language IS NULL AND meta->>'language' ~ '^[a-z]{2,3}$';
     IF refusal IS NULL THEN
-        SELECT coalesce(c.language, q.language) INTO lang FROM contacts c WHERE c.address = rcpt;
+        SELECT c.language INTO lang FROM contacts c WHERE c.address = rcpt;
         PERFORM outbox_add(t, message, 'confirmation', rcpt, coalesce(lang, q.language));
     END IF;
     UPDATE messages SET autoreply = coalesce(refusal, 'sent') WHERE id = message;

@@ -110,6 +110,12 @@ ctl queue add hilfe@help.test --name Hilfe --language de --confirm always >/dev/
 mail hans@customer.test hilfe@help.test "Drucker brennt" de-1@customer.test
 check "the German template for a German queue" wait_for 15 bash -c "grep -rqs 'Ticket' '$PF_OUTGOING/new' && grep -rls 'Guten Tag' '$PF_OUTGOING/new' | xargs grep -qi '^X-Original-To: hans@customer.test'"
 
+# The customer's language (Content-Language) beats the queue's.
+mail greta@customer.test support@help.test "Frage" de-2@customer.test "Content-Language: de-AT"
+check "Content-Language: de picks the German template in an English queue" wait_for 15 bash -c \
+	"grep -rls 'Guten Tag' '$PF_OUTGOING/new' | xargs grep -qi '^X-Original-To: greta@customer.test'"
+check_eq "... and the customer's language is remembered" "de" "$(sql "SELECT language FROM contacts WHERE address = 'greta@customer.test'")"
+
 # Rate limit: at most 5 confirmations per address and hour.
 for i in 1 2 3 4 5 6 7; do mail flood@customer.test support@help.test "Flood $i" "flood-$i@customer.test" >/dev/null 2>&1; done
 check_eq "5 confirmations per address and hour, then none" "5|rate-limit-address-hour" \

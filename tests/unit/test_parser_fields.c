@@ -247,6 +247,23 @@ static void test_cr_only_line_ends(void **state)
     mail_free(m);
 }
 
+static void test_language(void **state)
+{
+    MAIL   *m = parse("From: a@b\nContent-Language: de-CH, en\n\nx\n");
+
+    assert_string_equal(mail_language(m), "de");
+    mail_free(m);
+    m = parse("From: a@b\nAccept-Language: FR-fr;q=0.9, en\n\nx\n");
+    assert_string_equal(mail_language(m), "fr");
+    mail_free(m);
+    m = parse("From: a@b\nContent-Language: english\n\nx\n");
+    assert_null(mail_language(m));	/* not a language tag */
+    mail_free(m);
+    m = parse("From: a@b\n\nx\n");
+    assert_null(mail_language(m));
+    mail_free(m);
+}
+
 static void test_parse_fd(void **state)
 {
     static const char msg[] = "junk before\nSubject: from fd\nFrom: a@b\n\nbody\n";
@@ -288,6 +305,7 @@ int     main(void)
 	cmocka_unit_test(test_auto_reply_subject),
 	cmocka_unit_test(test_bounce_recipient_phrase),
 	cmocka_unit_test(test_cr_only_line_ends),
+	cmocka_unit_test(test_language),
 	cmocka_unit_test(test_parse_fd),
     };
 
