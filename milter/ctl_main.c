@@ -43,6 +43,8 @@ static const char help_text[] =
 "  queue set ADDRESS [--name NAME] [--confirm WHO] [--language LL]\n"
 "                                change a queue; WHO: authenticated, always, never\n"
 "  queue list [--json]           list the queues\n"
+"  queue remove ADDRESS [--keep-tickets]\n"
+"                                remove a queue without tickets, or retire one\n"
 "  ticket list [--json] [--queue ADDRESS] [--status STATUS] [--customer ADDRESS]\n"
 "                                list tickets, newest first\n"
 "  ticket show NUMBER [--json]   show one ticket and its whole thread\n"

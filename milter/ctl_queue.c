@@ -7,6 +7,7 @@
 /*	ticketctl queue add ADDRESS [--name NAME] [--confirm WHO] [--language LL]
 /*	ticketctl queue set ADDRESS [--name NAME] [--confirm WHO] [--language LL]
 /*	ticketctl queue list [--json]
+/*	ticketctl queue remove ADDRESS [--keep-tickets]
 /* DESCRIPTION
 /*	A queue is one support address. Adding one takes effect in a
 /*	running daemon at once (the queues table notifies it).
@@ -17,9 +18,15 @@
 /*	--language is the queue's language for mail when the customer's
 /*	is not known (default en).
 /*
+/*	queue remove deletes a queue that has no tickets. ticketctl never
+/*	deletes tickets: a queue with tickets is refused unless
+/*	--keep-tickets, which retires it instead: the daemon stops taking
+/*	mail for the address (and its reply addresses) at once, and the
+/*	tickets stay. queue add takes a retired queue back into service.
+/*
 /*	queue list --json prints an array of objects with the members
-/*	address, name, confirm, language, created_at (ISO 8601) and
-/*	tickets (how many).
+/*	address, name, confirm, language, created_at (ISO 8601),
+/*	retired_at (or null) and tickets (how many).
 /*--*/
 
 #include <stdio.h>
@@ -33,7 +40,8 @@
 #define QUEUE_OPTIONS "[--name NAME] [--confirm authenticated|always|never] [--language LL]"
 #define QUEUE_USAGE "queue add ADDRESS " QUEUE_OPTIONS "\n" \
 		    "       ticketctl queue set ADDRESS " QUEUE_OPTIONS "\n" \
-		    "       ticketctl queue list [--json]"
+		    "       ticketctl queue list [--json]\n" \
+		    "       ticketctl queue remove ADDRESS [--keep-tickets]"
 
 /* check_settings - valid --confirm and --language values; 0 or an exit status */
 
@@ -46,6 +54,21 @@ static int check_settings(const char *confirm, const char *language)
 		     || strspn(language, "abcdefghijklmnopqrstuvwxyz-") != strlen(language)))
 	return (ctl_fail("--language %s: use a language tag such as en or de", language));
     return (0);
+}
+
+/* queue_unretire - take a retired queue back; 1 if it was retired */
+
+static int queue_unretire(PGconn *conn, const char *address)
+{
+    const char *params[1] = {address};
+    PGresult *res = ctl_query(conn, "UPDATE queues SET retired_at = NULL"
+			      " WHERE address = $1 AND retired_at IS NOT NULL", 1, params);
+    int     was = strcmp(PQcmdTuples(res), "1") == 0;
+
+    PQclear(res);
+    if (was)
+	printf("queue %s taken back into service\n", address);
+    return (was);
 }
 
 /* queue_add - add one support address */
@@ -67,6 +90,10 @@ static int queue_add(PGconn *conn, int argc, char **argv)
 	return (ctl_fail("\"%s\" is not an address of the form local@domain", argv[2]));
     if (strchr(address, '+'))
 	return (ctl_fail("\"%s\": a queue address cannot hold '+' (reply addresses use it)", address));
+    if (queue_unretire(conn, address)) {
+	g_free(address);
+	return (0);
+    }
     const char *params[4] = {address, name ? name : address, confirm, language};
 
     res = ctl_query(conn, "INSERT INTO queues (address, name, confirm, language)"
@@ -121,12 +148,13 @@ static int queue_list(PGconn *conn, int argc, char **argv)
     res = ctl_query(conn,
 		    "SELECT coalesce(json_agg(json_build_object("
 		    "  'address', q.address, 'name', q.name, 'confirm', q.confirm,"
-		    "  'language', q.language, 'created_at', q.created_at,"
+		    "  'language', q.language, 'created_at', q.created_at, 'retired_at', q.retired_at,"
 		    "  'tickets', (SELECT count(*) FROM tickets t WHERE t.queue_id = q.id))"
 		    "  ORDER BY q.address), '[]'),"
 		    " string_agg(format('%-32s %-24s confirm %-13s %-3s %s', q.address, q.name,"
 		    "  q.confirm, q.language,"
-		    "  (SELECT count(*) FROM tickets t WHERE t.queue_id = q.id) || ' ticket(s)'),"
+		    "  (SELECT count(*) FROM tickets t WHERE t.queue_id = q.id) || ' ticket(s)'"
+		    "  || CASE WHEN q.retired_at IS NOT NULL THEN ', retired' ELSE '' END),"
 		    "  E'\\n' ORDER BY q.address)"
 		    " FROM queues q", 0, 0);
     if (json)
@@ -137,6 +165,66 @@ static int queue_list(PGconn *conn, int argc, char **argv)
 	puts("no queues yet: add one with 'ticketctl queue add ADDRESS'");
     PQclear(res);
     return (0);
+}
+
+/* queue_remove - delete a queue without tickets, or retire one */
+
+static int queue_remove(PGconn *conn, int argc, char **argv)
+{
+    int     keep = ctl_flag(&argc, argv, "--keep-tickets");
+    char   *address;
+    const char *id, *tickets;
+    PGresult *res, *done;
+    int     status = 0;
+
+    if (argc != 3)
+	return (ctl_usage("queue remove ADDRESS [--keep-tickets]"));
+    if ((address = queue_addr_normalize(argv[2])) == NULL)
+	return (ctl_fail("\"%s\" is not an address of the form local@domain", argv[2]));
+    const char *params[1] = {address};
+
+    res = ctl_query(conn, "SELECT q.id, (SELECT count(*) FROM tickets t WHERE t.queue_id = q.id)"
+		    " FROM queues q WHERE q.address = $1", 1, params);
+    if (PQntuples(res) == 0) {
+	PQclear(res);
+	status = ctl_fail("no queue %s (see ticketctl queue list)", address);
+	g_free(address);
+	return (status);
+    }
+    id = PQgetvalue(res, 0, 0);
+    tickets = PQgetvalue(res, 0, 1);
+    if (keep) {
+	const char *retire[1] = {id};
+
+	PQclear(ctl_query(conn, "UPDATE queues SET retired_at = coalesce(retired_at, now())"
+			  " WHERE id = $1", 1, retire));
+	printf("queue %s retired: its %s ticket(s) stay; mail to it and to its reply"
+	       " addresses is no longer taken ('ticketctl queue add %s' takes it back)\n",
+	       address, tickets, address);
+    } else if (strcmp(tickets, "0") != 0) {
+	status = ctl_fail("queue %s has %s ticket(s), and ticketctl never deletes tickets;"
+			  " to stop taking mail for it and keep them:"
+			  " ticketctl queue remove %s --keep-tickets", address, tickets, address);
+    } else {
+	const char *remove[1] = {id};
+
+	/* Not if a ticket came meanwhile; what else refers to it says so. */
+	done = PQexecParams(conn, "DELETE FROM queues q WHERE q.id = $1"
+			    " AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.queue_id = q.id)",
+			    1, 0, remove, 0, 0, 0);
+	if (PQresultStatus(done) != PGRES_COMMAND_OK)
+	    status = ctl_fail("queue %s not removed: %s (use --keep-tickets to retire it instead)",
+			      address, PQresultErrorField(done, PG_DIAG_MESSAGE_DETAIL) ?
+			      PQresultErrorField(done, PG_DIAG_MESSAGE_DETAIL) : PQresultErrorMessage(done));
+	else if (strcmp(PQcmdTuples(done), "1") != 0)
+	    status = ctl_fail("queue %s got a ticket meanwhile: not removed", address);
+	else
+	    printf("queue %s removed\n", address);
+	PQclear(done);
+    }
+    PQclear(res);
+    g_free(address);
+    return (status);
 }
 
 const char ctl_queue_usage[] = QUEUE_USAGE;
@@ -151,5 +239,7 @@ int     ctl_queue(PGconn *conn, int argc, char **argv)
 	return (queue_set(conn, argc, argv));
     if (argc >= 2 && strcmp(argv[1], "list") == 0)
 	return (queue_list(conn, argc, argv));
+    if (argc >= 2 && strcmp(argv[1], "remove") == 0)
+	return (queue_remove(conn, argc, argv));
     return (ctl_usage(QUEUE_USAGE));
 }

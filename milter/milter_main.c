@@ -157,13 +157,22 @@ static void daemonize(void)
     }
 }
 
-/* write_pid_file - record our process id */
+/* open_pid_file - open PidFile while we may still write where it lives */
 
-static void write_pid_file(const char *path)
+static FILE *open_pid_file(const char *path)
 {
     FILE   *fp = fopen(path, "w");
 
-    if (fp == NULL || fprintf(fp, "%ld\n", (long) getpid()) < 0 || fclose(fp) != 0)
+    if (fp == NULL)
+	msg_fatal("PidFile %s: cannot write: %m", path);
+    return (fp);
+}
+
+/* write_pid_file - record our process id (after any fork) */
+
+static void write_pid_file(FILE *fp, const char *path)
+{
+    if (fprintf(fp, "%ld\n", (long) getpid()) < 0 || fclose(fp) != 0)
 	msg_fatal("PidFile %s: cannot write: %m", path);
 }
 
@@ -270,6 +279,7 @@ int     main(int argc, char **argv)
     STORE  *store;
     TM_ERROR err;
     RELOAD_ARGS reload_args;
+    FILE   *pid_fp;
     int     ch, status, left;
 
     while ((ch = getopt(argc, argv, "c:fnvV")) != -1) {
@@ -319,13 +329,15 @@ int     main(int argc, char **argv)
 	msg_fatal("Socket %s: cannot listen (in use, or no permission)", config->socket);
     sockopt_no_delay();
     socket_access(config);
+    /* Opened as who started us: /run and the like are root's. */
+    pid_fp = config->pid_file ? open_pid_file(config->pid_file) : NULL;
     if (config->user_id)
 	drop_privileges(config->user_id);
     check_database(config);
     if (!foreground)
 	daemonize();
-    if (config->pid_file)
-	write_pid_file(config->pid_file);
+    if (pid_fp)
+	write_pid_file(pid_fp, config->pid_file);
 
     store = store_create(config->database, config->database_connections,
 			 config->database_timeout);
@@ -354,8 +366,8 @@ int     main(int argc, char **argv)
     /* A connection still storing a message keeps the pool; exit frees it. */
     if (left == 0)
 	store_free(store);
-    if (config->pid_file)
-	unlink(config->pid_file);
+    if (config->pid_file && unlink(config->pid_file) < 0)
+	msg_warn("PidFile %s: cannot remove: %m", config->pid_file);
     msg_info("stopped");
     config_current_clear();
     config_free(config);
