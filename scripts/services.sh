@@ -7,6 +7,8 @@
 #   PG_PORT         PostgreSQL port on 127.0.0.1            (55432)
 #   PF_PORT         Postfix smtpd port with the milter        (2525)
 #   PF_INJECT_PORT  Postfix smtpd port without milters       (PF_PORT+1)
+#   PF_PEER_PORT    Postfix smtpd port with the peer milter   (PF_PORT+2)
+#   PF_PEER_MILTER  its smtpd_milters: a second help desk     (inet:127.0.0.1:8892)
 #   PF_MILTER       smtpd_milters value, e.g. inet:127.0.0.1:8891
 #   PF_MAILBOXES    addresses delivered to $SVC_DIR/mail/<domain>/<local>/
 #
@@ -14,13 +16,17 @@
 # Everything else delivered by Postfix lands in $SVC_DIR/outgoing/ (a
 # Maildir). Addresses @discard.test are discarded; mail for @relay.test is
 # queued and sent by SMTP to PF_PORT, as a customer's MTA would, so tests
-# can see what a queueing sender does with a 4xx. Nothing else is relayed:
+# can see what a queueing sender does with a 4xx; mail for @peer.test goes
+# the same way to PF_PEER_PORT, where a second help desk (PF_PEER_MILTER)
+# may listen, so two help desks can mail each other. Nothing else is relayed:
 # no mail ever leaves the machine. Each *_down stops only what *_up
 # started, by the PID it recorded.
 
 PG_PORT=${PG_PORT:-55432}
 PF_PORT=${PF_PORT:-2525}
 PF_INJECT_PORT=${PF_INJECT_PORT:-$((PF_PORT + 1))}
+PF_PEER_PORT=${PF_PEER_PORT:-$((PF_PORT + 2))}
+PF_PEER_MILTER=${PF_PEER_MILTER:-inet:127.0.0.1:8892}
 PF_MILTER=${PF_MILTER:-}
 PF_MAILBOXES=${PF_MAILBOXES:-}
 
@@ -138,7 +144,7 @@ postfix_config() {
 	virtual_mailbox_maps = texthash:$d/etc/vmailbox, static:outgoing/
 	virtual_uid_maps = static:$(id -u postfix)
 	virtual_gid_maps = static:$(id -g postfix)
-	transport_maps = inline:{ discard.test=discard:silently, relay.test=smtp:[127.0.0.1]:$PF_PORT }
+	transport_maps = inline:{ discard.test=discard:silently, relay.test=smtp:[127.0.0.1]:$PF_PORT, peer.test=smtp:[127.0.0.1]:$PF_PEER_PORT }
 	smtpd_milters = $PF_MILTER
 	non_smtpd_milters =
 	milter_default_action = tempfail
@@ -149,6 +155,7 @@ postfix_config() {
 	pf_write "$d/etc/master.cf" <<-CF && changed=0
 	127.0.0.1:$PF_PORT inet n - n - - smtpd -o myhostname=mx-in.ticket.test
 	127.0.0.1:$PF_INJECT_PORT inet n - n - - smtpd -o smtpd_milters=
+	127.0.0.1:$PF_PEER_PORT inet n - n - - smtpd -o smtpd_milters=$PF_PEER_MILTER -o myhostname=mx-peer.ticket.test
 	pickup    unix  n       -       n       60      1       pickup
 	cleanup   unix  n       -       n       -       0       cleanup
 	qmgr      unix  n       -       n       300     1       qmgr
@@ -191,7 +198,7 @@ postfix_up() {
 		postfix_wait_gone
 	fi
 	if ! postfix_running; then
-		for p in "$PF_PORT" "$PF_INJECT_PORT"; do
+		for p in "$PF_PORT" "$PF_INJECT_PORT" "$PF_PEER_PORT"; do
 			if svc_port_busy "$p"; then svc_say "port $p is in use by another program"; return 1; fi
 		done
 		postfix -c "$d/etc" start >/dev/null 2>&1 \

@@ -3,7 +3,8 @@
 # loopback under var/check/, with ticket-milter attached on MILTER_PORT.
 # Ports differ from `make run`, so both can run at once; to run two test
 # runs at once, give the second its own SVC_DIR, PG_PORT, PF_PORT,
-# PF_INJECT_PORT and MILTER_PORT.
+# PF_INJECT_PORT, PF_PEER_PORT and MILTER_PORT (the peer milter of
+# t_loop.sh listens on MILTER_PORT+1).
 #
 #   env_up / env_down      start (fresh state) / stop everything
 #   milter_start [LINES]   (re)start ticket-milter with extra config LINES
@@ -13,8 +14,8 @@
 
 export SVC_DIR=${SVC_DIR:-$TM_ROOT/var/check} PG_PORT=${PG_PORT:-55442}
 export PF_PORT=${PF_PORT:-2625} PF_INJECT_PORT=${PF_INJECT_PORT:-2626}
-export MILTER_PORT=${MILTER_PORT:-8991}
-export PF_MILTER=inet:127.0.0.1:$MILTER_PORT
+export MILTER_PORT=${MILTER_PORT:-8991} PF_PEER_PORT=${PF_PEER_PORT:-$((PF_PORT + 2))}
+export PF_MILTER=inet:127.0.0.1:$MILTER_PORT PF_PEER_MILTER=inet:127.0.0.1:$((MILTER_PORT + 1))
 export PF_MAILBOXES="bob@mbox.test"
 . "$TM_ROOT/scripts/services.sh"
 export TM_CONF=$SVC_DIR/ticket-milter.conf
