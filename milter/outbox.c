@@ -19,6 +19,7 @@
 #include <glib.h>
 
 #include <milter/compose.h>
+#include <milter/config_current.h>
 #include <milter/outbox.h>
 #include <milter/smtp_submit.h>
 #include <milter/store.h>
@@ -184,7 +185,7 @@ static int next_due(PGconn *conn, int limit)
 
 static void *outbox_main(void *context)
 {
-    const CONFIG *config = context;
+    const CONFIG *start = context, *config;
     PGconn *conn = NULL;
     TM_ERROR err;
     int     warned = 0;
@@ -192,7 +193,7 @@ static void *outbox_main(void *context)
     for (;;) {
 	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
 	    PQfinish(conn);
-	    if ((conn = store_connect(config->database, config->database_timeout, &err)) == NULL) {
+	    if ((conn = store_connect(start->database, start->database_timeout, &err)) == NULL) {
 		if (!warned++)
 		    msg_warn("outbox: %s; retrying", err.text);
 		if (outbox_wait(NULL, 2))
@@ -202,11 +203,14 @@ static void *outbox_main(void *context)
 	    PQclear(PQexec(conn, "LISTEN ticket_milter_outbox"));
 	    warned = 0;
 	}
-	if (outbox_send_due(conn, config) < 0) {
+	/* Per round, the settings in force: a reload (SIGUSR1) applies. */
+	config = config_current_get();
+	if (outbox_send_due(conn, config ? config : start) < 0) {
 	    PQfinish(conn);
 	    conn = NULL;
 	}
-	if (outbox_wait(conn, conn ? next_due(conn, config->outbox_poll) : 2))
+	config_current_put(config);
+	if (outbox_wait(conn, conn ? next_due(conn, start->outbox_poll) : 2))
 	    break;
     }
     PQfinish(conn);
