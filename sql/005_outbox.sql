@@ -206,13 +206,14 @@ DECLARE
     refusal  text;
     lang     text;
     notified integer := 0;
+    bounced  bigint;
 BEGIN
     SELECT * INTO q FROM queues WHERE id = t.queue_id;
     -- A permanent bounce: no automatic mail to that address for a while.
     IF kind = 'bounce' AND meta->'facts'->>'bounce_status' LIKE '5.%'
        AND meta->'facts'->>'bounce_failed_recipient' IS NOT NULL THEN
-        UPDATE contacts SET bounced_at = now()
-        WHERE address = lower(meta->'facts'->>'bounce_failed_recipient');
+        bounced := contact_id(meta->'facts'->>'bounce_failed_recipient', NULL);
+        UPDATE contacts SET bounced_at = now() WHERE id = bounced;
     END IF;
 
     IF created THEN

@@ -99,6 +99,14 @@ check_eq "our own loop header is recognized" "own-loop-header" "$(autoreply_of l
 mail "Agent Smith <agent@agents.test>" support@help.test "From an agent" agent-1@agents.test
 check_eq "agents get no confirmation" "agent" "$(autoreply_of agent-1@agents.test)"
 
+# A permanent bounce holds automatic mail to that address back.
+f=$work/dsn.eml
+printf 'From: MAILER-DAEMON@customer.test\r\nTo: support@help.test\r\nSubject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn-hold@customer.test>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nFailed.\r\n--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.customer.test\r\n\r\nFinal-Recipient: rfc822; gone@customer.test\r\nAction: failed\r\nStatus: 5.1.1\r\n--B--\r\n' >"$f"
+send --from "" --to support@help.test --data "@$f" >/dev/null 2>&1
+check_eq "a bounce is not answered" "bounce" "$(autoreply_of dsn-hold@customer.test)"
+mail gone@customer.test support@help.test "I am back" gone-1@customer.test
+check_eq "an address that bounced permanently gets no confirmation" "address-bounced" "$(autoreply_of gone-1@customer.test)"
+
 # Per queue: only authenticated senders (the default) - none can be here.
 ctl queue add strict@help.test >/dev/null; sleep 0.5
 mail forged@customer.test strict@help.test "Unproven" forged-1@customer.test
