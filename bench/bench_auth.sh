@@ -28,11 +28,14 @@ if [ "${1:-}" != "--inside" ]; then
 fi
 
 # --- inside the namespace ---
-work=$(mktemp -d /tmp/tm-bench-auth.XXXXXX)
-chmod 755 "$work"
 export SVC_DIR=$root/var/bench-auth
 . "$root/tests/lib/env.sh"
-trap 'milter_stop; authns_dns_stop "$work"; env_down; rm -rf "$work"' EXIT
+work=$SVC_DIR/work
+trap 'milter_stop; authns_dns_stop "$work"; env_down' EXIT
+mkdir -p "$root/var"
+env_up >"$root/var/bench-auth-env.log" 2>&1 && env_load \
+	|| { echo "PostgreSQL and Postfix did not start: not measured."; exit 0; }
+mkdir -p "$work" && chmod 755 "$work"
 authns_keys "$work" >/dev/null 2>&1 && authns_dns_start "$work" || { echo "dnsmasq did not start: not measured."; exit 0; }
 
 # signed ID - a support message from a@dkim.test, DKIM-signed, CRLF
@@ -81,7 +84,6 @@ throughput() {
 	PY
 }
 
-env_up >"$work/env_up.log" 2>&1 && env_load || { echo "PostgreSQL and Postfix did not start: not measured."; tail -5 "$work/env_up.log"; exit 0; }
 # A warm-up run first (Postfix processes, database caches), then off and on
 # in turn, twice, so that neither side gets the warmer system.
 milter_start "VerifySenders no" >/dev/null 2>&1 && throughput warm >/dev/null

@@ -31,9 +31,9 @@ fi
 # --- inside the namespace: own PostgreSQL, Postfix, milter and DNS ---
 export SVC_DIR=${SVC_DIR:-$TM_ROOT/var/check}/auth-ns
 . "$TM_ROOT/tests/lib/env.sh"
-work=$(mktemp -d /tmp/tm-auth.XXXXXX)
-chmod 755 "$work"
-trap 'milter_stop; authns_dns_stop "$work"; env_down; rm -rf "$work"' EXIT
+# The work directory lives with the services' state, not in /tmp.
+work=$SVC_DIR/work
+trap 'milter_stop; authns_dns_stop "$work"; env_down' EXIT
 
 # elapsed START_NS - seconds since START_NS (date +%s%N)
 elapsed() { awk -v s="$1" -v e="$(date +%s%N)" 'BEGIN { printf "%.2f", (e - s) / 1e9 }'; }
@@ -41,12 +41,12 @@ elapsed() { awk -v s="$1" -v e="$(date +%s%N)" 'BEGIN { printf "%.2f", (e - s) /
 # crlf - stdin with CRLF line ends
 crlf() { sed 's/$/\r/'; }
 
-authns_keys "$work" >/dev/null || { fail "DKIM keys made" "opendkim-genkey failed"; exit 1; }
-authns_dns_start "$work" || { fail "dnsmasq starts" "see $work/dnsmasq.log"; exit 1; }
-
 echo "== starting PostgreSQL and Postfix inside $(ip netns identify 2>/dev/null || echo the namespace)"
 env_up || { fail "services start inside the namespace" "env_up failed"; exit 1; }
 env_load
+mkdir -p "$work" && chmod 755 "$work"
+authns_keys "$work" >/dev/null || { fail "DKIM keys made" "opendkim-genkey failed"; exit 1; }
+authns_dns_start "$work" || { fail "dnsmasq starts" "see $work/dnsmasq.log"; exit 1; }
 # MtaCopy keep: the copy Postfix delivers shows the header changes.
 MILTER_CONF="AuthservID mx.help.test
 DNSTimeout 1
