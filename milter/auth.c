@@ -10,7 +10,6 @@
 /*--*/
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <json-glib/json-glib.h>
 
@@ -47,17 +46,7 @@ const char *auth_policy_name(char policy)
 
 int     auth_init(int dns_timeout, const char *psl_path, TM_ERROR *err)
 {
-    const char *old = getenv("RES_OPTIONS");
-    char    options[128];
-
-    /*
-     * libspf2 and libopendkim query through the resolver library, which
-     * reads RES_OPTIONS each time a thread initializes its state; this
-     * runs before libmilter starts any thread.
-     */
-    snprintf(options, sizeof(options), "%s%stimeout:%d attempts:1",
-	     old ? old : "", old ? " " : "", dns_timeout);
-    setenv("RES_OPTIONS", options, 1);
+    /* Every library asks the DNS through auth_dns_query(). */
     auth_dns_init(dns_timeout);
     if (auth_spf_init(err) < 0 || auth_dkim_init(dns_timeout, err) < 0
 	|| auth_dmarc_init(psl_path, err) < 0)

@@ -26,6 +26,8 @@
 /*			       unsigned char *answer, size_t size)
 /*
 /*	int	auth_dns_txt(const char *name, GPtrArray *texts)
+/*	char	*auth_dns_txt_rdata(const unsigned char *rdata, size_t len)
+/*
 /*	void	auth_dns_test_zone(const char *name, const char *txt)
 /* DESCRIPTION
 /*	One file per library, so that each of libspf2, libopendkim and
@@ -51,6 +53,9 @@
 /*	auth_dns_txt() appends the TXT records of name to texts (each
 /*	record's strings joined) and returns AUTH_DNS_FOUND, AUTH_DNS_NONE
 /*	(no such name, or no TXT) or AUTH_DNS_TEMPFAIL (timeout, SERVFAIL).
+/*	auth_dns_txt_rdata() joins the character-strings of one TXT record
+/*	(g_free the result).
+/*
 /*	auth_dns_test_zone() is for unit tests: from the first call on,
 /*	TXT records come from a table of our own; txt NULL makes the name
 /*	fail temporarily.
@@ -77,6 +82,7 @@ extern char *auth_org_domain(const char *);
 extern void auth_dns_init(int);
 extern int auth_dns_query(const char *, int, unsigned char *, size_t);
 extern int auth_dns_txt(const char *, GPtrArray *);
+extern char *auth_dns_txt_rdata(const unsigned char *, size_t);
 extern void auth_dns_test_zone(const char *, const char *);
 
 #endif

@@ -71,9 +71,9 @@ static int test_zone_txt(const char *name, GPtrArray *texts)
     return (AUTH_DNS_FOUND);
 }
 
-/* txt_rdata - one TXT record's character-strings, joined */
+/* auth_dns_txt_rdata - one TXT record's character-strings, joined */
 
-static char *txt_rdata(const unsigned char *rdata, size_t len)
+char   *auth_dns_txt_rdata(const unsigned char *rdata, size_t len)
 {
     GString *text = g_string_sized_new(len);
     size_t  pos = 0;
@@ -136,7 +136,7 @@ int     auth_dns_txt(const char *name, GPtrArray *texts)
     for (int i = 0; i < ns_msg_count(msg, ns_s_an); i++) {
 	if (ns_parserr(&msg, ns_s_an, i, &rr) < 0 || ns_rr_type(rr) != ns_t_txt)
 	    continue;
-	g_ptr_array_add(texts, txt_rdata(ns_rr_rdata(rr), ns_rr_rdlen(rr)));
+	g_ptr_array_add(texts, auth_dns_txt_rdata(ns_rr_rdata(rr), ns_rr_rdlen(rr)));
 	status = AUTH_DNS_FOUND;
     }
     return (status);

@@ -7,8 +7,11 @@
 /*	See auth_check.h. libspf2 is old and has had security bugs, so
 /*	nothing but this file includes it, and what it returns is copied
 /*	into our own strings at once. Each check has a server object of
-/*	its own: libmilter runs one thread per connection, and the resolv
-/*	layer keeps its resolver state per thread.
+/*	its own (libmilter runs one thread per connection); all share our
+/*	DNS layer, which asks through auth_dns_query(): one resolver state
+/*	per query, each bounded by DNSTimeout. (libspf2's own resolv layer
+/*	takes its timeouts from the resolver configuration that the
+/*	process loaded first, which DNSTimeout could not change.)
 /*--*/
 
 #include <sys/types.h>
@@ -22,6 +25,7 @@
 #include <milter/auth_check.h>
 
 static SPF_server_t *test_server;	/* unit tests: a zone of our own */
+static SPF_dns_server_t spf_dns;	/* our DNS layer, shared, never freed */
 
 /* spf_quiet - libspf2's warnings and notes go to our debug log */
 
@@ -30,13 +34,99 @@ static void spf_quiet(const char *file, int line, const char *text)
     msg_debug("libspf2: %s", text ? text : "");
 }
 
-/* auth_spf_init - route libspf2's chatter to our log */
+/* spf_dns_rdata - copy one answer record into libspf2's RR set */
+
+static int spf_dns_rdata(SPF_dns_rr_t *set, int n, const ns_msg *msg, const ns_rr *rr)
+{
+    const unsigned char *rdata = ns_rr_rdata(*rr);
+    size_t  len = ns_rr_rdlen(*rr);
+    char    name[NS_MAXDNAME], *text;
+
+    switch (ns_rr_type(*rr)) {
+    case ns_t_a:
+	if (len != 4 || SPF_dns_rr_buf_realloc(set, n, sizeof(struct in_addr)) != SPF_E_SUCCESS)
+	    return (-1);
+	memcpy(&set->rr[n]->a, rdata, 4);
+	return (0);
+    case ns_t_aaaa:
+	if (len != 16 || SPF_dns_rr_buf_realloc(set, n, sizeof(struct in6_addr)) != SPF_E_SUCCESS)
+	    return (-1);
+	memcpy(&set->rr[n]->aaaa, rdata, 16);
+	return (0);
+    case ns_t_txt:
+	text = auth_dns_txt_rdata(rdata, len);
+	break;
+    case ns_t_mx:
+	if (len < 3 || ns_name_uncompress(ns_msg_base(*msg), ns_msg_end(*msg), rdata + 2,
+					  name, sizeof(name)) < 0)
+	    return (-1);
+	text = g_strdup(name);
+	break;
+    case ns_t_ptr:
+	if (ns_name_uncompress(ns_msg_base(*msg), ns_msg_end(*msg), rdata, name, sizeof(name)) < 0)
+	    return (-1);
+	text = g_strdup(name);
+	break;
+    default:
+	return (-1);
+    }
+    if (SPF_dns_rr_buf_realloc(set, n, strlen(text) + 1) != SPF_E_SUCCESS) {
+	g_free(text);
+	return (-1);
+    }
+    /* The union's txt, mx and ptr members share one buffer. */
+    memcpy(set->rr[n]->txt, text, strlen(text) + 1);
+    g_free(text);
+    return (0);
+}
+
+/* spf_dns_lookup - libspf2 asks through auth_dns_query(), bounded by DNSTimeout */
+
+static SPF_dns_rr_t *spf_dns_lookup(SPF_dns_server_t *layer, const char *domain,
+				            ns_type type, int should_cache)
+{
+    unsigned char answer[8192];
+    SPF_dns_rr_t *set;
+    ns_msg  msg;
+    ns_rr   rr;
+    int     len, n = 0;
+
+    if ((len = auth_dns_query(domain, type, answer, sizeof(answer))) < 0
+	|| ns_initparse(answer, len, &msg) < 0)
+	return (SPF_dns_rr_new_init(layer, domain, type, 0, TRY_AGAIN));
+    switch (ns_msg_getflag(msg, ns_f_rcode)) {
+    case ns_r_noerror:
+	break;
+    case ns_r_nxdomain:
+	return (SPF_dns_rr_new_init(layer, domain, type, 0, HOST_NOT_FOUND));
+    default:
+	return (SPF_dns_rr_new_init(layer, domain, type, 0, TRY_AGAIN));
+    }
+    set = SPF_dns_rr_new_init(layer, domain, type, 0, NETDB_SUCCESS);
+    for (int i = 0; set && i < ns_msg_count(msg, ns_s_an); i++) {
+	/* CNAMEs on the way are followed by the server; keep the answers. */
+	if (ns_parserr(&msg, ns_s_an, i, &rr) < 0 || ns_rr_type(rr) != type)
+	    continue;
+	if (spf_dns_rdata(set, n, &msg, &rr) == 0)
+	    n++;
+    }
+    if (set) {
+	set->num_rr = n;
+	if (n == 0)
+	    set->herrno = NO_DATA;
+    }
+    return (set);
+}
+
+/* auth_spf_init - our DNS layer; libspf2's chatter to our log */
 
 int     auth_spf_init(TM_ERROR *err)
 {
     SPF_warning_handler = spf_quiet;
     SPF_info_handler = spf_quiet;
     SPF_debug_handler = spf_quiet;
+    spf_dns.lookup = spf_dns_lookup;
+    spf_dns.name = "ticket-milter";
     return (0);
 }
 
@@ -127,7 +217,7 @@ void    auth_spf_check(const AUTH_INPUT *input, AUTH_SPF *spf)
 	spf->reason = g_strdup("no domain to check");
 	return;
     }
-    server = test_server ? test_server : SPF_server_new(SPF_DNS_RESOLV, 0);
+    server = test_server ? test_server : SPF_server_new_dns(&spf_dns, 0);
     if (server == NULL) {
 	spf->result = AUTH_TEMPERROR;
 	spf->reason = g_strdup("SPF library did not start");

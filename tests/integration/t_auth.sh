@@ -107,7 +107,8 @@ check_eq "SPF none (no record)" none "$(auth_of spf5 spf,result)"
 check_eq "SPF permerror (syntax error)" permerror "$(auth_of spf6 spf,result)"
 check_eq "SPF permerror (more than 10 DNS lookups)" permerror "$(auth_of spf7 spf,result)"
 check_eq "SPF temperror (SERVFAIL), message still stored" temperror "$(auth_of spf8 spf,result)"
-check "SPF temperror within the DNS timeout (${broken_secs} s)" awk "BEGIN { exit !($broken_secs < 8) }"
+# resolv.conf says 5 s and 2 attempts; DNSTimeout 1 must bound each query.
+check "SPF temperror within the DNS timeout (${broken_secs} s)" awk "BEGIN { exit !($broken_secs < 4) }"
 check_eq "SPF for a null sender checks HELO" "pass|helo|helo.test" "$(auth_of spf9 spf,result)|$(auth_of spf9 spf,scope)|$(auth_of spf9 spf,identity)"
 
 # --- DKIM ---
