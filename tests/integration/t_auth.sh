@@ -99,6 +99,9 @@ start=$(date +%s%N)
 case_plain spf8 192.0.2.20 mx.client.test a@dns-broken.test a@dns-broken.test
 broken_secs=$(elapsed "$start")
 case_plain spf9 192.0.2.20 helo.test '<>' postmaster@helo.test
+case_plain spf10 192.0.2.10 mx.client.test a@spf-mx.test a@spf-mx.test
+case_plain spf11 192.0.2.20 mx.client.test a@spf-mx.test a@spf-mx.test
+case_plain spf12 192.0.2.10 mx.client.test a@spf-a.test a@spf-a.test
 check_eq "SPF pass" "pass|mailfrom|spf-pass.test" "$(auth_of spf1 spf,result)|$(auth_of spf1 spf,scope)|$(auth_of spf1 spf,domain)"
 check_eq "SPF fail" fail "$(auth_of spf2 spf,result)"
 check_eq "SPF softfail" softfail "$(auth_of spf3 spf,result)"
@@ -109,6 +112,8 @@ check_eq "SPF permerror (more than 10 DNS lookups)" permerror "$(auth_of spf7 sp
 check_eq "SPF temperror (SERVFAIL), message still stored" temperror "$(auth_of spf8 spf,result)"
 # resolv.conf says 5 s and 2 attempts; DNSTimeout 1 must bound each query.
 check "SPF temperror within the DNS timeout (${broken_secs} s)" awk "BEGIN { exit !($broken_secs < 4) }"
+check_eq "SPF mx mechanism: pass from the MX, fail from elsewhere" "pass fail" "$(auth_of spf10 spf,result) $(auth_of spf11 spf,result)"
+check_eq "SPF a mechanism" pass "$(auth_of spf12 spf,result)"
 check_eq "SPF for a null sender checks HELO" "pass|helo|helo.test" "$(auth_of spf9 spf,result)|$(auth_of spf9 spf,scope)|$(auth_of spf9 spf,identity)"
 
 # --- DKIM ---

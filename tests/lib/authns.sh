@@ -70,6 +70,11 @@ authns_dns_start() {
 	txt-record=spf-syntax.test,"v=spf1 ip4:192.0.2.300 frobnicate -all"
 	txt-record=spf-loop.test,"$loop -all"
 	txt-record=helo.test,"v=spf1 ip4:192.0.2.20 -all"
+	# mx and a mechanisms: A and MX answers through the milter's DNS layer
+	txt-record=spf-mx.test,"v=spf1 mx -all"
+	mx-host=spf-mx.test,mail.spf-mx.test,10
+	host-record=mail.spf-mx.test,192.0.2.10
+	txt-record=spf-a.test,"v=spf1 a:mail.spf-mx.test -all"
 	txt-record=sel._domainkey.dkim.test,"v=DKIM1; k=rsa; p=$pubkey"
 	txt-record=revoked._domainkey.dkim.test,"v=DKIM1; k=rsa; p="
 	txt-record=dkim.test,"v=spf1 ip4:192.0.2.10 -all"
