@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # t_loop - two help desks whose support addresses write to each other stop
 # after a bounded number of messages. Help desk A is the usual test milter
-# with queue support@relay.test; help desk B is a second ticket-milter with
+# with queue loop@relay.test; help desk B is a second ticket-milter with
 # its own database and queue help@peer.test, behind Postfix's peer port.
 # Postfix routes @relay.test to A and @peer.test to B, and each sends its
 # confirmations through the port without milters, so each one's mail
@@ -19,7 +19,7 @@ PGOPTIONS="-c client_min_messages=warning" psql -X -q -d postgres -c "DROP DATAB
 milter_config "$peer_conf" "$peer_port" "Database host=127.0.0.1 port=$PG_PORT user=ticket dbname=peer"
 peer init >/dev/null
 peer queue add help@peer.test --name "Peer help" --confirm always >/dev/null
-ctl queue add support@relay.test --name "Relay support" --confirm always >/dev/null
+ctl queue add loop@relay.test --name "Relay support" --confirm always >/dev/null
 milter_start || { fail "help desk A starts" "see its log"; exit 1; }
 milter_up "$TM_BUILD/ticket-milter" "$peer_conf" "$peer_port" || { fail "help desk B starts" "see its log"; exit 1; }
 
@@ -28,7 +28,7 @@ count_in() { psql -X -At -d "$1" -c "SELECT count(*) FROM messages"; }
 a_before=$(count_in tickets)
 
 # B's address writes to A, like a person would (no Auto-Submitted).
-swaks --server 127.0.0.1:"$PF_INJECT_PORT" --silent 2 --from help@peer.test --to support@relay.test \
+swaks --server 127.0.0.1:"$PF_INJECT_PORT" --silent 2 --from help@peer.test --to loop@relay.test \
 	--header "Subject: Hello from the other help desk" --header "Message-ID: <loop-start@peer.test>" \
 	>/dev/null 2>&1
 check "A stores the mail from B's address" wait_for 20 bash -c \

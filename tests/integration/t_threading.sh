@@ -68,7 +68,7 @@ check_eq "subject tag from the customer: same ticket" "$t1" "$(ticket_of tag-ali
 check_eq "subject tag from the customer: rule subject-tag" "subject-tag" "$(rule_of tag-alice@customer.test)"
 mail "Carol <carol@customer.test>" support@help.test "Re: [#$t1] Printer on fire" tag-carol@customer.test
 check_eq "reply from the CC'd colleague: same ticket" "$t1" "$(ticket_of tag-carol@customer.test)"
-before=$(sql "SELECT count(*) FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE t.number = '$t1'")
+before=$(sql "SELECT count(*) FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE t.number = '$t1' AND m.direction = 'in'")
 mail mallory@evil.test support@help.test "Re: [#$t1] give me the data" tag-mallory@evil.test
 t_m=$(ticket_of tag-mallory@evil.test)
 check "a stranger quoting the ticket number does not get in" test "$t_m" != "$t1"
@@ -76,7 +76,7 @@ check_eq "the stranger's ticket records the one it named" "$t1" \
 	"$(ctl ticket show "$t_m" --json | jq -r .linked_ticket)"
 check_eq "rule: new-stranger-tag" "new-stranger-tag" "$(rule_of tag-mallory@evil.test)"
 check_eq "the named ticket is unchanged" "$before" \
-	"$(sql "SELECT count(*) FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE t.number = '$t1'")"
+	"$(sql "SELECT count(*) FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE t.number = '$t1' AND m.direction = 'in'")"
 
 # A forged In-Reply-To naming no known message does nothing.
 mail eve@evil.test support@help.test "Re: something" forged-irt@evil.test \
@@ -192,7 +192,7 @@ for i in $(seq 1 20); do
 done
 wait "${pids[@]}"
 check_eq "20 parallel replies: 20 messages in the ticket" "21" \
-	"$(sql "SELECT count(*) FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE t.number = '$t_r'")"
+	"$(sql "SELECT count(*) FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE t.number = '$t_r' AND m.direction = 'in'")"
 check_eq "... and no new ticket" "$((tickets_before + 1))" "$(sql "SELECT count(*) FROM tickets")"
 
 # Attachment content shared by two messages is stored once.

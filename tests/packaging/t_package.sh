@@ -116,7 +116,9 @@ build_and_lint() {
 
 # uncommented_defaults - the shipped config with every "#Key value" line on
 uncommented_defaults() {
-	sed -E 's/^#([A-Z][A-Za-z-]*[[:space:]])/\1/' "$conf"
+	# SocketMode and SocketGroup go with the local socket the file offers.
+	sed -E -e 's/^#([A-Z][A-Za-z-]*[[:space:]])/\1/' \
+		-e 's/^#[[:space:]]+(Socket[[:space:]]+local:)/\1/' -e '/^Socket[[:space:]]+inet:/d' "$conf"
 }
 
 # check_installed - what dpkg -i put on the machine works

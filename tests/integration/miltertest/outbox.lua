@@ -15,7 +15,7 @@ local ok, err = pcall(function()
     end
     mt.macro(conn, SMFIC_MAIL, "i", "OUTBOX1")
     step("MAIL FROM", mt.mailfrom(conn, "<relay-down@customer.test>"))
-    step("RCPT TO", mt.rcptto(conn, "<support@help.test>"))
+    step("RCPT TO", mt.rcptto(conn, "<desk@help.test>"))
     step("DATA", mt.data(conn))
     step("From", mt.header(conn, "From", "relay-down@customer.test"))
     step("Subject", mt.header(conn, "Subject", "while the relay is down"))
