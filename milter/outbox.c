@@ -10,7 +10,6 @@
 /*	(at least once, never lost).
 /*--*/
 
-#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,27 +144,6 @@ int     outbox_send_due(PGconn *conn, const CONFIG *config)
     return (ret < 0 ? -1 : count);
 }
 
-/* outbox_wait - wait for a notification, the poll time or stop; 1 = stop */
-
-static int outbox_wait(PGconn *conn, int seconds)
-{
-    struct pollfd pfd[2] = {
-	{.fd = outbox_stop_pipe[0], .events = POLLIN},
-	{.fd = conn ? PQsocket(conn) : -1, .events = POLLIN},
-    };
-    PGnotify *note;
-    int     n = poll(pfd, conn ? 2 : 1, seconds * 1000);
-
-    if (n > 0 && pfd[0].revents)
-	return (1);
-    if (conn && n > 0 && pfd[1].revents) {
-	PQconsumeInput(conn);
-	while ((note = PQnotifies(conn)) != NULL)
-	    PQfreemem(note);
-    }
-    return (0);
-}
-
 /* next_due - seconds until the next pending mail is due, at most limit */
 
 static int next_due(PGconn *conn, int limit)
@@ -196,7 +174,7 @@ static void *outbox_main(void *context)
 	    if ((conn = store_connect(start->database, start->database_timeout, &err)) == NULL) {
 		if (!warned++)
 		    msg_warn("outbox: %s; retrying", err.text);
-		if (outbox_wait(NULL, 2))
+		if (store_wait_notify(outbox_stop_pipe[0], NULL, 2))
 		    break;
 		continue;
 	    }
@@ -210,7 +188,7 @@ static void *outbox_main(void *context)
 	    conn = NULL;
 	}
 	config_current_put(config);
-	if (outbox_wait(conn, conn ? next_due(conn, start->outbox_poll) : 2))
+	if (store_wait_notify(outbox_stop_pipe[0], conn, conn ? next_due(conn, start->outbox_poll) : 2))
 	    break;
     }
     PQfinish(conn);

@@ -9,7 +9,6 @@
 /*--*/
 
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -58,27 +57,6 @@ static int cache_load(PGconn *conn)
     return (0);
 }
 
-/* cache_wait - wait for a notification, the refresh time or stop; 1 = stop */
-
-static int cache_wait(PGconn *conn, int seconds)
-{
-    struct pollfd pfd[2] = {
-	{.fd = cache_stop_pipe[0], .events = POLLIN},
-	{.fd = conn ? PQsocket(conn) : -1, .events = POLLIN},
-    };
-    PGnotify *note;
-    int     n = poll(pfd, conn ? 2 : 1, seconds * 1000);
-
-    if (n > 0 && pfd[0].revents)
-	return (1);
-    if (conn && n > 0 && pfd[1].revents) {
-	PQconsumeInput(conn);
-	while ((note = PQnotifies(conn)) != NULL)
-	    PQfreemem(note);
-    }
-    return (0);
-}
-
 /* cache_main - the refresher thread: LISTEN, load, wait, repeat */
 
 static void *cache_main(void *unused)
@@ -93,7 +71,7 @@ static void *cache_main(void *unused)
 	    if ((conn = store_connect(cache_conninfo, cache_timeout, &err)) == NULL) {
 		if (!warned++)
 		    msg_warn("support queues: %s; retrying", err.text);
-		if (cache_wait(NULL, 2))
+		if (store_wait_notify(cache_stop_pipe[0], NULL, 2))
 		    break;
 		continue;
 	    }
@@ -105,11 +83,11 @@ static void *cache_main(void *unused)
 	if (cache_load(conn) < 0) {
 	    PQfinish(conn);
 	    conn = NULL;
-	    if (cache_wait(NULL, 2))
+	    if (store_wait_notify(cache_stop_pipe[0], NULL, 2))
 		break;
 	    continue;
 	}
-	if (cache_wait(conn, cache_refresh))
+	if (store_wait_notify(cache_stop_pipe[0], conn, cache_refresh))
 	    break;
     }
     PQfinish(conn);

@@ -104,6 +104,27 @@ void    store_free(STORE *store)
     g_free(store);
 }
 
+/* store_wait_notify - wait for a notification, the time, or stop; 1 = stop */
+
+int     store_wait_notify(int stop_fd, PGconn *conn, int seconds)
+{
+    struct pollfd pfd[2] = {
+	{.fd = stop_fd, .events = POLLIN},
+	{.fd = conn ? PQsocket(conn) : -1, .events = POLLIN},
+    };
+    PGnotify *note;
+    int     n = poll(pfd, conn ? 2 : 1, seconds * 1000);
+
+    if (n > 0 && pfd[0].revents)
+	return (1);
+    if (conn && n > 0 && pfd[1].revents) {
+	PQconsumeInput(conn);
+	while ((note = PQnotifies(conn)) != NULL)
+	    PQfreemem(note);
+    }
+    return (0);
+}
+
 /* conn_alive - false if the server has closed an idle connection */
 
 static int conn_alive(PGconn *conn)

@@ -15,6 +15,8 @@
 /*
 /*	void	store_free(STORE *store)
 /*
+/*	int	store_wait_notify(int stop_fd, PGconn *conn, int seconds)
+/*
 /*	int	store_ingest(STORE *store, const char *meta_json,
 /*			     const char *raw, size_t raw_len,
 /*			     const char *blobs, size_t blobs_len,
@@ -27,6 +29,11 @@
 /*	ends within timeout seconds, waiting for a free connection
 /*	included: a query past its deadline is cancelled and fails, so the
 /*	milter can tempfail before the MTA gives up on it.
+/*
+/*	store_wait_notify() waits, for a thread that LISTENs on conn (may
+/*	be NULL), until a notification arrives (and consumes it), a byte
+/*	can be read from stop_fd, or seconds pass. It returns 1 when
+/*	stop_fd is readable: the thread is asked to stop.
 /*
 /*	store_ingest() calls the SQL function ingest_message(meta, raw,
 /*	blobs) in one round trip, which threads and stores the message,
@@ -46,6 +53,7 @@ typedef struct STORE STORE;
 extern PGconn *store_connect(const char *, int, TM_ERROR *);
 extern STORE *store_create(const char *, int, int);
 extern void store_free(STORE *);
+extern int store_wait_notify(int, PGconn *, int);
 extern int store_ingest(STORE *, const char *, const char *, size_t,
 			        const char *, size_t, char **, TM_ERROR *);
 

@@ -11,18 +11,6 @@ trap 'milter_stop; rm -rf "$work"' EXIT
 ctl() { "$TM_BUILD/ticketctl" -c "$TM_CONF" "$@"; }
 milter_start "OutboxRetryDelay 1" || { fail "ticket-milter starts" "see its log"; exit 1; }
 
-# mail FROM TO SUBJECT MSGID [HEADER...] - send a plain message
-mail() {
-	local from=$1 to=$2 subject=$3 msgid=$4 f; shift 4
-	f=$(mktemp "$work/msg.XXXXXX")
-	{
-		printf 'From: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <%s>\r\n' "$from" "$to" "$subject" "$msgid"
-		printf 'Date: Sat, 28 Nov 2026 12:00:00 +0000\r\n'
-		for h in "$@"; do printf '%s\r\n' "$h"; done
-		printf '\r\n%s\r\n' "${BODY:-Hello.}"
-	} >"$f"
-	send --from "${from##*<}" --to "$to" --data "@$f"
-}
 # outgoing_to ADDRESS - the delivered outgoing mail files for one address
 outgoing_to() { grep -rlsi "^X-Original-To: $1\$" "$PF_OUTGOING/new" 2>/dev/null; }
 # header FILE NAME - one header's value (unfolded)

@@ -10,19 +10,6 @@ trap 'milter_stop; rm -rf "$work"' EXIT
 milter_start || { fail "ticket-milter starts" "see its log"; exit 1; }
 ctl() { "$TM_BUILD/ticketctl" -c "$TM_CONF" "$@"; }
 
-# mail FROM TO SUBJECT MSGID [HEADER...] - send a plain message; extra
-# header lines (e.g. "In-Reply-To: <x>") may follow; body from $BODY
-mail() {
-	local from=$1 to=$2 subject=$3 msgid=$4 f; shift 4
-	f=$(mktemp "$work/msg.XXXXXX")
-	{
-		printf 'From: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <%s>\r\n' "$from" "$to" "$subject" "$msgid"
-		printf 'Date: Sat, 28 Nov 2026 12:00:00 +0000\r\n'
-		for h in "$@"; do printf '%s\r\n' "$h"; done
-		printf '\r\n%s\r\n' "${BODY:-Hello.}"
-	} >"$f"
-	send --from "${from##*<}" --to "$to" --data "@$f"
-}
 
 # ticket_of MSGID - the number of the ticket holding that message
 ticket_of() { sql "SELECT t.number FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.message_id = '$1'"; }

@@ -11,6 +11,8 @@
 #   milter_stop            stop it
 #   sql QUERY              run a query, print unaligned rows
 #   send ARGS...           swaks through the Postfix instance with the milter
+#   mail FROM TO SUBJECT MSGID [HEADER...]
+#                          send a plain message built from these (body: $BODY)
 
 export SVC_DIR=${SVC_DIR:-$TM_ROOT/var/check} PG_PORT=${PG_PORT:-55442}
 export PF_PORT=${PF_PORT:-2625} PF_INJECT_PORT=${PF_INJECT_PORT:-2626}
@@ -70,3 +72,21 @@ sql() { psql -X -q -At -v ON_ERROR_STOP=1 -c "$1"; }
 
 # send ARGS - swaks through the Postfix instance that has the milter
 send() { swaks --server 127.0.0.1:"$PF_PORT" --silent 2 "$@"; }
+
+# mail FROM TO SUBJECT MSGID [HEADER...] - send a plain message with these
+# fields and extra header lines (e.g. "In-Reply-To: <x>"); body from $BODY
+mail() {
+	local from=$1 to=$2 subject=$3 msgid=$4 f rc h; shift 4
+	f=$(mktemp /tmp/tm-mail.XXXXXX)
+	{
+		printf 'From: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <%s>\r\n' "$from" "$to" "$subject" "$msgid"
+		printf 'Date: Sat, 28 Nov 2026 12:00:00 +0000\r\n'
+		for h in "$@"; do printf '%s\r\n' "$h"; done
+		printf '\r\n%s\r\n' "${BODY:-Hello.}"
+	} >"$f"
+	h=${from##*<}
+	send --from "${h%>}" --to "$to" --data "@$f"
+	rc=$?
+	rm -f "$f"
+	return $rc
+}
