@@ -231,6 +231,7 @@ char   *ingest_meta(const CONFIG *config, const SESSION *session, const char *mt
     JsonNode *root;
     char   *text, *digest = message_digest(raw, raw_len);
     char   *thread_root = ingest_thread_root(mail_thread_index(mail));
+    char   *html = mail_html_sanitized(mail);
 
     json_builder_begin_object(b);
     add_list(b, "queues", session->support_queues);
@@ -255,7 +256,7 @@ char   *ingest_meta(const CONFIG *config, const SESSION *session, const char *mt
     add_string(b, "digest", digest);
     add_string(b, "text", mail_text(mail));
     add_string(b, "reply_text", mail_reply_text(mail));
-    add_string(b, "html", mail_html(mail));
+    add_string(b, "html", html);
     add_attachments(b, mail, blobs);
     add_facts(b, mail);
     add_json(b, "auth", session->auth_json);
@@ -277,6 +278,7 @@ char   *ingest_meta(const CONFIG *config, const SESSION *session, const char *mt
     g_object_unref(b);
     g_free(digest);
     g_free(thread_root);
+    g_free(html);
     return (text);
 }
 

@@ -47,6 +47,7 @@
 /*	const char *mail_text(const MAIL *mail)
 /*	const char *mail_reply_text(const MAIL *mail)
 /*	const char *mail_html(const MAIL *mail)
+/*	char	*mail_html_sanitized(const MAIL *mail)
 /*	const char *mail_text_source(const MAIL *mail)
 /*
 /*	size_t	mail_attachment_count(const MAIL *mail)
@@ -110,7 +111,9 @@
 /*	none); mail_reply_text() that text without quoted history and
 /*	signature; mail_html() the HTML body converted to UTF-8, or NULL;
 /*	mail_text_source() says where the text came from: "plain",
-/*	"html" or "none".
+/*	"html" or "none". mail_html_sanitized() returns that HTML without
+/*	scripts, frames, forms, event handlers and javascript: URLs, safe
+/*	to show (see html_sanitize.c); g_free it.
 /*
 /*	mail_attachment_count() and mail_attachment() list the attachments:
 /*	MIME parts that are not the chosen body, inline images, forwarded
@@ -245,6 +248,7 @@ extern const MAIL_BOUNCE *mail_bounce(const MAIL *);
 extern const char *mail_text(const MAIL *);
 extern const char *mail_reply_text(const MAIL *);
 extern const char *mail_html(const MAIL *);
+extern char *mail_html_sanitized(const MAIL *);
 extern const char *mail_text_source(const MAIL *);
 
 extern size_t mail_attachment_count(const MAIL *);

@@ -63,8 +63,10 @@ int     LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     GString *msg = fuzz_wrap(data, size);
     MAIL   *mail = mail_parse_bytes(msg->str, msg->len, NULL);
     char   *json = mail_to_json(mail, 0);
+    char   *safe_html = mail_html_sanitized(mail);
 
     g_free(json);
+    g_free(safe_html);
     mail_free(mail);
     g_string_free(msg, TRUE);
     return (0);

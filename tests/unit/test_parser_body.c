@@ -291,9 +291,37 @@ static void test_json(void **state)
     mail_free(m);
 }
 
+static void test_html_sanitized(void **state)
+{
+    MAIL   *m = parse("From: a@b\nContent-Type: text/html\n\n"
+		      "<html><head><script>alert(1)</script><style>p{}</style>"
+		      "<meta http-equiv=\"refresh\" content=\"0;url=http://x\"></head>"
+		      "<body onload=\"steal()\"><p onclick=\"x()\">Hello <b>agent</b></p>"
+		      "<a href=\" javascript:evil()\">click</a><a href=\"https://ok.test/\">ok</a>"
+		      "<img src=\"data:image/png;base64,AAAA\"><img src=\"data:text/html,x\">"
+		      "<iframe src=\"https://evil.test\"></iframe><form action=\"x\"><input></form>"
+		      "<!-- secret --></body></html>\n");
+    char   *safe = mail_html_sanitized(m);
+
+    assert_non_null(safe);
+    assert_non_null(strstr(safe, "Hello <b>agent</b>"));
+    assert_non_null(strstr(safe, "href=\"https://ok.test/\""));
+    assert_non_null(strstr(safe, "data:image/png"));
+    for (const char *bad = "script\0alert\0style\0refresh\0onload\0onclick\0javascript\0"
+	 "data:text\0iframe\0<form\0<input\0secret\0"; *bad; bad += strlen(bad) + 1)
+	if (strstr(safe, bad))
+	    fail_msg("sanitized HTML still holds \"%s\": %s", bad, safe);
+    g_free(safe);
+    mail_free(m);
+    m = parse("From: a@b\n\nplain only\n");
+    assert_null(mail_html_sanitized(m));
+    mail_free(m);
+}
+
 int     main(void)
 {
     const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_html_sanitized),
 	cmocka_unit_test(test_alternative_prefers_plain),
 	cmocka_unit_test(test_html_only),
 	cmocka_unit_test(test_charsets),
