@@ -165,6 +165,11 @@ view_of() { sql "SELECT $2 FROM message_auth WHERE message_id = '$1@auth.test'";
 check_eq "message_auth: DKIM pass domains, sender authenticated" "{dkim.test}|true" "$(view_of dkim1 "dkim_pass_domains::text || '|' || sender_authenticated")"
 check_eq "message_auth: aligned SPF pass without a DMARC record authenticates" "none|true" "$(view_of spf1 "dmarc || '|' || sender_authenticated")"
 check_eq "message_auth: a DMARC failure does not" "fail|false" "$(view_of dmarc2 "dmarc || '|' || sender_authenticated")"
+# The queue confirms only to authenticated senders (the default).
+check_eq "a sender DMARC proves gets a confirmation" "sent" "$(sql "SELECT autoreply FROM messages WHERE message_id = 'dmarc1@auth.test'")"
+check_eq "a sender failing DMARC gets none" "sender-not-authenticated" "$(sql "SELECT autoreply FROM messages WHERE message_id = 'dmarc2@auth.test'")"
+check_eq "a forged sender (p=reject failed, accepted and flagged) gets none" "sender-not-authenticated" \
+	"$(sql "SELECT autoreply FROM messages WHERE message_id = 'dmarc4@auth.test'")"
 check_eq "message_auth: flagged messages (p=reject failed, accepted)" "dkim2 dkim3 dkim4 dkim5 dmarc4 dmarc5" \
 	"$(sql "SELECT string_agg(split_part(message_id, '@', 1), ' ' ORDER BY id) FROM message_auth WHERE dmarc_disposition = 'reject'" | tr ' ' '\n' | sort -V | tr '\n' ' ' | sed 's/ $//')"
 
