@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# t_reliability_db - PostgreSQL fails under load: restarted, stopped for
+# 30 s, and answering slowly (a held lock). A queueing sender keeps every
+# message it was answered 4xx for, so nothing may be lost and nothing may
+# be stored twice; a slow database must become a 4xx within
+# DatabaseTimeout while other mail keeps passing.
+. "$(dirname "$0")/../lib/testlib.sh"
+. "$TM_ROOT/tests/lib/env.sh"
+env_load
+. "$TM_ROOT/tests/lib/reliability.sh"
+work=$(mktemp -d /tmp/tm-rel-db.XXXXXX)
+locker=
+trap '[ -n "$locker" ] && kill "$locker" 2>/dev/null; milter_stop; pg_up >/dev/null 2>&1; rm -rf "$work"' EXIT
+N=${REL_DB_MESSAGES:-2000}
+
+# Verification is off: the load is about the database, not DNS.
+milter_start "VerifySenders no
+DatabaseTimeout 5" || { fail "ticket-milter starts" "see its log"; exit 1; }
+
+# --- restart, then 30 s down, while N messages are delivered ---
+q=pg$$
+rel_queue "$q"
+start=$(date +%s)
+rel_load "$q" "$N" 2000 >"$work/load.out" 2>&1 &
+loader=$!
+wait_for 30 rel_stored_at_least "$q" 100
+echo "  $(rel_stored "$q") stored when PostgreSQL restarts"
+pg_down; pg_up >/dev/null
+wait_for 30 rel_stored_at_least "$q" 400
+echo "  $(rel_stored "$q") stored when PostgreSQL stops for 30 s"
+pg_down
+sleep 30
+pg_up >/dev/null
+wait "$loader"
+check "the sender took all $N messages" test $? = 0
+rel_drain "$q" "$N" 180
+echo "  ($(( $(date +%s) - start )) s)"
+rel_report "$q" "$N"
+check "the database down was answered 4xx and retried" test "$(rel_deferred "$q")" -gt 0
+rel_check "pgload" "$q" "$N"
+check "no message was left half stored" test "$(sql "SELECT count(*) FROM messages WHERE size <> length(raw)")" = 0
+check "the milter still takes mail" milter_alive
+
+# --- a held lock: DatabaseTimeout turns it into a 4xx, other mail passes ---
+milter_start "VerifySenders no
+DatabaseTimeout 3" || { fail "ticket-milter restarts" "see its log"; exit 1; }
+psql -X -q -c "BEGIN; LOCK TABLE messages IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(25); COMMIT;" >/dev/null 2>&1 &
+locker=$!
+wait_for 10 sql_is 1 "SELECT count(*) FROM pg_locks WHERE relation = 'messages'::regclass AND mode = 'AccessExclusiveLock' AND granted"
+# Three support messages wait for the lock at once, two non-support ones
+# pass meanwhile.
+slow_pids=()
+for i in 1 2 3; do
+	( t0=$(date +%s%N)
+	  out=$(send --from slow@customer.test --to support@help.test \
+		--header "Message-ID: <slow-$i@customer.test>" --header "Subject: slow $i" 2>&1)
+	  printf '%s\n%s\n' "$(( ($(date +%s%N) - t0) / 1000000 ))" "$out" >"$work/slow-$i.out" ) &
+	slow_pids+=($!)
+done
+sleep 0.5
+t0=$(date +%s%N)
+for i in 1 2; do
+	send --from other@customer.test --to bob@mbox.test --header "Message-ID: <pass-$i@customer.test>" \
+		>"$work/pass-$i.out" 2>&1
+done
+other_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+# (wait names its jobs: the milter is a background job of this shell too)
+wait "${slow_pids[@]}"
+check "slow database: support mail answered 451 4.3.0" \
+	grep -q '^<\*\* 451 4.3.0 Ticket database unavailable' "$work/slow-1.out"
+slow_ms=$(head -n1 "$work/slow-1.out")
+echo "  support mail answered after $slow_ms ms (DatabaseTimeout 3 s); other mail took $other_ms ms for 2 messages"
+check "slow database: the 4xx comes within DatabaseTimeout (+2 s), long before Postfix's milter timeout" \
+	test "$slow_ms" -lt 5000
+check "slow database: all three waiting messages got the 4xx" \
+	test "$(cat "$work"/slow-*.out | grep -c '^<\*\* 451 4.3.0')" = 3
+check "slow database: other mail passes meanwhile" test "$other_ms" -lt 3000
+check "slow database: other mail delivered" \
+	wait_for 10 bash -c "grep -rqs 'pass-2@customer.test' '$PF_MAILDIR/mbox.test/bob/new'"
+check_eq "slow database: the timed-out queries were cancelled, not left waiting" "0" \
+	"$(sql "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT ingest_message%' AND state = 'active'")"
+sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'BEGIN; LOCK TABLE%'" >/dev/null
+wait "$locker" 2>/dev/null; locker=
+wait_for 10 sql_is 0 "SELECT count(*) FROM pg_locks WHERE relation = 'messages'::regclass AND mode = 'AccessExclusiveLock'"
+check_eq "slow database: nothing stored while locked" "0" "$(sql "SELECT count(*) FROM messages WHERE message_id LIKE 'slow-%'")"
+send --from slow@customer.test --to support@help.test --header "Message-ID: <slow-1@customer.test>" \
+	--header "Subject: slow 1" >/dev/null 2>&1
+check_eq "lock gone: the retried message is stored" "1" "$(sql "SELECT count(*) FROM messages WHERE message_id = 'slow-1@customer.test'")"
+milter_stop
+check "no sanitizer or leak report in the milter log" milter_log_clean

@@ -1,0 +1,98 @@
+# reliability.sh - what the t_reliability_* scripts share: a queueing
+# sender that loads the milter, and the three numbers each scenario is
+# judged by. Sourced after testlib.sh and env.sh (env_load done).
+#
+# The queueing sender is the private Postfix itself: smtp-source hands
+# messages to its inject port (no milter), and mail for @relay.test is
+# relayed by SMTP to the port with the milter, as a customer's MTA would
+# send it: a 4xx there leaves the message queued (deferred), and
+# postfix_flush makes it try again now.
+#
+#   rel_queue QUEUE            add the support queue QUEUE@relay.test (a name
+#                              new to the database: counts are per queue)
+#   rel_load QUEUE N [BYTES]   hand N messages for QUEUE@relay.test to the sender
+#   rel_drain QUEUE N SECONDS  retry until N are stored and the queue is empty
+#   rel_stored QUEUE           messages stored for the queue
+#   rel_distinct QUEUE         ... with distinct Message-IDs
+#   rel_deferred QUEUE         relay attempts answered 4xx (from the mail log)
+#   rel_report QUEUE N         one line: sent, answered 4xx, stored, distinct
+#   rel_check LABEL QUEUE N    assert: all N stored, none twice
+#   milter_pid                 the running ticket-milter's process id
+#   milter_alive               true if it still answers
+
+# rel_queue QUEUE - add QUEUE@relay.test as a support queue, wait until loaded
+rel_queue() {
+	"$TM_BUILD/ticketctl" -c "$TM_CONF" queue add "$1@relay.test" >/dev/null || return 1
+	sleep 0.5	# the daemon reloads its queues on the notification
+}
+
+# rel_load QUEUE N [BYTES] - N messages from QUEUE-load@sender.test to the
+# queue, through the queueing sender; true if the sender took all N
+rel_load() {
+	smtp-source -s 10 -m "$2" -l "${3:-2000}" -f "$1-load@sender.test" \
+		-t "$1@relay.test" 127.0.0.1:"$PF_INJECT_PORT"
+}
+
+# rel_stored QUEUE - how many messages are stored for the queue
+rel_stored() {
+	sql "SELECT count(*) FROM messages WHERE envelope_recipients = ARRAY['$1@relay.test']"
+}
+
+# rel_distinct QUEUE - how many distinct Message-IDs are stored for it
+rel_distinct() {
+	sql "SELECT count(DISTINCT message_id) FROM messages WHERE envelope_recipients = ARRAY['$1@relay.test']"
+}
+
+# rel_deferred QUEUE - relay attempts the milter side answered with a 4xx
+rel_deferred() {
+	grep -c "to=<$1@relay.test>.*status=deferred" "$PF_MAILLOG"
+}
+
+# rel_queue_empty - true if the Postfix queue holds no message
+rel_queue_empty() {
+	[ -z "$(find "$SVC_REAL/postfix/spool/incoming" "$SVC_REAL/postfix/spool/active" \
+		"$SVC_REAL/postfix/spool/deferred" "$SVC_REAL/postfix/spool/maildrop" -type f 2>/dev/null | head -n1)" ]
+}
+
+# rel_drain QUEUE N SECONDS - flush the deferred mail until N messages are
+# stored for QUEUE and the Postfix queue is empty, at most SECONDS
+rel_drain() {
+	local deadline=$(( $(date +%s) + $3 ))
+	while [ "$(date +%s)" -lt "$deadline" ]; do
+		if rel_queue_empty && [ "$(rel_stored "$1")" -ge "$2" ]; then
+			return 0
+		fi
+		postfix_flush
+		sleep 2
+	done
+	return 1
+}
+
+# rel_report QUEUE N - the scenario's numbers on one line
+rel_report() {
+	echo "  sent $2, answered 4xx $(rel_deferred "$1") times (retried), stored $(rel_stored "$1"), distinct $(rel_distinct "$1")"
+}
+
+# rel_check LABEL QUEUE N - the two assertions every scenario makes
+rel_check() {
+	check_eq "$1: nothing lost ($3 sent, all stored)" "$3" "$(rel_stored "$2")"
+	check_eq "$1: nothing stored twice" "$(rel_stored "$2")" "$(rel_distinct "$2")"
+}
+
+# milter_pid - the process id of the ticket-milter on MILTER_PORT
+milter_pid() { cat "$SVC_REAL/ticket-milter-$MILTER_PORT.pid" 2>/dev/null; }
+
+# milter_alive - true if the daemon runs and takes a support message
+milter_alive() {
+	local id="alive-$RANDOM-$(date +%s%N)@rel.test"
+	kill -0 "$(milter_pid)" 2>/dev/null || return 1
+	send --from alive@rel.test --to support@help.test --header "Message-ID: <$id>" \
+		--header "Subject: still alive?" >/dev/null 2>&1 || return 1
+	[ "$(sql "SELECT count(*) FROM messages WHERE message_id = '$id'")" = 1 ]
+}
+
+# rel_stored_at_least QUEUE N - true once N messages are stored (for wait_for)
+rel_stored_at_least() { [ "$(rel_stored "$1")" -ge "$2" ]; }
+
+# sql_is VALUE QUERY - true if the query prints VALUE (for wait_for)
+sql_is() { [ "$(sql "$2")" = "$1" ]; }
