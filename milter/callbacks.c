@@ -27,7 +27,8 @@ static STORE *cb_store;
 
 /* What we ask of the MTA: no-reply for steps that never refuse. */
 #define WANT_PROTOCOL	(SMFIP_HDR_LEADSPC | SMFIP_NOUNKNOWN | \
-			 SMFIP_NR_CONN | SMFIP_NR_HELO)
+			 SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | \
+			 SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY)
 #define WANT_ACTIONS	(SMFIF_ADDHDRS | SMFIF_ADDRCPT | SMFIF_DELRCPT | SMFIF_CHGHDRS)
 
 /* callbacks_init - set what the callbacks work with */
@@ -154,7 +155,7 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
     session_reset_message(session);
     session->sender = strip_brackets(argv[0]);
     session->auth_authen = auth ? g_strdup(auth) : NULL;
-    return (SMFIS_CONTINUE);
+    return (no_reply(session, SMFIP_NR_MAIL));
 }
 
 /* cb_envrcpt - classify one recipient: support queue or other */
@@ -243,23 +244,27 @@ static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
     g_string_append(line, "\r\n");
     collect(session, line->str, line->len);
     g_string_free(line, TRUE);
-    return (SMFIS_CONTINUE);
+    return (no_reply(session, SMFIP_NR_HDR));
 }
 
 /* cb_eoh - the blank line between header and body */
 
 static sfsistat cb_eoh(SMFICTX *ctx)
 {
-    collect(session_of(ctx), "\r\n", 2);
-    return (SMFIS_CONTINUE);
+    SESSION *session = session_of(ctx);
+
+    collect(session, "\r\n", 2);
+    return (no_reply(session, SMFIP_NR_EOH));
 }
 
 /* cb_body - append a body chunk */
 
 static sfsistat cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 {
-    collect(session_of(ctx), chunk, len);
-    return (SMFIS_CONTINUE);
+    SESSION *session = session_of(ctx);
+
+    collect(session, chunk, len);
+    return (no_reply(session, SMFIP_NR_BODY));
 }
 
 /* add_header - add a header field, with the space the MTA expects */
