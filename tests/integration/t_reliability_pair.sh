@@ -78,6 +78,11 @@ check "first messages: all taken by both MX" test $? = 0
 check_eq "first messages: one ticket each, though each came through both MX" \
 	"$((tickets_before + TICKETS))" "$(sql "SELECT count(*) FROM tickets")"
 
+# A known sender's contact is read, not locked and rewritten, so that
+# concurrent messages of one sender do not wait for each other.
+contact_version() { sql "SELECT xmin FROM contacts WHERE address = 'cust1-$run@customer.test'"; }
+version_before=$(contact_version)
+
 # Replies to the same tickets from customer and colleague, by In-Reply-To,
 # References or the subject tag alone, and new messages, all mixed.
 for i in $(seq 1 $TICKETS); do
@@ -100,6 +105,7 @@ done
 deliver "$work/replies"
 check "replies and new messages: all taken by both MX" test $? = 0
 
+check_eq "a known sender's contact row is not rewritten by its messages" "$version_before" "$(contact_version)"
 check_eq "no duplicate tickets: $TICKETS + $NEW new ones in all" \
 	"$((tickets_before + TICKETS + NEW))" "$(sql "SELECT count(*) FROM tickets")"
 split=0
