@@ -14,6 +14,8 @@
 #include <sys/socket.h>
 
 #include <milter/authres.h>
+#include <milter/policy.h>
+#include <milter/relay.h>
 #include <milter/callbacks.h>
 #include <milter/config_current.h>
 #include <milter/inflight.h>
@@ -29,7 +31,8 @@ static STORE *cb_store;
 #define WANT_PROTOCOL	(SMFIP_HDR_LEADSPC | SMFIP_NOUNKNOWN | \
 			 SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | \
 			 SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY)
-#define WANT_ACTIONS	(SMFIF_ADDHDRS | SMFIF_ADDRCPT | SMFIF_DELRCPT | SMFIF_CHGHDRS)
+#define WANT_ACTIONS	(SMFIF_ADDHDRS | SMFIF_ADDRCPT | SMFIF_DELRCPT | SMFIF_CHGHDRS | \
+			 SMFIF_CHGFROM | SMFIF_CHGBODY)
 
 /* callbacks_init - set what the callbacks work with */
 
@@ -231,6 +234,8 @@ static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
     GString *line = g_string_sized_new(strlen(name) + strlen(value) + 4);
 
     authres_note_header(session, session->config->authserv_id, name, value);
+    if (g_ascii_strcasecmp(name, "DKIM-Signature") == 0)
+	session->dkim_signatures++;
     g_string_append(line, name);
     g_string_append_c(line, ':');
     /* Without HDR_LEADSPC the MTA removed the space after the colon. */
@@ -367,7 +372,24 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	return (status);
     }
     log.auth = auth;
+    {
+	POLICY_CLIENT client = {session->client_ip, session->auth_authen};
+
+	session->agent_authenticated = mail_from_address(mail) != NULL
+	    && policy_agent_authenticated(auth, &client, mail_from_address(mail),
+					  config->internal_hosts);
+    }
     if (ingest_message(cb_store, config, session, qid, mail, raw, size, &result, &err) < 0) {
+	if (strcmp(err.code, "TM001") == 0) {
+	    msg_info("%s: refused: %s", qid, err.text);
+	    log.decision = "rejected";
+	    log.rule = "agent-not-in-queue";
+	    msglog_line(qid, session, &log);
+	    mail_free(mail);
+	    auth_results_free(auth);
+	    smfi_setreply(ctx, "550", "5.7.1", err.text);
+	    return (SMFIS_REJECT);
+	}
 	msg_error("%s: not stored: %s; answering %s", qid, err.text,
 		  config_action_name(config->on_database_error));
 	log.db_us = msglog_since(&clock);
@@ -380,14 +402,28 @@ static sfsistat cb_eom(SMFICTX *ctx)
 		      "Ticket database unavailable, please try again later"));
     }
     log.db_us = msglog_since(&clock);
-    log.decision = result.duplicate ? "duplicate" : result.created ? "new" : "follow-up";
+    log.decision = result.duplicate ? "duplicate" : result.relay ? "agent-reply"
+	: result.discard ? "agent-note" : result.created ? "new" : "follow-up";
     log.rule = result.rule;
     log.ticket = result.ticket;
     msglog_line(qid, session, &log);
+    if (result.relay) {
+	/* Stored; now the MTA delivers it to the customer instead. */
+	status = SMFIS_CONTINUE;
+	if (relay_apply(ctx, config, session, mail, result.relay, &err) < 0) {
+	    msg_error("%s: agent reply stored, but %s", qid, err.text);
+	    status = reply(ctx, config->on_internal_error, "451", "4.3.0",
+			   "Help desk cannot relay the reply now, please try again later");
+	}
+    } else if (result.discard) {
+	msg_info("%s: ticket %s: agent message not relayed: %s", qid, result.ticket, result.discard);
+	status = SMFIS_DISCARD;
+    } else {
+	authres_apply(ctx, config, session, auth);
+	status = mta_copy(ctx, session, result.ticket);
+    }
     mail_free(mail);
-    authres_apply(ctx, config, session, auth);
     auth_results_free(auth);
-    status = mta_copy(ctx, session, result.ticket);
     ingest_result_clear(&result);
     session_reset_message(session);
     return (status);

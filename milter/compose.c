@@ -71,7 +71,8 @@ static GHashTable *template_values(JsonObject *obj, const char *tag)
     g_hash_table_insert(v, "queue_address", g_strdup(member(obj, "queue_address")));
     g_hash_table_insert(v, "reply_address", g_strdup(member(obj, "reply_address")));
     g_hash_table_insert(v, "date", g_date_time_format(now, "%Y-%m-%d %H:%M %z"));
-    g_hash_table_insert(v, "event", g_strdup(reply ? "Customer reply" : "New ticket"));
+    g_hash_table_insert(v, "event", g_strdup(*member(obj, "notice") ? member(obj, "notice")
+					     : reply ? "Customer reply" : "New ticket"));
     g_hash_table_insert(v, "customer_text", g_strdup(member(obj, "customer_text")));
     g_hash_table_insert(v, "attachments", attachment_summary(obj));
     g_date_time_unref(now);
@@ -159,7 +160,9 @@ char   *compose_mail(const char *mail_json, const char *tag_format,
 	return (NULL);
     }
     template = json_object_get_object_member(obj, "template");
-    confirmation = strcmp(member(obj, "kind"), "confirmation") == 0;
+    /* A confirmation or a notice comes from the queue; a notification
+     * from the customer "via" the queue, so that Reply answers them. */
+    confirmation = strcmp(member(obj, "kind"), "notification") != 0;
     tag = ticket_tag(tag_format, member(obj, "ticket_number"));
     values = template_values(obj, tag);
 
@@ -167,8 +170,9 @@ char   *compose_mail(const char *mail_json, const char *tag_format,
     if (confirmation) {
 	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, member(obj, "queue_name"),
 				   member(obj, "queue_address"));
-	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, member(obj, "customer_name"),
-				   member(obj, "recipient"));
+	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO,
+				   strcmp(member(obj, "kind"), "confirmation") == 0
+				   ? member(obj, "customer_name") : NULL, member(obj, "recipient"));
     } else {
 	from_name = g_strdup_printf("%s via %s", *member(obj, "cause_from_name") ?
 			  member(obj, "cause_from_name") : member(obj, "customer_name"),

@@ -262,6 +262,8 @@ char   *ingest_meta(const CONFIG *config, const SESSION *session, const char *mt
     add_json(b, "auth", session->auth_json);
     json_builder_set_member_name(b, "sender_authenticated");
     json_builder_add_boolean_value(b, session->sender_authenticated);
+    json_builder_set_member_name(b, "agent_authenticated");
+    json_builder_add_boolean_value(b, session->agent_authenticated);
     add_limits(b, config);
     add_string(b, "client_ip", session->client_ip);
     add_string(b, "client_name", session->client_name);
@@ -288,6 +290,8 @@ void    ingest_result_clear(INGEST_RESULT *result)
 {
     g_clear_pointer(&result->ticket, g_free);
     g_clear_pointer(&result->rule, g_free);
+    g_clear_pointer(&result->relay, g_free);
+    g_clear_pointer(&result->discard, g_free);
 }
 
 /* parse_result - read the SQL function's answer */
@@ -306,6 +310,10 @@ static int parse_result(const char *json, INGEST_RESULT *result, TM_ERROR *err)
 	result->rule = g_strdup(json_object_get_string_member(obj, "rule"));
 	result->created = json_object_get_boolean_member_with_default(obj, "created", FALSE);
 	result->duplicate = json_object_get_boolean_member_with_default(obj, "duplicate", FALSE);
+	if (json_object_has_member(obj, "relay"))
+	    result->relay = json_to_string(json_object_get_member(obj, "relay"), FALSE);
+	if (json_object_has_member(obj, "discard"))
+	    result->discard = g_strdup(json_object_get_string_member(obj, "discard"));
     } else {
 	ret = tm_error(err, "ingest_message returned an unexpected result: %s", json);
     }

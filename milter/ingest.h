@@ -24,9 +24,13 @@
 /*
 /*	The result says which ticket, by which rule, whether the ticket
 /*	was created, and whether the message was a duplicate of one
-/*	stored before (then nothing new was stored).
+/*	stored before (then nothing new was stored). For an agent's reply
+/*	it holds what to relay to the customer (relay.h), or why nothing
+/*	is relayed (a note, commands only, a command not understood).
 /* DIAGNOSTICS
-/*	-1 with the reason in err; nothing was stored.
+/*	-1 with the reason in err; nothing was stored. err->code "TM001"
+/*	is a refusal whose text is for the SMTP client (an agent answering
+/*	a ticket of a queue they are not in).
 /*--*/
 
 #include <parser/mail.h>
@@ -39,6 +43,8 @@ typedef struct INGEST_RESULT {
     char   *rule;			/* threading rule that decided */
     int     created;			/* a new ticket */
     int     duplicate;			/* stored before: nothing new */
+    char   *relay;			/* an agent's reply to relay: JSON, or NULL */
+    char   *discard;			/* why the MTA's copy goes nowhere, or NULL */
 } INGEST_RESULT;
 
 extern int ingest_message(STORE *, const CONFIG *, const SESSION *, const char *,

@@ -95,6 +95,7 @@ int     tm_error(TM_ERROR *err, const char *fmt,...)
     va_list ap;
 
     if (err != NULL) {
+	err->code[0] = 0;
 	va_start(ap, fmt);
 	vsnprintf(err->text, sizeof(err->text), fmt, ap);
 	va_end(ap);

@@ -35,6 +35,7 @@
 
 typedef struct TM_ERROR {
     char    text[512];
+    char    code[8];			/* a database SQLSTATE, when one said why */
 } TM_ERROR;
 
 #define TM_PRINTF(a, b) __attribute__((format(printf, a, b)))

@@ -259,8 +259,16 @@ static PGresult *exec_timed(PGconn *conn, long long deadline, const char *sql,
 	last = res;
     }
     if (PQresultStatus(last) != PGRES_TUPLES_OK && PQresultStatus(last) != PGRES_COMMAND_OK) {
-	tm_error(err, "database query failed: %s",
-		 last ? PQresultErrorMessage(last) : server_error(conn));
+	const char *state = last ? PQresultErrorField(last, PG_DIAG_SQLSTATE) : NULL;
+
+	/* Class TM: our own refusals, whose text is for the SMTP client. */
+	if (state && strncmp(state, "TM", 2) == 0)
+	    tm_error(err, "%s", PQresultErrorField(last, PG_DIAG_MESSAGE_PRIMARY));
+	else
+	    tm_error(err, "database query failed: %s",
+		     last ? PQresultErrorMessage(last) : server_error(conn));
+	if (err && state)
+	    g_strlcpy(err->code, state, sizeof(err->code));
 	PQclear(last);
 	*broken = PQstatus(conn) != CONNECTION_OK;
 	return (NULL);

@@ -224,6 +224,11 @@ BEGIN
     rule := 'new';
 END $$;
 
+-- message_kind - what the message is: the parser's view (customer,
+-- auto-reply, bounce); later migrations recognize agents
+CREATE FUNCTION message_kind(meta jsonb) RETURNS text
+LANGUAGE sql STABLE AS $$ SELECT coalesce(meta->>'kind', 'customer') $$;
+
 -- ingest_after - what else a stored message causes, in the same
 -- transaction (later migrations replace it: outgoing mail); returns
 -- members merged into ingest_message()'s result
@@ -252,7 +257,7 @@ DECLARE
     created   boolean := false;
     sender    text := lower(coalesce(meta->>'from_address', nullif(meta->>'envelope_sender', '')));
     customer  bigint;
-    kind      text := coalesce(meta->>'kind', 'customer');
+    kind      text := message_kind(meta);
     a         jsonb;
     pos       integer := 0;
 BEGIN

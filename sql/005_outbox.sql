@@ -41,7 +41,7 @@ ALTER TABLE messages ADD COLUMN autoreply text;
 CREATE TABLE templates (
     id          serial PRIMARY KEY,
     queue_id    integer REFERENCES queues ON DELETE CASCADE,	-- NULL: every queue
-    kind        text NOT NULL CHECK (kind IN ('confirm', 'notify')),
+    kind        text NOT NULL CHECK (kind IN ('confirm', 'notify', 'notice')),
     language    text NOT NULL,
     text_body   text NOT NULL,
     html_body   text,
@@ -85,13 +85,19 @@ Subject: {{ticket_subject}}
 {{attachments}}
 --
 Reply to this mail to answer the customer.
+'),
+(NULL, 'notice', 'en',
+'{{event}}
+
+Ticket {{ticket_number}}: {{ticket_subject}}
 ');
 
 CREATE TABLE outbox (
     id              bigserial PRIMARY KEY,
     ticket_id       bigint NOT NULL REFERENCES tickets,
     cause_id        bigint REFERENCES messages,	-- the message it answers
-    kind            text NOT NULL CHECK (kind IN ('confirmation', 'notification')),
+    kind            text NOT NULL CHECK (kind IN ('confirmation', 'notification', 'notice')),
+    notice          text,			-- what a notice or notification says first
     recipient       text NOT NULL,		-- one envelope recipient
     message_id      text NOT NULL UNIQUE,	-- chosen now, so replies can thread
     language        text NOT NULL,
@@ -180,18 +186,24 @@ BEGIN
 END $$;
 
 -- outbox_add - queue one outgoing mail; its Message-ID is chosen now
-CREATE FUNCTION outbox_add(t tickets, cause bigint, kind text, rcpt text, lang text)
+CREATE FUNCTION outbox_add(t tickets, cause bigint, kind text, rcpt text, lang text,
+                           notice text DEFAULT NULL)
 RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
     o_id    bigint := nextval('outbox_id_seq');
     domain  text := (SELECT split_part(q.address, '@', 2) FROM queues q WHERE q.id = t.queue_id);
 BEGIN
-    INSERT INTO outbox (id, ticket_id, cause_id, kind, recipient, message_id, language)
+    INSERT INTO outbox (id, ticket_id, cause_id, kind, recipient, message_id, language, notice)
     VALUES (o_id, t.id, cause, kind, rcpt,
             'tm.' || t.number || '.' || o_id || '.' || substr(md5(random()::text), 1, 10) || '@' || domain,
-            lang);
+            lang, notice);
     RETURN o_id;
 END $$;
+
+-- agent_reply - what an agent's message does (later migrations: relay it
+-- to the customer, commands); returns members for ingest_message's result
+CREATE FUNCTION agent_reply(t tickets, message bigint, meta jsonb, kind text) RETURNS jsonb
+LANGUAGE sql AS $$ SELECT '{}'::jsonb $$;
 
 -- ingest_after - the confirmation and the agents' notifications a stored
 -- message causes; the decision about the confirmation is kept on the message
@@ -201,7 +213,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
     t        tickets := ticket;
     q        queues;
-    kind     text := coalesce(meta->>'kind', 'customer');
+    kind     text := message_kind(meta);
     rcpt     text := lower(meta->>'from_address');
     refusal  text;
     lang     text;
@@ -239,14 +251,15 @@ BEGIN
             WHERE aq.queue_id = q.id AND a.address <> coalesce(rcpt, '')
         ) SELECT count(*) INTO notified FROM added;
     END IF;
-    RETURN jsonb_build_object('autoreply', coalesce(refusal, 'sent'), 'notified', notified);
+    RETURN jsonb_build_object('autoreply', coalesce(refusal, 'sent'), 'notified', notified)
+           || agent_reply(t, message, meta, kind);
 END $$;
 
 -- outbox_mail - everything the sender needs to render one outgoing mail
 CREATE FUNCTION outbox_mail(o_id bigint) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object(
-        'id', o.id, 'kind', o.kind, 'recipient', o.recipient,
+        'id', o.id, 'kind', o.kind, 'recipient', o.recipient, 'notice', o.notice,
         'message_id', o.message_id, 'language', o.language, 'attempts', o.attempts,
         'created_at', o.created_at,
         'queue_address', q.address, 'queue_name', q.name,
@@ -264,7 +277,8 @@ LANGUAGE sql STABLE AS $$
         'template', (SELECT jsonb_build_object('text', tp.text_body, 'html', tp.html_body,
                                                'language', tp.language)
                      FROM templates tp
-                     WHERE tp.kind = CASE o.kind WHEN 'confirmation' THEN 'confirm' ELSE 'notify' END
+                     WHERE tp.kind = CASE o.kind WHEN 'confirmation' THEN 'confirm'
+                                                 WHEN 'notice' THEN 'notice' ELSE 'notify' END
                        AND (tp.queue_id = q.id OR tp.queue_id IS NULL)
                      ORDER BY (tp.language = o.language) DESC, (tp.queue_id IS NOT NULL) DESC,
                               (tp.language = q.language) DESC, (tp.language = 'en') DESC

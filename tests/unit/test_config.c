@@ -46,7 +46,7 @@ static CONFIG *load_text(const char *text, TM_ERROR *err, char **path_out)
 
 static void expect_error(const char *text, const char *want)
 {
-    TM_ERROR err = {{0}};
+    TM_ERROR err = {{0}, {0}};
     char   *path;
     CONFIG *config = load_text(text, &err, &path);
 

@@ -44,7 +44,7 @@ static void test_spills_to_file(void **state)
 static void test_bad_temp_dir(void **state)
 {
     MSGBUF *buf = msgbuf_create(4, "/nonexistent-dir");
-    TM_ERROR err = {{0}};
+    TM_ERROR err = {{0}, {0}};
 
     assert_int_equal(msgbuf_append(buf, "ab", 2, &err), 0);
     assert_int_equal(msgbuf_append(buf, "cdef", 4, &err), -1);

@@ -1,0 +1,40 @@
+#ifndef MILTER_RELAY_H
+#define MILTER_RELAY_H
+
+/*++
+/* NAME
+/*	relay 3h
+/* SUMMARY
+/*	rewrite an agent's reply in flight so the MTA delivers it to the customer
+/* SYNOPSIS
+/*	#include <milter/relay.h>
+/*
+/*	int	relay_apply(SMFICTX *ctx, const CONFIG *config,
+/*			    const SESSION *session, const MAIL *mail,
+/*			    const char *relay_json, TM_ERROR *err)
+/* DESCRIPTION
+/*	relay_apply() takes what the database decided for an agent's
+/*	reply (agent_reply() in sql/006_agent_reply.sql) and rewrites the
+/*	message with the milter's own actions: the envelope goes from the
+/*	queue address to the customer and the ticket's CC participants;
+/*	From becomes "Agent via Queue" at the queue address, Reply-To the
+/*	ticket's reply address, Subject carries the ticket tag,
+/*	Message-ID/In-Reply-To/References thread it to the customer's last
+/*	message; DKIM signatures of the agent's domain (no longer valid)
+/*	are removed; the body becomes the agent's reply alone (commands and
+/*	the quoted notification removed) with the agent's attachments.
+/* DIAGNOSTICS
+/*	-1 with the reason in err when an action failed; the message is
+/*	then half rewritten, and the caller tempfails it.
+/*--*/
+
+#include <libmilter/mfapi.h>
+
+#include <parser/mail.h>
+#include <milter/config.h>
+#include <milter/session.h>
+
+extern int relay_apply(SMFICTX *, const CONFIG *, const SESSION *, const MAIL *,
+		               const char *, TM_ERROR *);
+
+#endif
