@@ -5,7 +5,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-export SVC_DIR=$root/var PG_PORT=55432 PF_PORT=2525 PF_INJECT_PORT=2526
+export SVC_DIR=$root/var PG_PORT=15432 PF_PORT=2525 PF_INJECT_PORT=2526
 MILTER_PORT=8891
 export PF_MILTER=inet:127.0.0.1:$MILTER_PORT
 . scripts/services.sh
@@ -22,7 +22,9 @@ stop() {
 
 start() {
 	pg_up
-	milter_config "$conf" "$MILTER_PORT"
+	# Mail from 127.0.0.1 is internal (an agent may answer from there); from
+	# 127.0.0.2 and the rest of loopback it counts as outside.
+	milter_config "$conf" "$MILTER_PORT" "InternalHosts       127.0.0.1"
 	build/ticketctl -c "$conf" init >/dev/null
 	# The demo queue confirms every new ticket, so a plain swaks mail gets one.
 	build/ticketctl -c "$conf" queue add support@example.test --name "Demo support" --confirm always >/dev/null
@@ -43,7 +45,13 @@ start() {
 	        --header "Subject: My printer is on fire" --body "Please help."
 
 	The confirmation to the customer and the notification to the agent are
-	files in var/outgoing/new/.
+	files in var/outgoing/new/. Play the agent: answer the notification from
+	127.0.0.1 (an internal host here) at the ticket's reply address, and the
+	customer's copy appears in var/outgoing/new/ too:
+	  swaks --server 127.0.0.1:$PF_PORT --from agent@example.test --to REPLY-ADDRESS \\
+	        --header "Subject: Re: your ticket" --body "We are on it."
+	(REPLY-ADDRESS: see ticketctl ticket show NUMBER; "#note" as the first line
+	keeps an answer internal, "#close" closes the ticket.)
 
 	See the ticket:
 	  build/ticketctl -c $conf ticket list

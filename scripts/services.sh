@@ -4,7 +4,10 @@
 #
 # Settings (environment):
 #   SVC_DIR         state directory (required); created if missing
-#   PG_PORT         PostgreSQL port on 127.0.0.1            (55432)
+#   PG_PORT         PostgreSQL port on 127.0.0.1            (15432)
+#
+# Keep every port below the kernel's ephemeral range (32768 and up): an
+# outgoing connection that happens to use the port makes the bind fail.
 #   PF_PORT         Postfix smtpd port with the milter        (2525)
 #   PF_INJECT_PORT  Postfix smtpd port without milters       (PF_PORT+1)
 #   PF_PEER_PORT    Postfix smtpd port with the peer milter   (PF_PORT+2)
@@ -22,7 +25,7 @@
 # no mail ever leaves the machine. Each *_down stops only what *_up
 # started, by the PID it recorded.
 
-PG_PORT=${PG_PORT:-55432}
+PG_PORT=${PG_PORT:-15432}
 PF_PORT=${PF_PORT:-2525}
 PF_INJECT_PORT=${PF_INJECT_PORT:-$((PF_PORT + 1))}
 PF_PEER_PORT=${PF_PEER_PORT:-$((PF_PORT + 2))}

@@ -14,7 +14,7 @@
 #   mail FROM TO SUBJECT MSGID [HEADER...]
 #                          send a plain message built from these (body: $BODY)
 
-export SVC_DIR=${SVC_DIR:-$TM_ROOT/var/check} PG_PORT=${PG_PORT:-55442}
+export SVC_DIR=${SVC_DIR:-$TM_ROOT/var/check} PG_PORT=${PG_PORT:-15442}
 export PF_PORT=${PF_PORT:-2625} PF_INJECT_PORT=${PF_INJECT_PORT:-2626}
 export MILTER_PORT=${MILTER_PORT:-8991} PF_PEER_PORT=${PF_PEER_PORT:-$((PF_PORT + 2))}
 export PF_MILTER=inet:127.0.0.1:$MILTER_PORT PF_PEER_MILTER=inet:127.0.0.1:$((MILTER_PORT + 1))
