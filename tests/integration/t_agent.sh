@@ -69,6 +69,20 @@ sleep 3
 check_eq "#note is stored as a note" "note" "$(sql "SELECT kind FROM messages WHERE message_id = 'a-note@agents.test'")"
 check_eq "#note does not reach the customer" "$before" "$(to cust@customer.test | wc -l)"
 
+# #take and #assign: the ticket's assignee; an unknown assignee is refused.
+ctl agent add bert@agents.test --queue agents@help.test --name "Bert" >/dev/null
+agent_mail alice@agents.test "$reply" "#take" a-take@agents.test
+sleep 2
+check_eq "#take makes the sender the assignee" "alice@agents.test" "$(sql "SELECT assignee FROM tickets WHERE number = '$t'")"
+agent_mail alice@agents.test "$reply" "#assign bert@agents.test" a-assign@agents.test
+sleep 2
+check_eq "#assign hands the ticket to another agent of the queue" "bert@agents.test" "$(sql "SELECT assignee FROM tickets WHERE number = '$t'")"
+agent_mail alice@agents.test "$reply" "#assign nobody@agents.test" a-assign-bad@agents.test
+check "#assign to a non-agent answers the agent" wait_for 15 bash -c \
+	"grep -rlsi '^X-Original-To: alice@agents.test' '$PF_OUTGOING/new' | xargs -r grep -l 'nobody@agents.test: not an agent' | grep -q ."
+check_eq "... and changes nothing" "bert@agents.test" "$(sql "SELECT assignee FROM tickets WHERE number = '$t'")"
+check_eq "commands alone reach no customer" "$before" "$(to cust@customer.test | wc -l)"
+
 # A command not understood: the agent hears why; the customer gets nothing.
 agent_mail alice@agents.test "$reply" "#frobnicate
 Hello" a-bad@agents.test
