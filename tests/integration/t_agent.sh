@@ -52,6 +52,7 @@ if [ -n "$got" ]; then
 else
 	fail "the relayed reply's headers" "nothing delivered"
 fi
+check "the reply address itself gets no copy" bash -c "! grep -rqsi '^X-Original-To: agents+' '$PF_OUTGOING/new'"
 check "the CC'd colleague receives it too" wait_for 10 bash -c "grep -rqsi '^X-Original-To: colleague@customer.test' '$PF_OUTGOING/new'"
 check_eq "stored as an agent reply; first response set" "agent|true" \
 	"$(sql "SELECT m.kind || '|' || (t.first_response_at IS NOT NULL) FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.message_id = 'a-1@agents.test'")"
