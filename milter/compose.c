@@ -15,9 +15,9 @@
 #include <milter/compose.h>
 #include <milter/template.h>
 
-/* member - a string member of the mail description, "" when absent */
+/* compose_member - a string member of a JSON answer, "" when absent */
 
-static const char *member(JsonObject *obj, const char *name)
+const char *compose_member(JsonObject *obj, const char *name)
 {
     JsonNode *node = json_object_get_member(obj, name);
 
@@ -26,9 +26,9 @@ static const char *member(JsonObject *obj, const char *name)
     return (json_node_get_string(node) ? json_node_get_string(node) : "");
 }
 
-/* ticket_tag - the tag format with NUMBER replaced */
+/* compose_tag - the tag format with NUMBER replaced */
 
-static char *ticket_tag(const char *tag_format, const char *number)
+char   *compose_tag(const char *tag_format, const char *number)
 {
     const char *at = strstr(tag_format, "NUMBER");
 
@@ -48,8 +48,8 @@ static char *attachment_summary(JsonObject *obj)
 	JsonObject *a = json_array_get_object_element(list, i);
 
 	g_string_append_printf(out, "\nAttachment: %s (%s, %" G_GINT64_FORMAT " bytes)",
-			       *member(a, "filename") ? member(a, "filename") : "(no name)",
-			       member(a, "content_type"), json_object_get_int_member(a, "size"));
+			       *compose_member(a, "filename") ? compose_member(a, "filename") : "(no name)",
+			       compose_member(a, "content_type"), json_object_get_int_member(a, "size"));
     }
     return (g_string_free(out, FALSE));
 }
@@ -60,20 +60,20 @@ static GHashTable *template_values(JsonObject *obj, const char *tag)
 {
     GHashTable *v = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
     GDateTime *now = g_date_time_new_now_local();
-    int     reply = strcmp(member(obj, "cause_kind"), "reply") == 0;
+    int     reply = strcmp(compose_member(obj, "cause_kind"), "reply") == 0;
 
-    g_hash_table_insert(v, "ticket_number", g_strdup(member(obj, "ticket_number")));
-    g_hash_table_insert(v, "ticket_subject", g_strdup(member(obj, "ticket_subject")));
+    g_hash_table_insert(v, "ticket_number", g_strdup(compose_member(obj, "ticket_number")));
+    g_hash_table_insert(v, "ticket_subject", g_strdup(compose_member(obj, "ticket_subject")));
     g_hash_table_insert(v, "ticket_tag", g_strdup(tag));
-    g_hash_table_insert(v, "customer_name", g_strdup(member(obj, "customer_name")));
-    g_hash_table_insert(v, "customer_address", g_strdup(member(obj, "customer_address")));
-    g_hash_table_insert(v, "queue_name", g_strdup(member(obj, "queue_name")));
-    g_hash_table_insert(v, "queue_address", g_strdup(member(obj, "queue_address")));
-    g_hash_table_insert(v, "reply_address", g_strdup(member(obj, "reply_address")));
+    g_hash_table_insert(v, "customer_name", g_strdup(compose_member(obj, "customer_name")));
+    g_hash_table_insert(v, "customer_address", g_strdup(compose_member(obj, "customer_address")));
+    g_hash_table_insert(v, "queue_name", g_strdup(compose_member(obj, "queue_name")));
+    g_hash_table_insert(v, "queue_address", g_strdup(compose_member(obj, "queue_address")));
+    g_hash_table_insert(v, "reply_address", g_strdup(compose_member(obj, "reply_address")));
     g_hash_table_insert(v, "date", g_date_time_format(now, "%Y-%m-%d %H:%M %z"));
-    g_hash_table_insert(v, "event", g_strdup(*member(obj, "notice") ? member(obj, "notice")
+    g_hash_table_insert(v, "event", g_strdup(*compose_member(obj, "notice") ? compose_member(obj, "notice")
 					     : reply ? "Customer reply" : "New ticket"));
-    g_hash_table_insert(v, "customer_text", g_strdup(member(obj, "customer_text")));
+    g_hash_table_insert(v, "customer_text", g_strdup(compose_member(obj, "customer_text")));
     g_hash_table_insert(v, "attachments", attachment_summary(obj));
     g_date_time_unref(now);
     return (v);
@@ -95,15 +95,15 @@ static GMimeObject *text_part(const char *subtype, const char *text)
 
 static GMimeObject *mail_body(JsonObject *template, GHashTable *values)
 {
-    char   *text = template_render(member(template, "text"), values, 0);
+    char   *text = template_render(compose_member(template, "text"), values, 0);
     GMimeObject *plain = text_part("plain", text);
     GMimeMultipart *alt;
     char   *html;
 
     g_free(text);
-    if (*member(template, "html") == 0)
+    if (*compose_member(template, "html") == 0)
 	return (plain);
-    html = template_render(member(template, "html"), values, 1);
+    html = template_render(compose_member(template, "html"), values, 1);
     alt = g_mime_multipart_new_with_subtype("alternative");
     g_mime_multipart_add(alt, plain);
     g_mime_multipart_add(alt, text_part("html", html));
@@ -118,7 +118,7 @@ static void set_threading(GMimeMessage *msg, JsonObject *obj)
 {
     GString *refs = g_string_new("");
     JsonArray *cause_refs = json_object_get_array_member(obj, "cause_refs");
-    const char *cause = member(obj, "cause_message_id");
+    const char *cause = compose_member(obj, "cause_message_id");
 
     for (guint i = 0; cause_refs && i < json_array_get_length(cause_refs); i++)
 	g_string_append_printf(refs, "%s<%s>", refs->len ? " " : "",
@@ -130,7 +130,7 @@ static void set_threading(GMimeMessage *msg, JsonObject *obj)
 	g_string_append_printf(refs, "%s%s", refs->len ? " " : "", irt);
 	g_free(irt);
     }
-    g_string_append_printf(refs, "%s<%s>", refs->len ? " " : "", member(obj, "message_id"));
+    g_string_append_printf(refs, "%s<%s>", refs->len ? " " : "", compose_member(obj, "message_id"));
     g_mime_object_set_header(GMIME_OBJECT(msg), "References", refs->str, NULL);
     g_string_free(refs, TRUE);
 }
@@ -162,31 +162,31 @@ char   *compose_mail(const char *mail_json, const char *tag_format,
     template = json_object_get_object_member(obj, "template");
     /* A confirmation or a notice comes from the queue; a notification
      * from the customer "via" the queue, so that Reply answers them. */
-    confirmation = strcmp(member(obj, "kind"), "notification") != 0;
-    tag = ticket_tag(tag_format, member(obj, "ticket_number"));
+    confirmation = strcmp(compose_member(obj, "kind"), "notification") != 0;
+    tag = compose_tag(tag_format, compose_member(obj, "ticket_number"));
     values = template_values(obj, tag);
 
     msg = g_mime_message_new(TRUE);
     if (confirmation) {
-	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, member(obj, "queue_name"),
-				   member(obj, "queue_address"));
+	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, compose_member(obj, "queue_name"),
+				   compose_member(obj, "queue_address"));
 	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO,
-				   strcmp(member(obj, "kind"), "confirmation") == 0
-				   ? member(obj, "customer_name") : NULL, member(obj, "recipient"));
+				   strcmp(compose_member(obj, "kind"), "confirmation") == 0
+				   ? compose_member(obj, "customer_name") : NULL, compose_member(obj, "recipient"));
     } else {
-	from_name = g_strdup_printf("%s via %s", *member(obj, "cause_from_name") ?
-			  member(obj, "cause_from_name") : member(obj, "customer_name"),
-				    member(obj, "queue_name"));
+	from_name = g_strdup_printf("%s via %s", *compose_member(obj, "cause_from_name") ?
+			  compose_member(obj, "cause_from_name") : compose_member(obj, "customer_name"),
+				    compose_member(obj, "queue_name"));
 	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, from_name,
-				   member(obj, "reply_address"));
-	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, NULL, member(obj, "recipient"));
+				   compose_member(obj, "reply_address"));
+	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, NULL, compose_member(obj, "recipient"));
 	g_free(from_name);
     }
-    g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_REPLY_TO, member(obj, "queue_name"),
-			       member(obj, "reply_address"));
-    subject = g_strdup_printf("%s %s", tag, member(obj, "ticket_subject"));
+    g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_REPLY_TO, compose_member(obj, "queue_name"),
+			       compose_member(obj, "reply_address"));
+    subject = g_strdup_printf("%s %s", tag, compose_member(obj, "ticket_subject"));
     g_mime_message_set_subject(msg, subject, "utf-8");
-    g_mime_message_set_message_id(msg, member(obj, "message_id"));
+    g_mime_message_set_message_id(msg, compose_member(obj, "message_id"));
     now = g_date_time_new_now_local();
     g_mime_message_set_date(msg, now);
     g_date_time_unref(now);
@@ -194,9 +194,9 @@ char   *compose_mail(const char *mail_json, const char *tag_format,
     g_mime_object_set_header(GMIME_OBJECT(msg), "Auto-Submitted",
 			     confirmation ? "auto-replied" : "auto-generated", NULL);
     g_mime_object_set_header(GMIME_OBJECT(msg), "X-Auto-Response-Suppress", "All", NULL);
-    g_mime_object_set_header(GMIME_OBJECT(msg), "X-Loop", member(obj, "queue_address"), NULL);
+    g_mime_object_set_header(GMIME_OBJECT(msg), "X-Loop", compose_member(obj, "queue_address"), NULL);
     g_mime_object_set_header(GMIME_OBJECT(msg), "Content-Language",
-			     *member(template, "language") ? member(template, "language") : "en", NULL);
+			     *compose_member(template, "language") ? compose_member(template, "language") : "en", NULL);
     body = mail_body(template, values);
     g_mime_message_set_mime_part(msg, body);
     g_object_unref(body);
@@ -205,7 +205,7 @@ char   *compose_mail(const char *mail_json, const char *tag_format,
     g_mime_format_options_set_newline_format(format, GMIME_NEWLINE_FORMAT_DOS);
     text = g_mime_object_to_string(GMIME_OBJECT(msg), format);
     *len = strlen(text);
-    *envelope_from = g_strdup(member(obj, "queue_address"));
+    *envelope_from = g_strdup(compose_member(obj, "queue_address"));
 
     g_mime_format_options_free(format);
     g_object_unref(msg);

@@ -12,6 +12,10 @@
 /*	char	*compose_mail(const char *mail_json, const char *tag_format,
 /*			      char **envelope_from, size_t *len,
 /*			      TM_ERROR *err)
+/*
+/*	char	*compose_tag(const char *tag_format, const char *number)
+/*
+/*	const char *compose_member(JsonObject *obj, const char *name)
 /* DESCRIPTION
 /*	compose_mail() takes what the SQL function outbox_mail() returns
 /*	and renders its template into a complete RFC 5322 message with
@@ -30,13 +34,20 @@
 /*
 /*	*envelope_from receives the queue address (bounces come back to
 /*	the help desk, which notes addresses that bounce).
+/*
+/*	compose_tag() is the ticket tag: tag_format with NUMBER replaced
+/*	(g_free it). compose_member() reads a string member of the
+/*	database's JSON answer, "" when absent or null.
 /* DIAGNOSTICS
 /*	NULL with the reason in err: the JSON lacks what it needs.
 /*--*/
 
 #include <stddef.h>
+#include <json-glib/json-glib.h>
 #include <milter/log.h>
 
 extern char *compose_mail(const char *, const char *, char **, size_t *, TM_ERROR *);
+extern char *compose_tag(const char *, const char *);
+extern const char *compose_member(JsonObject *, const char *);
 
 #endif

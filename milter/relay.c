@@ -13,18 +13,8 @@
 #include <gmime/gmime.h>
 #include <json-glib/json-glib.h>
 
+#include <milter/compose.h>
 #include <milter/relay.h>
-
-/* member - a string member of the relay description, "" when absent */
-
-static const char *member(JsonObject *obj, const char *name)
-{
-    JsonNode *node = json_object_get_member(obj, name);
-
-    if (node == NULL || JSON_NODE_TYPE(node) != JSON_NODE_VALUE)
-	return ("");
-    return (json_node_get_string(node) ? json_node_get_string(node) : "");
-}
 
 /* set_header - replace (or add) the first field of a name; NULL deletes */
 
@@ -141,7 +131,7 @@ int     relay_apply(SMFICTX *ctx, const CONFIG *config, const SESSION *session,
     JsonObject *r;
     JsonArray *rcpts;
     char   *from = NULL, *reply_to = NULL, *to = NULL, *subject = NULL, *refs = NULL;
-    char   *addr, *tag, *at, *msgid = NULL, *irt = NULL;
+    char   *addr, *tag, *msgid = NULL, *irt = NULL;
     GMimeObject *body;
     int     ret = 0;
 
@@ -157,7 +147,7 @@ int     relay_apply(SMFICTX *ctx, const CONFIG *config, const SESSION *session,
 	return (tm_error(err, "relay: the ticket has no customer address to answer"));
     }
     /* The envelope: from the queue, to the customer and the CC participants. */
-    addr = g_strdup_printf("<%s>", member(r, "from_address"));
+    addr = g_strdup_printf("<%s>", compose_member(r, "from_address"));
     if (smfi_chgfrom(ctx, addr, NULL) != MI_SUCCESS)
 	ret = tm_error(err, "relay: cannot change the envelope sender");
     g_free(addr);
@@ -180,15 +170,12 @@ int     relay_apply(SMFICTX *ctx, const CONFIG *config, const SESSION *session,
 	g_free(addr);
     }
     /* The header, as the customer should see it. */
-    at = strstr(config->ticket_tag_format, "NUMBER");
-    tag = at ? g_strdup_printf("%.*s%s%s", (int) (at - config->ticket_tag_format),
-			       config->ticket_tag_format, member(r, "ticket_number"), at + 6)
-	: g_strdup(member(r, "ticket_number"));
-    from = mailbox_text(member(r, "from_name"), member(r, "from_address"));
-    reply_to = mailbox_text("", member(r, "reply_to"));
-    subject = g_strdup_printf("Re: %s %s", tag, member(r, "ticket_subject"));
-    msgid = g_strdup_printf("<%s>", member(r, "message_id"));
-    irt = *member(r, "in_reply_to") ? g_strdup_printf("<%s>", member(r, "in_reply_to")) : NULL;
+    tag = compose_tag(config->ticket_tag_format, compose_member(r, "ticket_number"));
+    from = mailbox_text(compose_member(r, "from_name"), compose_member(r, "from_address"));
+    reply_to = mailbox_text("", compose_member(r, "reply_to"));
+    subject = g_strdup_printf("Re: %s %s", tag, compose_member(r, "ticket_subject"));
+    msgid = g_strdup_printf("<%s>", compose_member(r, "message_id"));
+    irt = *compose_member(r, "in_reply_to") ? g_strdup_printf("<%s>", compose_member(r, "in_reply_to")) : NULL;
     refs = id_list(json_object_get_array_member(r, "references"));
     if (ret == 0)
 	ret = set_header(ctx, session, "From", from, err);
@@ -215,7 +202,7 @@ int     relay_apply(SMFICTX *ctx, const CONFIG *config, const SESSION *session,
 	if (smfi_chgheader(ctx, "DKIM-Signature", i, NULL) != MI_SUCCESS)
 	    ret = tm_error(err, "relay: cannot remove a DKIM-Signature");
     if (ret == 0) {
-	body = new_body(member(r, "text"), mail);
+	body = new_body(compose_member(r, "text"), mail);
 	ret = replace_body(ctx, session, body, err);
 	g_object_unref(body);
     }
