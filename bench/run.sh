@@ -2,6 +2,7 @@
 # run.sh - run every benchmark section (bench/bench_*.sh) and put what each
 # prints into BENCHMARKS.md under its own "## <Section>" heading, leaving the
 # other sections as they are. A section script prints its heading first.
+# BENCH=pattern runs only the sections whose file name matches.
 # BENCH_SECTIONS="parser auth" runs only bench/bench_parser.sh and
 # bench/bench_auth.sh.
 set -u
@@ -13,6 +14,7 @@ new=$(mktemp)
 trap 'rm -f "$new"' EXIT
 for section in bench/bench_*.sh; do
 	[ -f "$section" ] || continue
+	case "$section" in *${BENCH:-}*) ;; *) continue ;; esac
 	if [ -n "${BENCH_SECTIONS:-}" ]; then
 		name=${section#bench/bench_}
 		case " $BENCH_SECTIONS " in *" ${name%.sh} "*) ;; *) continue ;; esac

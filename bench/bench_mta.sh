@@ -1,0 +1,497 @@
+#!/usr/bin/env bash
+# bench_mta.sh - the "## Mail through Postfix" section of BENCHMARKS.md:
+# what ticket-milter costs an MTA. Postfix throughput with Postfix's own
+# smtp-source, without a milter, with ticket-milter for other mail and for
+# support mail (SPF/DKIM/DMARC off, on against a DNS server, on with no DNS
+# server), and with OpenDKIM verifying; latency per support message; the
+# daemon's memory at rest, under 50 and 200 connections and with a 50 MB
+# message; throughput by message size; ingest with 10,000 and 1,000,000
+# stored messages, and the query plans of the threading lookups.
+# Everything runs in a network namespace of its own (dnsmasq, PostgreSQL,
+# Postfix; tests/lib/authns.sh, tests/lib/env.sh), deleted afterwards.
+# Prints figures only; never fails on timings.
+set -u
+root=$(cd "$(dirname "$0")/.." && pwd)
+export TM_ROOT=$root TM_BUILD=${TM_BUILD:-$root/build}
+. "$root/tests/lib/authns.sh"
+NS=tm-mta-bench-$$
+RUNS=${BENCH_MTA_RUNS:-3}		# runs of each throughput figure
+MSGS=${BENCH_MTA_MESSAGES:-2000}	# messages per smtp-source run
+SESS=${BENCH_MTA_SESSIONS:-20}	# its parallel sessions
+FILL=${BENCH_MTA_FILL:-1000000}	# stored messages for the scaling run
+
+if [ "${1:-}" != "--inside" ]; then
+	echo "## Mail through Postfix"
+	echo
+	trap 'authns_down "$NS"' EXIT
+	if ! authns_up "$NS" >/dev/null 2>&1; then
+		echo "No network namespace here: not measured."
+		exit 0
+	fi
+	ip netns exec "$NS" bash "$0" --inside
+	exit 0
+fi
+
+# --- inside the namespace ---
+export SVC_DIR=$root/var/bench-mta
+. "$root/tests/lib/env.sh"
+work=$root/var/bench-mta-work
+rm -rf "$work"; mkdir -p "$work"; chmod 755 "$work"
+dkim_pid=
+trap '[ -n "$dkim_pid" ] && kill "$dkim_pid" 2>/dev/null; milter_stop; authns_dns_stop "$work"; env_down; rm -rf "$work"' EXIT
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+env_up >/dev/null 2>&1 && env_load || { echo "PostgreSQL and Postfix did not start: not measured."; exit 0; }
+# Room for the 50 MB message and for 200 sessions at once.
+postconf -c "$PF_CONFIG" -e message_size_limit=60000000 default_process_limit=400
+postfix -c "$PF_CONFIG" reload >/dev/null 2>&1; sleep 1
+authns_keys "$work" >/dev/null 2>&1 && authns_dns_start "$work" || { echo "dnsmasq did not start: not measured."; exit 0; }
+log=$SVC_REAL/ticket-milter-$MILTER_PORT.log
+smtpc() { python3 "$root/tests/lib/smtpc.py" "$@"; }
+
+# median X... - the median of the numbers given
+median() { printf '%s\n' "$@" | grep -v '^-$' | sort -g | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print "-" }'; }
+# ratio A B - A / B with two decimals
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else printf "-" }'; }
+# quantiles - p50 and p99 of the numbers on stdin, "P50 / P99"
+quantiles() {
+	sort -g | awk '{ a[NR] = $1 } END {
+		if (!NR) { printf "-"; exit }
+		i = int(NR * 0.99) + 1; if (i > NR) i = NR
+		printf "%s / %s", a[int(NR * 0.5) + 1], a[i] }'
+}
+# log_mark - the milter log's length now; log_since MARK KEY - KEY=values logged since
+log_mark() { wc -l <"$log" 2>/dev/null || echo 0; }
+log_since() { tail -n +"$(($1 + 1))" "$log" | grep -o "$2=[0-9.]*" | cut -d= -f2; }
+# rss PID FIELD - VmRSS or VmHWM of a process, in MB
+rss() { awk -v f="$2:" '$1 == f { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+
+# rate PORT RCPT SENDER [BYTES COUNT SESSIONS] - messages per second that
+# Postfix accepts from smtp-source; the queue is empty before and after
+rate() {
+	local n=${5:-$MSGS} t0 t1
+	postfix_queue_wait 300
+	t0=$(date +%s%N)
+	smtp-source -s "${6:-$SESS}" -m "$n" -l "${4:-4096}" -f "$3" -t "$2" 127.0.0.1:"$1" >/dev/null 2>&1 || { echo -; return; }
+	t1=$(date +%s%N)
+	postfix_queue_wait 300
+	awk -v n="$n" -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f", n / (ns / 1e9) }'
+}
+
+# cpu_snap - CPU seconds (user + system) used so far by PostgreSQL, Postfix
+# and the milter on the milter port: each daemon and its children
+cpu_snap() {
+	python3 - "$(head -n1 "$SVC_REAL/pg/data/postmaster.pid")" \
+		"$(tr -d ' ' <"$SVC_REAL/postfix/spool/pid/master.pid")" \
+		"$(cat "$SVC_REAL/ticket-milter-$MILTER_PORT.pid" 2>/dev/null || echo 0)" <<-'PY'
+	import os, sys
+	roots = dict(zip(sys.argv[1:], ("postgres", "postfix", "milter")))
+	cpu = dict.fromkeys(roots.values(), 0)
+	for p in filter(str.isdigit, os.listdir("/proc")):
+	    try:
+	        s = open("/proc/%s/stat" % p).read()
+	    except OSError:
+	        continue
+	    f = s[s.rindex(")") + 2:].split()
+	    who = roots.get(p) or roots.get(f[1])
+	    if who:
+	        cpu[who] += int(f[11]) + int(f[12])
+	hz = os.sysconf("SC_CLK_TCK")
+	print(" ".join("%.2f" % (cpu[k] / hz) for k in ("postgres", "postfix", "milter")))
+	PY
+}
+# cpu_per_message BEFORE AFTER N - "postgres postfix milter" ms per message
+cpu_per_message() {
+	awk -v b="$1" -v a="$2" -v n="$3" 'BEGIN { split(b, x); split(a, y)
+		printf "%.2f %.2f %.2f", (y[1] - x[1]) * 1000 / n, (y[2] - x[2]) * 1000 / n, (y[3] - x[3]) * 1000 / n }'
+}
+# rate_cpu KEY ARGS... - rate ARGS into R[KEY], and the CPU per message
+# into CPU[KEY]
+declare -A CPU R
+rate_cpu() {
+	local key=$1 before after; shift
+	before=$(cpu_snap)
+	R[$key]+=" $(rate "$@")"
+	after=$(cpu_snap)
+	CPU[$key]+="$(cpu_per_message "$before" "$after" "$MSGS");"
+}
+# cpu_cell KEY FIELD - the median over the runs of one CPU figure
+cpu_cell() { median $(tr ';' '\n' <<<"${CPU[$1]}" | awk -v f="$2" 'NF { print $f }'); }
+
+# opendkim_up / opendkim_down - OpenDKIM verifying, on the milter's port
+opendkim_up() {
+	cat >"$work/opendkim.conf" <<-EOF
+	Mode                v
+	Socket              inet:$MILTER_PORT@127.0.0.1
+	AuthservID          mx.ticket.test
+	AlwaysAddARHeader   yes
+	Syslog              no
+	PidFile             $work/opendkim.pid
+	EOF
+	opendkim -f -x "$work/opendkim.conf" >>"$work/opendkim.log" 2>&1 </dev/null &
+	dkim_pid=$!
+	svc_wait_port "$MILTER_PORT" 20
+}
+opendkim_down() {
+	[ -n "$dkim_pid" ] || return 0
+	kill "$dkim_pid" 2>/dev/null; wait "$dkim_pid" 2>/dev/null; dkim_pid=
+	for _ in $(seq 1 50); do svc_port_busy "$MILTER_PORT" || break; sleep 0.1; done
+}
+
+# --- throughput: a) no milter, b) other mail, c) support mail, d) OpenDKIM ---
+have_dkim=0; command -v opendkim >/dev/null && have_dkim=1
+auth_on_ms="" auth_nodns_ms="" db_ms=""
+for round in $(seq 1 "$RUNS"); do
+	milter_start "VerifySenders no" >/dev/null 2>&1
+	rate_cpu a "$PF_INJECT_PORT" x@discard.test a@sender.test
+	rate_cpu b "$PF_PORT" x@discard.test a@sender.test
+	m=$(log_mark)
+	rate_cpu c "$PF_PORT" support@help.test a@sender.test
+	db_ms+=" $(log_since "$m" db_ms)"
+	milter_start "VerifySenders yes" >/dev/null 2>&1
+	m=$(log_mark)
+	R[cv]+=" $(rate "$PF_PORT" support@help.test a@dkim.test)"
+	auth_on_ms+=" $(log_since "$m" auth_ms)"
+	authns_dns_stop "$work"
+	m=$(log_mark)
+	R[cn]+=" $(rate "$PF_PORT" support@help.test a@dkim.test)"
+	auth_nodns_ms+=" $(log_since "$m" auth_ms)"
+	authns_dns_start "$work"
+	milter_stop
+	if [ $have_dkim = 1 ] && opendkim_up; then
+		R[d]+=" $(rate "$PF_PORT" x@discard.test a@sender.test)"
+		opendkim_down
+	fi
+done
+declare -A M
+for k in a b c cv cn d; do M[$k]=$(median ${R[$k]:--}); done
+
+# --- latency per message at 1 and 20 connections ---
+# gen DIR N TAG - N distinct 4 KB messages
+gen() {
+	python3 - "$@" <<-'PY'
+	import os, sys
+	d, n, tag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+	os.makedirs(d, exist_ok=True)
+	body = b"".join(b"%05d lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod\r\n" % i for i in range(50))
+	for i in range(n):
+	    with open("%s/%05d.eml" % (d, i), "wb") as f:
+	        f.write(b"From: Customer <a@sender.test>\r\nTo: support@help.test\r\n"
+	                b"Date: Sat, 28 Nov 2026 12:00:00 +0000\r\nSubject: latency %s %d\r\n"
+	                b"Message-ID: <%s-%d@bench.test>\r\n\r\n%s" % (tag.encode(), i, tag.encode(), i, body))
+	PY
+}
+# lat PORT RCPT CONNS TAG - "p50 p99" of whole transactions, in ms
+lat() {
+	gen "$work/lat-$4" 400 "$4"
+	smtpc send --port "$1" --to "$2" --from a@sender.test --conns "$3" --latency "$work/lat-$4"/*.eml \
+		| awk '/^p50_ms/ { print $2, $4 }'
+	rm -rf "${work:?}/lat-$4"
+}
+milter_start "VerifySenders no" >/dev/null 2>&1
+declare -A L
+for c in 1 20; do
+	L[a$c]=$(lat "$PF_INJECT_PORT" x@discard.test "$c" "la$c")
+	L[c$c]=$(lat "$PF_PORT" support@help.test "$c" "lc$c")
+done
+milter_start "VerifySenders yes" >/dev/null 2>&1
+for c in 1 20; do L[v$c]=$(lat "$PF_PORT" support@help.test "$c" "lv$c"); done
+# added CELL_A CELL_C COLUMN - the difference of two latency figures
+added() { awk -v a="$(cut -d' ' -f"$3" <<<"${L[$1]}")" -v c="$(cut -d' ' -f"$3" <<<"${L[$2]}")" \
+	'BEGIN { if (a != "" && c != "") printf "%.1f", c - a; else printf "-" }'; }
+lcell() { cut -d' ' -f"$2" <<<"${L[$1]}"; }
+
+# --- memory ---
+milter_start "VerifySenders no" >/dev/null 2>&1
+pid=$(cat "$SVC_REAL/ticket-milter-$MILTER_PORT.pid")
+sleep 1
+mem_idle=$(rss "$pid" VmRSS)
+# hold N - RSS while N SMTP sessions sit between RCPT and DATA
+hold() {
+	local out=$work/hold.out
+	smtpc hold --port "$PF_PORT" --to support@help.test "$1" 30 >"$out" 2>&1 &
+	local h=$!
+	for _ in $(seq 1 300); do grep -q '^open' "$out" 2>/dev/null && break; sleep 0.1; done
+	sleep 1
+	echo "$(rss "$pid" VmRSS) $(ls "/proc/$pid/task" | wc -l) $(awk '/^open/ { print $2 }' "$out")"
+	kill "$h" 2>/dev/null; wait "$h" 2>/dev/null
+	# Postfix closes its milter connections when the sessions are gone.
+	for _ in $(seq 1 100); do
+		[ "$(ss -Htn state established "( sport = :$MILTER_PORT )" | wc -l)" = 0 ] && break
+		sleep 0.1
+	done
+}
+read -r mem_50 threads_50 conns_50 <<<"$(hold 50)"
+read -r mem_200 threads_200 conns_200 <<<"$(hold 200)"
+sleep 2
+mem_after=$(rss "$pid" VmRSS)
+# 200 support messages of 100 KB at once
+python3 - "$work/m100k" <<-'PY'
+	import os, sys
+	d = sys.argv[1]; os.makedirs(d)
+	line = b"x" * 76 + b"\r\n"
+	for i in range(200):
+	    open("%s/%03d.eml" % (d, i), "wb").write(b"From: a@sender.test\r\nTo: support@help.test\r\nSubject: 100k %d\r\n"
+	        b"Message-ID: <m100k-%d-%d@bench.test>\r\n\r\n" % (i, os.getpid(), i) + line * 1300)
+	PY
+smtpc send --port "$PF_PORT" --conns 200 --to support@help.test "$work"/m100k/*.eml >"$work/m100k.out"
+mem_200x100k=$(rss "$pid" VmHWM)
+# A 50 MB support message (a 35 MiB attachment), with the default
+# BodyMemoryLimit (1m): RSS sampled every 20 ms while it passes.
+milter_start "VerifySenders no" >/dev/null 2>&1
+pid=$(cat "$SVC_REAL/ticket-milter-$MILTER_PORT.pid")
+sleep 1
+mem_idle2=$(rss "$pid" VmRSS)
+python3 - "$work/big.eml" <<-'PY'
+	import base64, os, sys
+	data = base64.encodebytes(os.urandom(35 * 1024 * 1024)).replace(b"\n", b"\r\n")
+	with open(sys.argv[1], "wb") as f:
+	    f.write(b"From: a@sender.test\r\nTo: support@help.test\r\nSubject: 50 MB\r\n"
+	            b"Message-ID: <big-%d@bench.test>\r\nMIME-Version: 1.0\r\n"
+	            b"Content-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\n"
+	            b"Content-Type: text/plain\r\n\r\nThe log is attached.\r\n--B\r\n"
+	            b"Content-Type: application/octet-stream; name=\"big.bin\"\r\n"
+	            b"Content-Transfer-Encoding: base64\r\n\r\n" % os.getpid())
+	    f.write(data)
+	    f.write(b"--B--\r\n")
+	PY
+big_bytes=$(stat -c %s "$work/big.eml")
+( peak=0; while kill -0 "$pid" 2>/dev/null && [ ! -e "$work/big.done" ]; do
+	r=$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$pid/status"); [ "$r" -gt "$peak" ] && peak=$r
+	sleep 0.02; done; echo "$peak" >"$work/big.peak" ) &
+sampler=$!
+t0=$(date +%s%N)
+big_out=$(smtpc send --port "$PF_PORT" --to support@help.test --timeout 300 "$work/big.eml")
+big_s=$(awk -v ns=$(($(date +%s%N) - t0)) 'BEGIN { printf "%.1f", ns / 1e9 }')
+touch "$work/big.done"; wait "$sampler"
+big_peak=$(awk '{ printf "%.1f", $1 / 1024 }' "$work/big.peak")
+big_hwm=$(rss "$pid" VmHWM)
+big_stored=$(sql "SELECT length(raw) FROM messages WHERE subject = '50 MB' ORDER BY id DESC LIMIT 1")
+rm -f "$work/big.eml"
+
+# --- throughput by message size ---
+milter_start "VerifySenders no" >/dev/null 2>&1
+declare -A S
+for round in $(seq 1 "$RUNS"); do
+	S[a1k]+=" $(rate "$PF_INJECT_PORT" x@discard.test a@sender.test 1024 1000)"
+	S[c1k]+=" $(rate "$PF_PORT" support@help.test a@sender.test 1024 1000)"
+	S[a100k]+=" $(rate "$PF_INJECT_PORT" x@discard.test a@sender.test 102400 200)"
+	S[c100k]+=" $(rate "$PF_PORT" support@help.test a@sender.test 102400 200)"
+	S[a10m]+=" $(rate "$PF_INJECT_PORT" x@discard.test a@sender.test 10000000 6 2)"
+	S[c10m]+=" $(rate "$PF_PORT" support@help.test a@sender.test 10000000 6 2)"
+done
+for k in a1k c1k a100k c100k a10m c10m; do S[$k]=$(median ${S[$k]}); done
+mbps() { awk -v r="$1" -v b="$2" 'BEGIN { if (r + 0 > 0) printf "%.1f", r * b / 1e6; else printf "-" }'; }
+
+# --- ingest with 10,000 and 1,000,000 stored messages ---
+# fill FROM TO - stored messages FROM..TO: four to a ticket, a customer
+# (a participant) to three tickets, every tenth message with an Outlook
+# conversation root
+fill() {
+	sql "
+	INSERT INTO contacts (address)
+	    SELECT DISTINCT 'fill' || ((k - 1) / 3 + 1) || '@customer.test' FROM generate_series(($1 - 1) / 4 + 1, $2 / 4) k
+	    ON CONFLICT DO NOTHING;
+	INSERT INTO tickets (number, queue_id, subject, status)
+	    SELECT (9000000 + k)::text, (SELECT id FROM queues WHERE address = 'support@help.test'), 'filled ' || k, 'open'
+	    FROM generate_series(($1 - 1) / 4 + 1, $2 / 4) k;
+	INSERT INTO ticket_participants (ticket_id, contact_id, role)
+	    SELECT t.id, c.id, 'customer' FROM generate_series(($1 - 1) / 4 + 1, $2 / 4) k
+	    JOIN tickets t ON t.number = (9000000 + k)::text
+	    JOIN contacts c ON c.address = 'fill' || ((k - 1) / 3 + 1) || '@customer.test'
+	    ON CONFLICT DO NOTHING;
+	INSERT INTO messages (ticket_id, message_id, subject, from_address, envelope_sender,
+	                      envelope_recipients, size, raw, digest, thread_root, thread_rule)
+	    SELECT t.id, 'fill-' || i || '@bench.test', 'filled', 'fill' || (i % 1000) || '@customer.test',
+	           'x@customer.test', '{support@help.test}', 5, '\\x66696c6c2e'::bytea, md5(i::text),
+	           CASE WHEN i % 10 = 0 THEN encode(substr(sha256(convert_to('root' || i, 'UTF8')), 1, 22), 'hex') END, 'new'
+	    FROM generate_series($1, $2) i JOIN tickets t ON t.number = (9000000 + (i - 1) / 4 + 1)::text;
+	ANALYZE contacts; ANALYZE tickets; ANALYZE ticket_participants; ANALYZE messages;" >/dev/null
+}
+# ingest_run STORED TAG - messages/s for 400 support messages over 8
+# connections: new ones, and replies by In-Reply-To, subject tag and
+# Thread-Index to stored messages
+ingest_run() {
+	python3 - "$work/ing-$2" "$1" "$2" <<-'PY'
+	import base64, hashlib, os, random, sys
+	d, stored, tag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+	os.makedirs(d)
+	rnd = random.Random(tag)
+	for n in range(400):
+	    i = rnd.randint(1, stored)
+	    k = (i - 1) // 4 + 1
+	    head = b"To: support@help.test\r\nDate: Sat, 28 Nov 2026 12:00:00 +0000\r\nMessage-ID: <%s-%d@bench.test>\r\n" % (tag.encode(), n)
+	    kind = n % 4
+	    if kind == 0:
+	        head += b"From: new%d@customer.test\r\nSubject: new question %d\r\n" % (n, n)
+	    elif kind == 1:
+	        head += b"From: someone@customer.test\r\nSubject: Re: filled\r\nIn-Reply-To: <fill-%d@bench.test>\r\n" % i
+	    elif kind == 2:
+	        head += b"From: fill%d@customer.test\r\nSubject: Re: [#%d] filled\r\n" % ((k - 1) // 3 + 1, 9000000 + k)
+	    else:
+	        i = max(10, i - i % 10)
+	        root = hashlib.sha256(b"root%d" % i).digest()[:22]
+	        head += b"From: someone@customer.test\r\nSubject: RE: filled\r\nThread-Index: %s\r\n" % base64.b64encode(root + os.urandom(5))
+	    open("%s/%03d.eml" % (d, n), "wb").write(head + b"\r\nA reply.\r\n")
+	PY
+	local out
+	out=$(smtpc send --port "$PF_PORT" --to support@help.test --from a@sender.test --conns 8 "$work/ing-$2"/*.eml)
+	rm -rf "${work:?}/ing-$2"
+	awk '{ for (i = 1; i < NF; i++) if ($i == "seconds") s = $(i + 1); if ($4 > 0 && s > 0) printf "%.0f", $4 / s; else printf "-" }' <<<"$out"
+}
+declare -A I
+first=10000
+t0=$(date +%s)
+fill 1 "$first"
+milter_start "VerifySenders no" >/dev/null 2>&1
+m=$(log_mark)
+for round in $(seq 1 "$RUNS"); do I[small]+=" $(ingest_run "$first" "s$round")"; done
+db_small=$(log_since "$m" db_ms | quantiles)
+rules_small=$(sql "SELECT string_agg(thread_rule || ' ' || n, ', ' ORDER BY thread_rule) FROM (SELECT thread_rule, count(*) n FROM messages WHERE message_id LIKE 's_-%@bench.test' GROUP BY 1) r")
+t1=$(date +%s)
+fill $((first + 1)) "$FILL"
+fill_s=$(( $(date +%s) - t1 ))
+m=$(log_mark)
+for round in $(seq 1 "$RUNS"); do I[big]+=" $(ingest_run "$FILL" "b$round")"; done
+db_big=$(log_since "$m" db_ms | quantiles)
+rules_big=$(sql "SELECT string_agg(thread_rule || ' ' || n, ', ' ORDER BY thread_rule) FROM (SELECT thread_rule, count(*) n FROM messages WHERE message_id LIKE 'b_-%@bench.test' GROUP BY 1) r")
+stored_big=$(sql "SELECT count(*) FROM messages")
+db_size=$(sql "SELECT pg_size_pretty(pg_database_size('tickets'))")
+# The lookups of thread_find() and of the duplicate check, as the plpgsql
+# functions run them: prepared, with the generic plan forced.
+plans=$(psql -X -q -At <<-'SQL' 2>&1
+	SET plan_cache_mode = force_generic_plan;
+	PREPARE by_id(jsonb) AS SELECT m.ticket_id FROM jsonb_array_elements_text($1) WITH ORDINALITY r(id, n)
+	    JOIN messages m ON m.message_id = r.id ORDER BY r.n, m.id DESC LIMIT 1;
+	PREPARE by_root(text) AS SELECT m.ticket_id FROM messages m WHERE m.thread_root = $1 ORDER BY m.id DESC LIMIT 1;
+	PREPARE by_number(text) AS SELECT t.id FROM tickets t WHERE t.number = $1;
+	PREPARE by_participant(bigint, text) AS SELECT 1 FROM ticket_participants p JOIN contacts c ON c.id = p.contact_id
+	    WHERE p.ticket_id = $1 AND c.address = $2;
+	PREPARE once(text, text) AS SELECT m.id FROM messages m JOIN tickets tk ON tk.id = m.ticket_id
+	    WHERE coalesce(m.message_id, '') = coalesce($1, '') AND m.digest = $2;
+	\echo -- thread_find 2: In-Reply-To / References -> messages.message_id
+	EXPLAIN (COSTS OFF) EXECUTE by_id('["fill-5@bench.test"]');
+	\echo -- thread_find 3: Thread-Index -> messages.thread_root
+	EXPLAIN (COSTS OFF) EXECUTE by_root('00');
+	\echo -- thread_find 4: subject tag -> tickets.number
+	EXPLAIN (COSTS OFF) EXECUTE by_number('9000001');
+	\echo -- thread_find 4: is the sender a participant?
+	EXPLAIN (COSTS OFF) EXECUTE by_participant(1, 'fill1@customer.test');
+	\echo -- ingest_message: the same message stored before?
+	EXPLAIN (COSTS OFF) EXECUTE once('fill-5@bench.test', 'x');
+	SQL
+)
+milter_stop
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# --- the section ---
+cat <<MD
+\`make bench\` on $(date -u +%Y-%m-%d): $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')),
+$(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo) RAM; PostgreSQL $(psql -X -At -c 'SHOW server_version' | cut -d' ' -f1) (fsync off, as
+\`make run\`), Postfix $(postconf -d -h mail_version), ticket-milter normal build (-O2). All on
+one machine, in a network namespace of its own (bench/bench_mta.sh); load
+average before and after: $load_before / $load_after (other work on the
+machine makes the figures noisier; the ratios compare runs interleaved in
+the same minutes). Medians of $RUNS runs.
+
+### Throughput
+
+\`smtp-source -s $SESS -m $MSGS -l 4096 -f SENDER -t RCPT 127.0.0.1:PORT\`, to Postfix's
+smtpd with \`smtpd_milters\` (or to its second smtpd without milters for a):
+messages per second accepted, the queue empty before each run.
+
+| | configuration | RCPT | messages/s | runs |
+|---|---|---|---|---|
+| a | no milter | x@discard.test (discard transport) | ${M[a]} | ${R[a]} |
+| b | ticket-milter, mail not for support | x@discard.test | ${M[b]} | ${R[b]} |
+| c | ticket-milter, support mail stored, \`VerifySenders no\` | support@help.test (\`MtaCopy remove\`) | ${M[c]} | ${R[c]} |
+| c | the same, \`VerifySenders yes\`, SPF/DKIM/DMARC against dnsmasq | support@help.test, from a@dkim.test | ${M[cv]} | ${R[cv]} |
+| c | the same, \`VerifySenders yes\`, no DNS server reachable | support@help.test, from a@dkim.test | ${M[cn]} | ${R[cn]} |
+| d | OpenDKIM $(opendkim -V 2>/dev/null | awk 'NR == 1 { print $NF }') verifying (\`Mode v\`, \`AlwaysAddARHeader yes\`) | x@discard.test | ${M[d]:--} | ${R[d]:--} |
+
+Ratios: **(b)/(a) $(ratio "${M[b]}" "${M[a]}")** (target 0.9), **(c)/(a) $(ratio "${M[c]}" "${M[a]}")** (target 0.5;
+with verification against DNS $(ratio "${M[cv]}" "${M[a]}"), with no DNS $(ratio "${M[cn]}" "${M[a]}")),
+**(c)/(d) $(ratio "${M[c]}" "${M[d]:-}")** (target: at least 1; with verification $(ratio "${M[cv]}" "${M[d]:-}")).
+
+Where the CPU goes (ms of CPU per message, median of the runs; each
+daemon with its child processes):
+
+| | PostgreSQL | Postfix | ticket-milter |
+|---|---|---|---|
+| a: no milter | $(cpu_cell a 1) | $(cpu_cell a 2) | - |
+| b: other mail | $(cpu_cell b 1) | $(cpu_cell b 2) | $(cpu_cell b 3) |
+| c: support mail stored | $(cpu_cell c 1) | $(cpu_cell c 2) | $(cpu_cell c 3) |
+
+For other mail the daemon only classifies the recipients and answers
+ACCEPT at DATA (it asks for no reply to CONNECT, HELO and MAIL); what it
+costs is the milter connection of each SMTP session on both sides, and in
+ticket-milter most of that is libmilter's thread and poll handling in the
+kernel, not the callbacks (perf). For support mail the largest part is the
+ingest transaction in PostgreSQL on the same two CPUs.
+
+Inside the daemon (its log, p50 / p99 over all runs): the database
+transaction of one support message $(echo $db_ms | tr ' ' '\n' | quantiles) ms; SPF, DKIM
+and DMARC against dnsmasq $(echo $auth_on_ms | tr ' ' '\n' | quantiles) ms; the same with no DNS
+server (every lookup refused at once, so it fails fast: temperror, stored
+as usual) $(echo $auth_nodns_ms | tr ' ' '\n' | quantiles) ms.
+
+### Latency per support message
+
+Whole SMTP transactions (MAIL FROM to the reply to the final dot), 400
+distinct 4 KB messages, one per transaction (tests/lib/smtpc.py), p50 / p99 in ms:
+
+| connections | a: no milter | c: stored, \`VerifySenders no\` | added | c: \`VerifySenders yes\` (dnsmasq) | added |
+|---|---|---|---|---|---|
+| 1 | $(lcell a1 1) / $(lcell a1 2) | $(lcell c1 1) / $(lcell c1 2) | $(added a1 c1 1) / $(added a1 c1 2) | $(lcell v1 1) / $(lcell v1 2) | $(added a1 v1 1) / $(added a1 v1 2) |
+| 20 | $(lcell a20 1) / $(lcell a20 2) | $(lcell c20 1) / $(lcell c20 2) | $(added a20 c20 1) / $(added a20 c20 2) | $(lcell v20 1) / $(lcell v20 2) | $(added a20 v20 1) / $(added a20 v20 2) |
+
+### Memory of the daemon
+
+| state | RSS (MB) |
+|---|---|
+| idle, after start | $mem_idle |
+| 50 SMTP sessions open (between RCPT and DATA) | $mem_50 ($conns_50 sessions open, $threads_50 threads) |
+| 200 sessions open | $mem_200 ($conns_200 sessions open, $threads_200 threads) |
+| after they closed | $mem_after |
+| peak (VmHWM) after 200 support messages of 100 KB at once | $mem_200x100k |
+| a $(awk -v b="$big_bytes" 'BEGIN { printf "%.1f", b / 1e6 }') MB support message (35 MiB attachment), idle before | $mem_idle2 |
+| ... peak while it passes (sampled every 20 ms / VmHWM) | $big_peak / $big_hwm |
+
+The 50 MB message took $big_s s through Postfix and the milter ($(awk '{ print $4 == 1 ? "accepted" : "not accepted: " $0 }' <<<"$big_out"); $big_stored bytes stored).
+The body goes to a temporary file past \`BodyMemoryLimit\` (1 MB) while it
+arrives, so open sessions cost little; but at the end of the message the
+daemon maps the file, the parser decodes the attachment, the attachment
+is copied into the blob parameter, and libpq copies the raw message and
+the blobs into its send buffer, since \`store_ingest()\` passes them as
+single parameters of one query: the peak is a few times the message size.
+What bounds it is \`MaximumMessageSize\` (50 MB) times the number of large
+messages ending at the same moment.
+
+### How cost grows
+
+By message size (\`smtp-source -l BYTES\`; 1000, 200 and 6 messages a run,
+20, 20 and 2 sessions):
+
+| size | a: messages/s | a: MB/s | c: messages/s | c: MB/s | (c)/(a) |
+|---|---|---|---|---|---|
+| 1 KB | ${S[a1k]} | $(mbps "${S[a1k]}" 1024) | ${S[c1k]} | $(mbps "${S[c1k]}" 1024) | $(ratio "${S[c1k]}" "${S[a1k]}") |
+| 100 KB | ${S[a100k]} | $(mbps "${S[a100k]}" 102400) | ${S[c100k]} | $(mbps "${S[c100k]}" 102400) | $(ratio "${S[c100k]}" "${S[a100k]}") |
+| 10 MB | ${S[a10m]} | $(mbps "${S[a10m]}" 10000000) | ${S[c10m]} | $(mbps "${S[c10m]}" 10000000) | $(ratio "${S[c10m]}" "${S[a10m]}") |
+
+By what the database holds: 400 support messages over 8 connections, a
+quarter each new, a reply by In-Reply-To, by subject tag from a
+participant, and by Thread-Index, to random stored messages
+(\`VerifySenders no\`). The table is filled with generate_series in SQL
+($((FILL - first)) more rows took $fill_s s; $db_size on disk at the end).
+
+| stored messages | messages/s | runs | database transaction p50 / p99 (ms) | threaded by |
+|---|---|---|---|---|
+| $first | $(median ${I[small]}) | ${I[small]} | $db_small | $rules_small |
+| $stored_big | $(median ${I[big]}) | ${I[big]} | $db_big | $rules_big |
+
+The lookups stay index scans with $stored_big stored messages (generic plans of
+the prepared statements, as the plpgsql functions run them):
+
+\`\`\`
+$plans
+\`\`\`
+MD
