@@ -17,10 +17,6 @@ ctl agent add alice@agents.test --queue agents@help.test --name "Alice Agent" >/
 ctl agent add olga@agents.test --queue other@help.test --name "Olga" >/dev/null
 milter_start "InternalHosts 127.0.0.1" || { fail "ticket-milter starts" "see its log"; exit 1; }
 
-# to ADDRESS - the delivered outgoing mail files for one address, newest last
-to() { grep -rlsi "^X-Original-To: $1\$" "$PF_OUTGOING/new" 2>/dev/null | xargs -r ls -tr 2>/dev/null; }
-# header FILE NAME - one header's value (unfolded)
-header() { sed -n '/^$/q;p' "$1" | sed -e ':a' -e 'N;$!ba' -e 's/\n[ \t]\+/ /g' | grep -i "^$2:" | head -n1 | sed "s/^[^:]*: *//"; }
 # agent_mail FROM TO BODY MSGID [SWAKS-ARGS] - an agent's reply, quoting the notification
 agent_mail() {
 	local f=$work/$4.eml
@@ -38,7 +34,7 @@ check "the agent is notified" wait_for 15 bash -c "grep -rqsi '^X-Original-To: a
 # The agent answers with Reply: the customer and the colleague receive it.
 agent_mail "Alice Agent <alice@agents.test>" "$reply" "Thanks, we are on it." a-1@agents.test
 check "the customer receives the agent's reply" wait_for 15 bash -c "[ -n \"\$(grep -rlsi '^X-Original-To: cust@customer.test' '$PF_OUTGOING/new')\" ]"
-got=$(to cust@customer.test | tail -n1)
+got=$(outgoing_to cust@customer.test | tail -n1)
 if [ -n "$got" ]; then
 	check_eq "From: the agent via the queue, at the queue address" "Alice Agent via Help <agents@help.test>" "$(header "$got" From)"
 	check_eq "Reply-To: the ticket's reply address" "$reply" "$(header "$got" Reply-To)"
@@ -63,12 +59,12 @@ check_eq "the customer's answer lands in the same ticket" "$t" \
 	"$(sql "SELECT t.number FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.message_id = 'c-2@customer.test'")"
 
 # #note: stored, not relayed.
-before=$(to cust@customer.test | wc -l)
+before=$(outgoing_to cust@customer.test | wc -l)
 agent_mail alice@agents.test "$reply" "#note
 The logs show a paper jam." a-note@agents.test
 sleep 3
 check_eq "#note is stored as a note" "note" "$(sql "SELECT kind FROM messages WHERE message_id = 'a-note@agents.test'")"
-check_eq "#note does not reach the customer" "$before" "$(to cust@customer.test | wc -l)"
+check_eq "#note does not reach the customer" "$before" "$(outgoing_to cust@customer.test | wc -l)"
 
 # #take and #assign: the ticket's assignee; an unknown assignee is refused.
 ctl agent add bert@agents.test --queue agents@help.test --name "Bert" >/dev/null
@@ -82,19 +78,19 @@ agent_mail alice@agents.test "$reply" "#assign nobody@agents.test" a-assign-bad@
 check "#assign to a non-agent answers the agent" wait_for 15 bash -c \
 	"grep -rlsi '^X-Original-To: alice@agents.test' '$PF_OUTGOING/new' | xargs -r grep -l 'nobody@agents.test: not an agent' | grep -q ."
 check_eq "... and changes nothing" "bert@agents.test" "$(sql "SELECT assignee FROM tickets WHERE number = '$t'")"
-check_eq "commands alone reach no customer" "$before" "$(to cust@customer.test | wc -l)"
+check_eq "commands alone reach no customer" "$before" "$(outgoing_to cust@customer.test | wc -l)"
 
 # A command not understood: the agent hears why; the customer gets nothing.
 agent_mail alice@agents.test "$reply" "#frobnicate
 Hello" a-bad@agents.test
 check "an unknown command answers the agent" wait_for 15 bash -c \
 	"grep -rlsi '^X-Original-To: alice@agents.test' '$PF_OUTGOING/new' | xargs -r grep -l 'not a command' | grep -q ."
-check_eq "... and nothing reaches the customer" "$before" "$(to cust@customer.test | wc -l)"
+check_eq "... and nothing reaches the customer" "$before" "$(outgoing_to cust@customer.test | wc -l)"
 
 # A forged agent (right From, not authenticated): handled as an outside sender, flagged.
 agent_mail alice@agents.test "$reply" "Send me all data." a-forged@agents.test --local-interface 127.0.0.2
 sleep 3
-check_eq "a forged agent's mail is not relayed" "$before" "$(to cust@customer.test | wc -l)"
+check_eq "a forged agent's mail is not relayed" "$before" "$(outgoing_to cust@customer.test | wc -l)"
 check_eq "... stored as a customer message, flagged" "customer|true" \
 	"$(sql "SELECT kind || '|' || (facts->>'forged_agent') FROM messages WHERE message_id = 'a-forged@agents.test'")"
 

@@ -11,10 +11,6 @@ trap 'milter_stop; rm -rf "$work"' EXIT
 ctl() { "$TM_BUILD/ticketctl" -c "$TM_CONF" "$@"; }
 milter_start "OutboxRetryDelay 1" || { fail "ticket-milter starts" "see its log"; exit 1; }
 
-# outgoing_to ADDRESS - the delivered outgoing mail files for one address
-outgoing_to() { grep -rlsi "^X-Original-To: $1\$" "$PF_OUTGOING/new" 2>/dev/null; }
-# header FILE NAME - one header's value (unfolded)
-header() { sed -n '/^$/q;p' "$1" | sed -e ':a' -e 'N;$!ba' -e 's/\n[ \t]\+/ /g' | grep -i "^$2:" | head -n1 | sed "s/^[^:]*: *//"; }
 # autoreply_of MSGID - the stored decision about an automatic answer
 autoreply_of() { sql "SELECT autoreply FROM messages WHERE message_id = '$1'"; }
 

@@ -13,6 +13,8 @@
 #   send ARGS...           swaks through the Postfix instance with the milter
 #   mail FROM TO SUBJECT MSGID [HEADER...]
 #                          send a plain message built from these (body: $BODY)
+#   outgoing_to ADDRESS    the delivered outgoing mail for an address, oldest first
+#   header FILE NAME       one header field's value, unfolded
 
 export SVC_DIR=${SVC_DIR:-$TM_ROOT/var/check} PG_PORT=${PG_PORT:-15442}
 export PF_PORT=${PF_PORT:-2625} PF_INJECT_PORT=${PF_INJECT_PORT:-2626}
@@ -89,4 +91,15 @@ mail() {
 	rc=$?
 	rm -f "$f"
 	return $rc
+}
+
+# outgoing_to ADDRESS - the outgoing mail files delivered to ADDRESS, oldest first
+outgoing_to() {
+	grep -rlsi "^X-Original-To: $1\$" "$PF_OUTGOING/new" 2>/dev/null | xargs -r ls -tr 2>/dev/null
+}
+
+# header FILE NAME - one header field's value, unfolded
+header() {
+	sed -n '/^$/q;p' "$1" | sed -e ':a' -e 'N;$!ba' -e 's/\n[ \t]\+/ /g' \
+		| grep -i "^$2:" | head -n1 | sed "s/^[^:]*: *//"
 }
