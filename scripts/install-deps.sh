@@ -13,7 +13,7 @@ packages=(
 	# organizational domains for DMARC: libpsl and the Public Suffix List
 	libpsl-dev publicsuffix
 	# tests and tools
-	libcmocka-dev miltertest swaks jq opendkim-tools
+	libcmocka-dev python3 miltertest swaks jq opendkim-tools
 	# tests: a DNS server for SPF, DKIM and DMARC records
 	dnsmasq-base
 	# the real services: a private PostgreSQL and a private Postfix
