@@ -42,7 +42,7 @@ DAEMON_SRC := milter/callbacks.c milter/config_current.c milter/inflight.c milte
               milter/queue_cache.c \
               milter/auth.c milter/auth_spf.c milter/auth_dkim.c milter/auth_dmarc.c \
               milter/auth_dns.c milter/authres.c milter/policy.c milter/sockopt.c \
-              milter/compose.c milter/smtp_submit.c milter/outbox.c milter/relay.c
+              milter/compose.c milter/smtp_submit.c milter/outbox.c milter/relay.c milter/worker.c
 # milter/: ticketctl only.
 CTL_SRC    := $(wildcard milter/ctl_*.c)
 SQL_FILES  := $(sort $(wildcard sql/[0-9]*.sql))

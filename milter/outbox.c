@@ -10,10 +10,8 @@
 /*	(at least once, never lost).
 /*--*/
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <glib.h>
 
@@ -22,9 +20,9 @@
 #include <milter/outbox.h>
 #include <milter/smtp_submit.h>
 #include <milter/store.h>
+#include <milter/worker.h>
 
-static pthread_t outbox_thread;
-static int outbox_stop_pipe[2] = {-1, -1};
+static WORKER outbox_worker;
 
 /* exec_simple - run a statement; 0 or -1 with the reason logged */
 
@@ -174,7 +172,7 @@ static void *outbox_main(void *context)
 	    if ((conn = store_connect(start->database, start->database_timeout, &err)) == NULL) {
 		if (!warned++)
 		    msg_warn("outbox: %s; retrying", err.text);
-		if (store_wait_notify(outbox_stop_pipe[0], NULL, 2))
+		if (worker_wait(&outbox_worker, NULL, 2))
 		    break;
 		continue;
 	    }
@@ -188,7 +186,7 @@ static void *outbox_main(void *context)
 	    conn = NULL;
 	}
 	config_current_put(config);
-	if (store_wait_notify(outbox_stop_pipe[0], conn, conn ? next_due(conn, start->outbox_poll) : 2))
+	if (worker_wait(&outbox_worker, conn, conn ? next_due(conn, start->outbox_poll) : 2))
 	    break;
     }
     PQfinish(conn);
@@ -199,28 +197,16 @@ static void *outbox_main(void *context)
 
 void    outbox_start(const CONFIG *config)
 {
-    int     ret;
-
     if (strcmp(config->outbox_relay, "none") == 0) {
 	msg_info("outbox: OutboxRelay none: this daemon sends no mail");
 	return;
     }
-    if (pipe(outbox_stop_pipe) < 0)
-	msg_fatal("outbox: pipe: %m");
-    if ((ret = pthread_create(&outbox_thread, NULL, outbox_main, (void *) config)) != 0)
-	msg_fatal("outbox: cannot start thread: %s", g_strerror(ret));
+    worker_start(&outbox_worker, "outbox", outbox_main, (void *) config);
 }
 
 /* outbox_stop - stop the sender thread */
 
 void    outbox_stop(void)
 {
-    if (outbox_stop_pipe[1] < 0)
-	return;
-    if (write(outbox_stop_pipe[1], "x", 1) < 0)
-	msg_warn("outbox: cannot signal stop: %m");
-    pthread_join(outbox_thread, NULL);
-    close(outbox_stop_pipe[0]);
-    close(outbox_stop_pipe[1]);
-    outbox_stop_pipe[0] = outbox_stop_pipe[1] = -1;
+    worker_stop(&outbox_worker);
 }

@@ -17,11 +17,11 @@
 #include <milter/log.h>
 #include <milter/queue_cache.h>
 #include <milter/store.h>
+#include <milter/worker.h>
 
 static pthread_rwlock_t cache_lock = PTHREAD_RWLOCK_INITIALIZER;
 static GHashTable *cache_addresses;	/* address -> itself; NULL: never loaded */
-static pthread_t cache_thread;
-static int cache_stop_pipe[2] = {-1, -1};
+static WORKER cache_worker;
 static char *cache_conninfo;
 static int cache_refresh;
 static int cache_timeout;
@@ -71,7 +71,7 @@ static void *cache_main(void *unused)
 	    if ((conn = store_connect(cache_conninfo, cache_timeout, &err)) == NULL) {
 		if (!warned++)
 		    msg_warn("support queues: %s; retrying", err.text);
-		if (store_wait_notify(cache_stop_pipe[0], NULL, 2))
+		if (worker_wait(&cache_worker, NULL, 2))
 		    break;
 		continue;
 	    }
@@ -83,11 +83,11 @@ static void *cache_main(void *unused)
 	if (cache_load(conn) < 0) {
 	    PQfinish(conn);
 	    conn = NULL;
-	    if (store_wait_notify(cache_stop_pipe[0], NULL, 2))
+	    if (worker_wait(&cache_worker, NULL, 2))
 		break;
 	    continue;
 	}
-	if (store_wait_notify(cache_stop_pipe[0], conn, cache_refresh))
+	if (worker_wait(&cache_worker, conn, cache_refresh))
 	    break;
     }
     PQfinish(conn);
@@ -98,15 +98,10 @@ static void *cache_main(void *unused)
 
 void    queue_cache_start(const char *conninfo, int refresh, int timeout)
 {
-    int     ret;
-
     cache_conninfo = g_strdup(conninfo);
     cache_refresh = refresh;
     cache_timeout = timeout;
-    if (pipe(cache_stop_pipe) < 0)
-	msg_fatal("queue cache: pipe: %m");
-    if ((ret = pthread_create(&cache_thread, NULL, cache_main, NULL)) != 0)
-	msg_fatal("queue cache: cannot start thread: %s", g_strerror(ret));
+    worker_start(&cache_worker, "queue cache", cache_main, NULL);
 }
 
 /* queue_cache_lookup - 1 support, 0 other, -1 not known yet */
@@ -128,14 +123,7 @@ int     queue_cache_lookup(const char *address)
 
 void    queue_cache_stop(void)
 {
-    if (cache_stop_pipe[1] < 0)
-	return;
-    if (write(cache_stop_pipe[1], "x", 1) < 0)
-	msg_warn("queue cache: cannot signal stop: %m");
-    pthread_join(cache_thread, NULL);
-    close(cache_stop_pipe[0]);
-    close(cache_stop_pipe[1]);
-    cache_stop_pipe[0] = cache_stop_pipe[1] = -1;
+    worker_stop(&cache_worker);
     pthread_rwlock_wrlock(&cache_lock);
     if (cache_addresses)
 	g_hash_table_destroy(cache_addresses);
