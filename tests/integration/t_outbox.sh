@@ -9,14 +9,14 @@ env_load
 work=$(mktemp -d /tmp/tm-outbox.XXXXXX)
 trap 'milter_stop; rm -rf "$work"' EXIT
 ctl() { "$TM_BUILD/ticketctl" -c "$TM_CONF" "$@"; }
+# A queue of its own, so the other scripts on this database see no change.
+ctl queue add desk@help.test --name Support --confirm always >/dev/null
+ctl agent add agent@agents.test --queue desk@help.test --name "Agent Smith" >/dev/null
 milter_start "OutboxRetryDelay 1" || { fail "ticket-milter starts" "see its log"; exit 1; }
 
 # autoreply_of MSGID - the stored decision about an automatic answer
 autoreply_of() { sql "SELECT autoreply FROM messages WHERE message_id = '$1'"; }
 
-# A queue of its own, so the other scripts on this database see no change.
-ctl queue add desk@help.test --name Support --confirm always >/dev/null; sleep 0.5
-ctl agent add agent@agents.test --queue desk@help.test --name "Agent Smith" >/dev/null
 
 # A new ticket: a confirmation to the customer, a notification to the agent.
 BODY="My printer is on fire." mail "Alice Customer <alice@customer.test>" desk@help.test \
@@ -93,13 +93,13 @@ mail gone@customer.test desk@help.test "I am back" gone-1@customer.test
 check_eq "an address that bounced permanently gets no confirmation" "address-bounced" "$(autoreply_of gone-1@customer.test)"
 
 # Per queue: only authenticated senders (the default) - none can be here.
-ctl queue add strict@help.test >/dev/null; sleep 0.5
+ctl queue add strict@help.test >/dev/null; sleep 1.5
 mail forged@customer.test strict@help.test "Unproven" forged-1@customer.test
 check_eq "an unauthenticated sender gets no confirmation from an 'authenticated' queue" \
 	"sender-not-authenticated" "$(autoreply_of forged-1@customer.test)"
 
 # The queue's language picks the template.
-ctl queue add hilfe@help.test --name Hilfe --language de --confirm always >/dev/null; sleep 0.5
+ctl queue add hilfe@help.test --name Hilfe --language de --confirm always >/dev/null; sleep 1.5
 mail hans@customer.test hilfe@help.test "Drucker brennt" de-1@customer.test
 check "the German template for a German queue" wait_for 15 bash -c "grep -rqs 'Ticket' '$PF_OUTGOING/new' && grep -rls 'Guten Tag' '$PF_OUTGOING/new' | xargs grep -qi '^X-Original-To: hans@customer.test'"
 
