@@ -27,12 +27,20 @@
 
 static STORE *cb_store;
 
-/* What we ask of the MTA: no-reply for steps that never refuse. */
-#define WANT_PROTOCOL	(SMFIP_HDR_LEADSPC | SMFIP_NOUNKNOWN | \
-			 SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | \
+/*
+ * What we ask of the MTA. Most mail is not for support, so each step it
+ * must send and wait for costs every message: no CONNECT event (the client
+ * comes as macros with MAIL FROM), and no reply awaited before DATA, where
+ * mail that is not for support is accepted and the milter steps aside.
+ */
+#define WANT_PROTOCOL	(SMFIP_HDR_LEADSPC | SMFIP_NOCONNECT | SMFIP_NOUNKNOWN | \
+			 SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT | \
 			 SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY)
 #define WANT_ACTIONS	(SMFIF_ADDHDRS | SMFIF_ADDRCPT | SMFIF_DELRCPT | SMFIF_CHGHDRS | \
 			 SMFIF_CHGFROM | SMFIF_CHGBODY)
+/* The macros we read, by step; no others are sent. */
+#define MAIL_MACROS	"{client_addr} {client_name} {auth_authen}"
+#define RCPT_MACROS	"i"			/* only to keep each RCPT small */
 
 /* callbacks_init - set what the callbacks work with */
 
@@ -97,6 +105,10 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     *pf1 = f1 & WANT_PROTOCOL;
     *pf2 = *pf3 = 0;
     session->protocol = *pf1;
+    if ((f0 & SMFIF_SETSYMLIST)
+	&& smfi_setsymlist(ctx, SMFIM_ENVFROM, MAIL_MACROS) == MI_SUCCESS
+	&& smfi_setsymlist(ctx, SMFIM_ENVRCPT, RCPT_MACROS) == MI_SUCCESS)
+	*pf0 |= SMFIF_SETSYMLIST;
     return (SMFIS_CONTINUE);
 }
 
@@ -107,23 +119,18 @@ static sfsistat no_reply(const SESSION *session, unsigned long flag)
     return ((session->protocol & flag) ? SMFIS_NOREPLY : SMFIS_CONTINUE);
 }
 
-/* cb_connect - remember the client */
+/* client_ip - the client's address from the MTA's macro, or NULL */
 
-static sfsistat cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *addr)
+static char *client_ip(SMFICTX *ctx)
 {
-    SESSION *session = session_of(ctx);
-    char    ip[INET6_ADDRSTRLEN];
+    const char *addr = smfi_getsymval(ctx, "{client_addr}");
 
-    g_free(session->client_name);
-    session->client_name = g_strdup(hostname);
-    g_clear_pointer(&session->client_ip, g_free);
-    if (addr && addr->sa_family == AF_INET
-	&& inet_ntop(AF_INET, &((struct sockaddr_in *) addr)->sin_addr, ip, sizeof(ip)))
-	session->client_ip = g_strdup(ip);
-    else if (addr && addr->sa_family == AF_INET6
-	     && inet_ntop(AF_INET6, &((struct sockaddr_in6 *) addr)->sin6_addr, ip, sizeof(ip)))
-	session->client_ip = g_strdup(ip);
-    return (no_reply(session, SMFIP_NR_CONN));
+    if (addr == NULL || *addr == 0)
+	return (NULL);
+    /* Sendmail writes IPv6 addresses in their RFC 5321 form. */
+    if (g_ascii_strncasecmp(addr, "IPv6:", 5) == 0)
+	addr += 5;
+    return (g_strdup(addr));
 }
 
 /* cb_helo - remember the HELO name */
@@ -148,16 +155,22 @@ static char *strip_brackets(const char *path)
     return (g_strdup(path));
 }
 
-/* cb_envfrom - a new message: remember sender and SASL login */
+/* cb_envfrom - a new message: remember sender, SASL login and client */
 
 static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 {
     SESSION *session = session_of(ctx);
     const char *auth = smfi_getsymval(ctx, "{auth_authen}");
 
+    const char *name = smfi_getsymval(ctx, "{client_name}");
+
     session_reset_message(session);
     session->sender = strip_brackets(argv[0]);
     session->auth_authen = auth ? g_strdup(auth) : NULL;
+    if (session->client_ip == NULL)
+	session->client_ip = client_ip(ctx);
+    if (session->client_name == NULL && name)
+	session->client_name = g_strdup(name);
     return (no_reply(session, SMFIP_NR_MAIL));
 }
 
@@ -170,26 +183,18 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
     char   *base = queue_addr_base(argv[0], session->config->recipient_delimiter, &token);
     int     found = base ? queue_cache_lookup(base) : 0;
 
-    if (found < 0) {
-	g_free(base);
-	g_free(token);
-	msg_warn("%s: support queues not loaded yet (database unreachable?): "
-		 "%s for <%s>", queue_id(ctx),
-		 msglog_action(session->config->on_database_error), argv[0]);
-	return (reply(ctx, session->config->on_database_error, "451", "4.3.0",
-		      "Help desk temporarily unavailable, please try again later"));
-    }
     g_ptr_array_add(session->recipients, strip_brackets(argv[0]));
-    if (found) {
+    if (found < 0) {
+	session->queues_unknown = 1;
+    } else if (found) {
 	g_ptr_array_add(session->support_rcpts, g_strdup(argv[0]));
-	g_ptr_array_add(session->support_queues, base);
+	g_ptr_array_add(session->support_queues, g_steal_pointer(&base));
 	if (token)
-	    g_ptr_array_add(session->reply_tokens, token);
-    } else {
-	g_free(base);
-	g_free(token);
+	    g_ptr_array_add(session->reply_tokens, g_steal_pointer(&token));
     }
-    return (SMFIS_CONTINUE);
+    g_free(base);
+    g_free(token);
+    return (no_reply(session, SMFIP_NR_RCPT));
 }
 
 /* cb_data - not for support: step aside; else start collecting */
@@ -198,6 +203,12 @@ static sfsistat cb_data(SMFICTX *ctx)
 {
     SESSION *session = session_of(ctx);
 
+    if (session->queues_unknown) {
+	msg_warn("%s: support queues not loaded yet (database unreachable?): %s",
+		 queue_id(ctx), msglog_action(session->config->on_database_error));
+	return (reply(ctx, session->config->on_database_error, "451", "4.3.0",
+		      "Help desk temporarily unavailable, please try again later"));
+    }
     if (session->support_queues->len == 0)
 	return (SMFIS_ACCEPT);
     if (inflight_begin() < 0)
@@ -477,7 +488,6 @@ struct smfiDesc callbacks_desc = {
     .xxfi_name = "ticket-milter",
     .xxfi_version = SMFI_VERSION,
     .xxfi_flags = WANT_ACTIONS,
-    .xxfi_connect = cb_connect,
     .xxfi_helo = cb_helo,
     .xxfi_envfrom = cb_envfrom,
     .xxfi_envrcpt = cb_envrcpt,

@@ -33,6 +33,7 @@ void    session_reset_message(SESSION *session)
     g_ptr_array_set_size(session->support_rcpts, 0);
     g_ptr_array_set_size(session->support_queues, 0);
     g_ptr_array_set_size(session->reply_tokens, 0);
+    session->queues_unknown = 0;
     g_clear_pointer(&session->message, msgbuf_free);
     g_clear_pointer(&session->auth_json, g_free);
     session->sender_authenticated = 0;

@@ -40,6 +40,7 @@ typedef struct SESSION {
     GPtrArray *support_rcpts;		/* char *: support RCPT TO as given */
     GPtrArray *support_queues;		/* char *: their queue addresses */
     GPtrArray *reply_tokens;		/* char *: their +extensions, if any */
+    int     queues_unknown;		/* a recipient not classified: no queue list */
     MSGBUF *message;			/* header and body, from DATA on */
     char   *auth_json;			/* SPF/DKIM/DMARC results, JSON, or NULL */
     int     sender_authenticated;	/* policy_sender_authenticated() */
