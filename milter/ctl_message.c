@@ -221,6 +221,7 @@ static int message_replay(PGconn *conn, int argc, char **argv)
     MAIL_OPTIONS options;
     MAIL   *mail;
     SESSION *session;
+    GArray *pieces;
     GByteArray *blobs;
     char   *meta;
     int     status = 0;
@@ -246,9 +247,11 @@ static int message_replay(PGconn *conn, int argc, char **argv)
     options.reply_marker = config->reply_marker;
     mail = mail_parse_bytes_with(PQgetvalue(raw_res, 0, 0), (size_t) PQgetlength(raw_res, 0, 0),
 				 &config->limits, &options);
-    blobs = g_byte_array_new();
+    pieces = g_array_new(FALSE, FALSE, sizeof(STORE_BYTES));
     meta = ingest_meta(config, session, PQgetisnull(res, 0, 7) ? NULL : PQgetvalue(res, 0, 7),
-		       mail, PQgetvalue(raw_res, 0, 0), (size_t) PQgetlength(raw_res, 0, 0), blobs);
+		       mail, PQgetvalue(raw_res, 0, 0), (size_t) PQgetlength(raw_res, 0, 0), pieces);
+    blobs = store_bytes_join((const STORE_BYTES *) pieces->data, pieces->len);
+    g_array_free(pieces, TRUE);
     PQclear(res);
 
     const char *refresh_params[3] = {id, meta, blobs->len ? (const char *) blobs->data : ""};

@@ -145,17 +145,21 @@ static const char *message_kind(const MAIL *mail)
     return ("customer");
 }
 
-/* add_attachments - attachment metadata; their bytes go into blobs */
+/* add_attachments - attachment metadata; their bytes are added to blobs */
 
-static void add_attachments(JsonBuilder *b, const MAIL *mail, GByteArray *blobs)
+static void add_attachments(JsonBuilder *b, const MAIL *mail, GArray *blobs)
 {
+    size_t  offset = 0;
+
     json_builder_set_member_name(b, "attachments");
     json_builder_begin_array(b);
     for (size_t i = 0; i < mail_attachment_count(mail); i++) {
 	const MAIL_ATTACHMENT *a = mail_attachment(mail, i);
 
+	STORE_BYTES bytes = {(const char *) a->data, a->size};
+
 	json_builder_begin_object(b);
-	add_int(b, "offset", blobs->len);
+	add_int(b, "offset", (gint64) offset);
 	add_int(b, "size", (gint64) a->size);
 	add_string(b, "sha256", a->sha256);
 	add_string(b, "filename", a->filename);
@@ -166,8 +170,8 @@ static void add_attachments(JsonBuilder *b, const MAIL *mail, GByteArray *blobs)
 	json_builder_set_member_name(b, "truncated");
 	json_builder_add_boolean_value(b, a->truncated);
 	json_builder_end_object(b);
-	if (a->size)
-	    g_byte_array_append(blobs, a->data, (guint) a->size);
+	g_array_append_val(blobs, bytes);
+	offset += a->size;
     }
     json_builder_end_array(b);
 }
@@ -219,12 +223,12 @@ static void add_limits(JsonBuilder *b, const CONFIG *config)
     json_builder_end_object(b);
 }
 
-/* ingest_meta - the JSON description of one message; attachment bytes
- * are appended to blobs */
+/* ingest_meta - the JSON description of one message; the attachments'
+ * bytes are added to blobs (STORE_BYTES, pointing into mail) */
 
 char   *ingest_meta(const CONFIG *config, const SESSION *session, const char *mta_queue_id,
 		            const MAIL *mail, const char *raw, size_t raw_len,
-		            GByteArray *blobs)
+		            GArray *blobs)
 {
     JsonBuilder *b = json_builder_new();
     JsonGenerator *gen = json_generator_new();
@@ -328,16 +332,16 @@ int     ingest_message(STORE *store, const CONFIG *config, const SESSION *sessio
 		               const char *raw, size_t raw_len,
 		               INGEST_RESULT *result, TM_ERROR *err)
 {
-    GByteArray *blobs = g_byte_array_new();
+    GArray *blobs = g_array_new(FALSE, FALSE, sizeof(STORE_BYTES));
     char   *meta = ingest_meta(config, session, mta_queue_id, mail, raw, raw_len, blobs);
     char   *answer = NULL;
     int     ret;
 
     memset(result, 0, sizeof(*result));
-    ret = store_ingest(store, meta, raw, raw_len, (const char *) blobs->data, blobs->len,
+    ret = store_ingest(store, meta, raw, raw_len, (const STORE_BYTES *) blobs->data, blobs->len,
 		       &answer, err);
     g_free(meta);
-    g_byte_array_free(blobs, TRUE);
+    g_array_free(blobs, TRUE);
     if (ret == 0)
 	ret = parse_result(answer, result, err);
     g_free(answer);

@@ -52,9 +52,9 @@ extern int ingest_message(STORE *, const CONFIG *, const SESSION *, const char *
 			          INGEST_RESULT *, TM_ERROR *);
 extern void ingest_result_clear(INGEST_RESULT *);
 
-/* Exposed for unit tests. */
+/* Also for ticketctl message replay. */
 extern char *ingest_meta(const CONFIG *, const SESSION *, const char *,
-			         const MAIL *, const char *, size_t, GByteArray *);
+			         const MAIL *, const char *, size_t, GArray *);
 extern char *ingest_thread_root(const char *);
 
 #endif

@@ -223,21 +223,13 @@ static int wait_socket(PGconn *conn, short events, long long deadline)
     }
 }
 
-/* exec_timed - run one parameterized query by the deadline */
+/* await_result - the last result of the query sent, by the deadline */
 
-static PGresult *exec_timed(PGconn *conn, long long deadline, const char *sql,
-			            int nparams, const char *const *values,
-			            const int *lengths, const int *formats,
-			            int *broken, TM_ERROR *err)
+static PGresult *await_result(PGconn *conn, long long deadline, int *broken, TM_ERROR *err)
 {
     PGresult *res, *last = NULL;
     int     flushed, ready;
 
-    if (!PQsendQueryParams(conn, sql, nparams, 0, values, lengths, formats, 0)) {
-	*broken = 1;
-	tm_error(err, "database query failed: %s", server_error(conn));
-	return (NULL);
-    }
     while ((flushed = PQflush(conn)) == 1) {
 	if (wait_socket(conn, POLLOUT | POLLIN, deadline) <= 0)
 	    goto timeout;
@@ -297,16 +289,207 @@ lost:
     return (NULL);
 }
 
+/* exec_timed - run one parameterized query by the deadline */
+
+static PGresult *exec_timed(PGconn *conn, long long deadline, const char *sql,
+			            int nparams, const char *const *values,
+			            const int *lengths, const int *formats,
+			            int *broken, TM_ERROR *err)
+{
+    if (!PQsendQueryParams(conn, sql, nparams, 0, values, lengths, formats, 0)) {
+	*broken = 1;
+	tm_error(err, "database query failed: %s", server_error(conn));
+	return (NULL);
+    }
+    return (await_result(conn, deadline, broken, err));
+}
+
+/* blobs_size - the blobs' bytes in all */
+
+static size_t blobs_size(const STORE_BYTES *blobs, size_t count)
+{
+    size_t  total = 0;
+
+    for (size_t i = 0; i < count; i++)
+	total += blobs[i].len;
+    return (total);
+}
+
+/* store_bytes_join - the pieces, copied into one array */
+
+GByteArray *store_bytes_join(const STORE_BYTES *pieces, size_t count)
+{
+    GByteArray *joined = g_byte_array_new();
+
+    for (size_t i = 0; i < count; i++)
+	g_byte_array_append(joined, (const guint8 *) pieces[i].data, (guint) pieces[i].len);
+    return (joined);
+}
+
+/* ingest_at_once - ingest_message() in one query, every byte a parameter */
+
+static PGresult *ingest_at_once(PGconn *conn, long long deadline, const char *meta_json,
+				        const char *raw, size_t raw_len,
+				        const STORE_BYTES *blobs, size_t count,
+				        int *broken, TM_ERROR *err)
+{
+    GByteArray *joined = store_bytes_join(blobs, count);
+    PGresult *res;
+
+    {
+	const char *values[3] = {meta_json, raw, (const char *) joined->data};
+	int     lengths[3] = {0, (int) raw_len, (int) joined->len};
+	int     formats[3] = {0, 1, 1};
+
+	res = exec_timed(conn, deadline, "SELECT ingest_message($1::jsonb, $2::bytea, $3::bytea)",
+			 3, values, lengths, formats, broken, err);
+    }
+    g_byte_array_free(joined, TRUE);
+    return (res);
+}
+
+/* flush_timed - send what libpq holds, by the deadline */
+
+static int flush_timed(PGconn *conn, long long deadline)
+{
+    int     flushed;
+
+    while ((flushed = PQflush(conn)) == 1) {
+	if (wait_socket(conn, POLLOUT | POLLIN, deadline) <= 0 || !PQconsumeInput(conn))
+	    return (-1);
+    }
+    return (flushed);
+}
+
+/* copy_put - one piece of COPY data, in chunks that libpq sends at once */
+
+static int copy_put(PGconn *conn, long long deadline, const void *data, size_t len)
+{
+    const size_t chunk = 256 * 1024;
+    const char *cp = data;
+
+    while (len > 0) {
+	size_t  n = len < chunk ? len : chunk;
+
+	if (PQputCopyData(conn, cp, (int) n) != 1 || flush_timed(conn, deadline) < 0)
+	    return (-1);
+	cp += n;
+	len -= n;
+    }
+    return (0);
+}
+
+/* copy_field_length - the 4-byte big-endian length before a field */
+
+static int copy_field_length(PGconn *conn, long long deadline, size_t len)
+{
+    unsigned char be[4] = {len >> 24, len >> 16, len >> 8, len};
+
+    return (copy_put(conn, deadline, be, sizeof(be)));
+}
+
+/* copy_upload - COPY one row (raw, blobs) into ingest_upload, in pieces */
+
+static int copy_upload(PGconn *conn, long long deadline, const char *raw, size_t raw_len,
+		               const STORE_BYTES *blobs, size_t count)
+{
+    /* COPY's binary format: signature, flags, no extension; 2 fields. */
+    static const char header[] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0\0\2";
+    static const char trailer[] = "\377\377";
+    int     ret = -1;
+
+    if (PQsetnonblocking(conn, 1) != 0)
+	return (-1);
+    if (copy_put(conn, deadline, header, sizeof(header) - 1) == 0
+	&& copy_field_length(conn, deadline, raw_len) == 0
+	&& copy_put(conn, deadline, raw, raw_len) == 0
+	&& copy_field_length(conn, deadline, blobs_size(blobs, count)) == 0) {
+	size_t  i;
+
+	for (i = 0; i < count; i++)
+	    if (copy_put(conn, deadline, blobs[i].data, blobs[i].len) < 0)
+		break;
+	if (i == count && copy_put(conn, deadline, trailer, 2) == 0
+	    && PQputCopyEnd(conn, NULL) == 1 && flush_timed(conn, deadline) == 0)
+	    ret = 0;
+    }
+    PQsetnonblocking(conn, 0);
+    return (ret);
+}
+
+/* copy_begin - start COPY FROM STDIN; 0 when the server waits for data */
+
+static int copy_begin(PGconn *conn, long long deadline, const char *sql, TM_ERROR *err)
+{
+    PGresult *res;
+    int     ret;
+
+    if (!PQsendQuery(conn, sql) || flush_timed(conn, deadline) < 0)
+	return (tm_error(err, "database query failed: %s", server_error(conn)));
+    while (PQisBusy(conn)) {
+	if (wait_socket(conn, POLLIN, deadline) <= 0 || !PQconsumeInput(conn))
+	    return (tm_error(err, "the database did not answer within the DatabaseTimeout"));
+    }
+    res = PQgetResult(conn);
+    ret = PQresultStatus(res) == PGRES_COPY_IN ? 0
+	: tm_error(err, "database COPY failed: %s",
+		   res ? PQresultErrorMessage(res) : server_error(conn));
+    PQclear(res);
+    return (ret);
+}
+
+/* ingest_streamed - ingest_message() with raw and blobs sent by COPY */
+
+static PGresult *ingest_streamed(PGconn *conn, long long deadline, const char *meta_json,
+				         const char *raw, size_t raw_len,
+				         const STORE_BYTES *blobs, size_t count,
+				         int *broken, TM_ERROR *err)
+{
+    const char *values[1] = {meta_json};
+    PGresult *res;
+
+    /* A failure below leaves a transaction open: store_release() closes it. */
+    if ((res = exec_timed(conn, deadline, "BEGIN", 0, 0, 0, 0, broken, err)) == NULL)
+	return (NULL);
+    PQclear(res);
+    if (copy_begin(conn, deadline, "COPY ingest_upload (raw, blobs) FROM STDIN (FORMAT binary)",
+		   err) < 0)
+	return (NULL);
+    if (copy_upload(conn, deadline, raw, raw_len, blobs, count) < 0) {
+	tm_error(err, "cannot send the message to the database: %s", server_error(conn));
+	return (NULL);
+    }
+    /* The COPY's own result, then the ingest in the same transaction. */
+    if ((res = await_result(conn, deadline, broken, err)) == NULL)
+	return (NULL);
+    PQclear(res);
+    res = exec_timed(conn, deadline,
+		     "WITH u AS (DELETE FROM ingest_upload"
+		     "  WHERE id = currval('ingest_upload_id_seq') RETURNING raw, blobs)"
+		     " SELECT ingest_message($1::jsonb, u.raw, u.blobs) FROM u",
+		     1, values, 0, 0, broken, err);
+    if (res == NULL)
+	return (NULL);
+    {
+	PGresult *commit = exec_timed(conn, deadline, "COMMIT", 0, 0, 0, 0, broken, err);
+
+	if (commit == NULL) {
+	    PQclear(res);
+	    return (NULL);
+	}
+	PQclear(commit);
+    }
+    return (res);
+}
+
 /* store_ingest - store one message and its ticket in one transaction */
 
 int     store_ingest(STORE *store, const char *meta_json, const char *raw,
-		             size_t raw_len, const char *blobs, size_t blobs_len,
+		             size_t raw_len, const STORE_BYTES *blobs, size_t count,
 		             char **result_json, TM_ERROR *err)
 {
     long long deadline = now_ms() + (long long) store->timeout * 1000;
-    const char *values[3] = {meta_json, raw, blobs};
-    int     lengths[3] = {0, (int) raw_len, (int) blobs_len};
-    int     formats[3] = {0, 1, 1};
+    size_t  blobs_len = blobs_size(blobs, count);
     int     broken = 0;
     PGconn *conn;
     PGresult *res;
@@ -315,8 +498,10 @@ int     store_ingest(STORE *store, const char *meta_json, const char *raw,
 	return (tm_error(err, "message too large for the database"));
     if ((conn = store_acquire(store, deadline, err)) == NULL)
 	return (-1);
-    res = exec_timed(conn, deadline, "SELECT ingest_message($1::jsonb, $2::bytea, $3::bytea)",
-		     3, values, lengths, formats, &broken, err);
+    if (raw_len + blobs_len > STORE_STREAM_BYTES)
+	res = ingest_streamed(conn, deadline, meta_json, raw, raw_len, blobs, count, &broken, err);
+    else
+	res = ingest_at_once(conn, deadline, meta_json, raw, raw_len, blobs, count, &broken, err);
     store_release(store, conn, broken);
     if (res == NULL)
 	return (-1);

@@ -17,9 +17,11 @@
 /*
 /*	int	store_wait_notify(int stop_fd, PGconn *conn, int seconds)
 /*
+/*	GByteArray *store_bytes_join(const STORE_BYTES *pieces, size_t count)
+/*
 /*	int	store_ingest(STORE *store, const char *meta_json,
 /*			     const char *raw, size_t raw_len,
-/*			     const char *blobs, size_t blobs_len,
+/*			     const STORE_BYTES *blobs, size_t blob_count,
 /*			     char **result_json, TM_ERROR *err)
 /* DESCRIPTION
 /*	store_connect() opens one connection (ticketctl, the queue cache).
@@ -35,26 +37,41 @@
 /*	can be read from stop_fd, or seconds pass. It returns 1 when
 /*	stop_fd is readable: the thread is asked to stop.
 /*
+/*	store_bytes_join() copies pieces into one array, in order.
+/*
 /*	store_ingest() calls the SQL function ingest_message(meta, raw,
-/*	blobs) in one round trip, which threads and stores the message,
-/*	its ticket changes and its attachments (whose decoded bytes are
-/*	concatenated in blobs) in one transaction, and returns its JSON
-/*	result (g_free it).
+/*	blobs), which threads and stores the message, its ticket changes
+/*	and its attachments (the blobs, concatenated in order) in one
+/*	transaction, and returns its JSON result (g_free it). A small
+/*	message goes in one round trip. Past STORE_STREAM_BYTES the raw
+/*	message and the blobs are streamed with COPY into a row of
+/*	ingest_upload in the same transaction, a piece at a time, so that
+/*	libpq never holds them whole: the daemon's memory does not grow
+/*	with the size of the messages it stores.
 /* DIAGNOSTICS
 /*	NULL or -1, with the reason in err.
 /*--*/
 
 #include <stddef.h>
+#include <glib.h>
 #include <libpq-fe.h>
 #include <milter/log.h>
 
 typedef struct STORE STORE;
 
+typedef struct STORE_BYTES {
+    const char *data;
+    size_t  len;
+} STORE_BYTES;
+
+#define STORE_STREAM_BYTES	(1024 * 1024)
+
 extern PGconn *store_connect(const char *, int, TM_ERROR *);
 extern STORE *store_create(const char *, int, int);
 extern void store_free(STORE *);
 extern int store_wait_notify(int, PGconn *, int);
+extern GByteArray *store_bytes_join(const STORE_BYTES *, size_t);
 extern int store_ingest(STORE *, const char *, const char *, size_t,
-			        const char *, size_t, char **, TM_ERROR *);
+			        const STORE_BYTES *, size_t, char **, TM_ERROR *);
 
 #endif

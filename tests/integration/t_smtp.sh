@@ -105,6 +105,40 @@ check "MtaCopy redirect: the archive address gets the copy" \
 check "MtaCopy redirect: the support address does not" \
 	bash -c "! grep -rqs 'redirect-1@customer.test' '$PF_OUTGOING'"
 
+# A large message (past 1 MB) goes to the database by COPY, not as one
+# query parameter: the stored bytes and both attachments are exact, and
+# nothing is left behind in the upload table.
+head -c 1500000 /dev/urandom >"$work/big-a.bin"
+head -c 900000 /dev/urandom >"$work/big-b.bin"
+{
+	printf 'Date: Sat, 28 Nov 2026 11:00:00 +0100\r\nFrom: hugo@customer.test\r\nTo: support@help.test\r\nSubject: two files\r\n'
+	printf 'Message-ID: <large-1@customer.test>\r\nMIME-Version: 1.0\r\n'
+	printf 'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n--b1\r\n'
+	printf 'Content-Type: text/plain\r\n\r\nThe logs.\r\n'
+	for f in big-a big-b; do
+		printf -- '--b1\r\nContent-Type: application/octet-stream\r\n'
+		printf 'Content-Disposition: attachment; filename="%s.bin"\r\n' "$f"
+		printf 'Content-Transfer-Encoding: base64\r\n\r\n'
+		base64 -w 76 "$work/$f.bin" | sed 's/$/\r/'
+	done
+	printf -- '--b1--\r\n'
+} >"$work/large.eml"
+check "large support message accepted" send --from hugo@customer.test --to support@help.test --data "@$work/large.eml"
+stored_raw large-1@customer.test >"$work/large.got"
+cp "$work/large.eml" "$work/large.sent"; printf '\r\n' >>"$work/large.sent"
+check "large message: stored raw bytes equal the bytes sent" cmp "$work/large.sent" "$work/large.got"
+check_eq "large message: both attachments stored, exact" \
+	"big-a.bin $(sha256sum <"$work/big-a.bin" | cut -d' ' -f1) 1500000;big-b.bin $(sha256sum <"$work/big-b.bin" | cut -d' ' -f1) 900000" \
+	"$(sql "SELECT string_agg(a.filename || ' ' || encode(sha256(b.content), 'hex') || ' ' || length(b.content), ';' ORDER BY a.position)
+		FROM messages m JOIN attachments a ON a.msg_id = m.id JOIN blobs b ON b.sha256 = a.sha256
+		WHERE m.message_id = 'large-1@customer.test'")"
+# uploaded - true once the statistics count a row written to ingest_upload
+uploaded() { [ "$(sql "SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = 'ingest_upload'")" -ge 1 ]; }
+check "large message: streamed through ingest_upload (COPY)" wait_for 10 uploaded
+check_eq "large message: nothing left in ingest_upload" "0" "$(sql "SELECT count(*) FROM ingest_upload")"
+check "large message sent again: recognized as a duplicate" send --from hugo@customer.test --to support@help.test --data "@$work/large.eml"
+check_eq "large message: still stored once" "1" "$(count_msgid large-1@customer.test)"
+
 # Past MaximumMessageSize: 552 5.3.4 with a clear text, nothing stored.
 milter_start "MaximumMessageSize 10k"
 out=$(send --from frank@customer.test --to support@help.test \
