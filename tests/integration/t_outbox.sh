@@ -93,13 +93,13 @@ mail gone@customer.test desk@help.test "I am back" gone-1@customer.test
 check_eq "an address that bounced permanently gets no confirmation" "address-bounced" "$(autoreply_of gone-1@customer.test)"
 
 # Per queue: only authenticated senders (the default) - none can be here.
-ctl queue add strict@help.test >/dev/null; sleep 1.5
+queue_add strict@help.test
 mail forged@customer.test strict@help.test "Unproven" forged-1@customer.test
 check_eq "an unauthenticated sender gets no confirmation from an 'authenticated' queue" \
 	"sender-not-authenticated" "$(autoreply_of forged-1@customer.test)"
 
 # The queue's language picks the template.
-ctl queue add hilfe@help.test --name Hilfe --language de --confirm always >/dev/null; sleep 1.5
+queue_add hilfe@help.test --name Hilfe --language de --confirm always
 mail hans@customer.test hilfe@help.test "Drucker brennt" de-1@customer.test
 check "the German template for a German queue" wait_for 15 bash -c "grep -rqs 'Ticket' '$PF_OUTGOING/new' && grep -rls 'Guten Tag' '$PF_OUTGOING/new' | xargs grep -qi '^X-Original-To: hans@customer.test'"
 

@@ -149,8 +149,7 @@ check_eq "oversized message not stored" "0" "$(count_msgid big-1@customer.test)"
 # Database down: the client gets 451 4.3.0 and nothing is lost; a queueing
 # sender (Postfix relaying @relay.test) delivers once the database is back.
 milter_start
-"$TM_BUILD/ticketctl" -c "$TM_CONF" queue add support@relay.test >/dev/null
-sleep 0.5	# the daemon reloads its queues on the notification
+queue_add support@relay.test
 pg_down
 out=$(send --from gina@customer.test --to support@help.test \
 	--header "Message-ID: <down-1@customer.test>" 2>&1)

@@ -9,6 +9,8 @@
 #   env_up / env_down      start (fresh state) / stop everything
 #   milter_start [LINES]   (re)start ticket-milter with extra config LINES
 #   milter_stop            stop it
+#   queue_add ARGS...      ticketctl queue add ARGS, then wait until the
+#                          running milter has loaded the new queue list
 #   sql QUERY              run a query, print unaligned rows
 #   send ARGS...           swaks through the Postfix instance with the milter
 #   mail FROM TO SUBJECT MSGID [HEADER...]
@@ -67,6 +69,15 @@ milter_stop() {
 # milter_log_clean - true unless the milter's log holds a sanitizer report
 milter_log_clean() {
 	! grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$SVC_REAL/ticket-milter-$MILTER_PORT.log"
+}
+
+# queue_add ARGS... - add a queue; wait for the milter's "loaded N support
+# address(es)" log line that follows its reload on the notification
+queue_add() {
+	local log=$SVC_REAL/ticket-milter-$MILTER_PORT.log before
+	before=$(grep -c 'loaded [0-9]* support address' "$log" 2>/dev/null)
+	"$TM_BUILD/ticketctl" -c "$TM_CONF" queue add "$@" >/dev/null || return 1
+	wait_for 10 bash -c "[ \$(grep -c 'loaded [0-9]* support address' '$log') -gt ${before:-0} ]"
 }
 
 # sql QUERY - run a query against the test database
