@@ -53,6 +53,17 @@ check "the CC'd colleague receives it too" wait_for 10 bash -c "grep -rqsi '^X-O
 check_eq "stored as an agent reply; first response set" "agent|true" \
 	"$(sql "SELECT m.kind || '|' || (t.first_response_at IS NOT NULL) FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.message_id = 'a-1@agents.test'")"
 
+# The MTA brings the same reply again, as it does when the reply was stored
+# but the relay failed (a tempfail): it is relayed again, stored once.
+# relayed_twice - two mails to the customer carry the relayed Message-ID
+relayed_twice() {
+	[ "$(grep -rlsi '^X-Original-To: cust@customer.test' "$PF_OUTGOING/new" | xargs -r grep -lF "<${relay_id:-none}>" | wc -l)" -ge 2 ]
+}
+swaks --server 127.0.0.1:"$PF_PORT" --silent 2 --from alice@agents.test --to "$reply" --data "@$work/a-1@agents.test.eml"
+check "a retried agent reply is relayed again, same Message-ID" wait_for 15 relayed_twice
+check_eq "... and stored once" "1|1" \
+	"$(sql "SELECT count(*) FILTER (WHERE direction = 'in') || '|' || count(*) FILTER (WHERE direction = 'out') FROM messages WHERE message_id IN ('a-1@agents.test', '${relay_id:-none}')")"
+
 # The customer answers the relayed mail: same ticket.
 mail cust@customer.test agents@help.test "Re: [#$t] Printer on fire" c-2@customer.test "In-Reply-To: <$relay_id>"
 check_eq "the customer's answer lands in the same ticket" "$t" \
