@@ -61,8 +61,9 @@ $(B)/obj/%.o: %.c
 	@$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
 
 # The SQL migrations are compiled into the programs, so ticketctl needs no
-# data directory to find them.
-$(B)/obj/sql_embedded.c: $(SQL_FILES) scripts/embed-sql.sh
+# data directory to find them. The directory is a prerequisite too: its
+# time changes when a migration is added or removed, whatever the file's.
+$(B)/obj/sql_embedded.c: $(SQL_FILES) sql scripts/embed-sql.sh
 	@mkdir -p $(dir $@)
 	sh scripts/embed-sql.sh $(SQL_FILES) > $@
 $(B)/obj/sql_embedded.o: $(B)/obj/sql_embedded.c
@@ -139,7 +140,11 @@ build/bench/parse_bench: bench/parse_bench.c build/libparser.a
 build/bench/auth_bench: bench/auth_bench.c build/libdaemon.a build/libcore.a build/libparser.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -O2 -g -o $@ $^ $(PKG_LIBS) $(EXTRA_LIBS)
-bench: build/bench/parse_bench build/bench/auth_bench all
+# bench/bench_mta.sh: null_milter, the floor any libmilter milter costs.
+build/bench/null_milter: bench/null_milter.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -O2 -o $@ $< $(shell pkg-config --libs milter) -pthread
+bench: build/bench/parse_bench build/bench/auth_bench build/bench/null_milter all
 	bash bench/run.sh
 
 # --- packaging: install, deb, package-check ---

@@ -38,11 +38,14 @@ export SVC_DIR=$root/var/bench-mta
 work=$root/var/bench-mta-work
 rm -rf "$work"; mkdir -p "$work"; chmod 755 "$work"
 dkim_pid=
-trap '[ -n "$dkim_pid" ] && kill "$dkim_pid" 2>/dev/null; milter_stop; authns_dns_stop "$work"; env_down; rm -rf "$work"' EXIT
+trap '[ -n "$dkim_pid" ] && kill "$dkim_pid" 2>/dev/null; other_down; milter_stop; authns_dns_stop "$work"; env_down; rm -rf "$work"' EXIT
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 env_up >/dev/null 2>&1 && env_load || { echo "PostgreSQL and Postfix did not start: not measured."; exit 0; }
-# Room for the 50 MB message and for 200 sessions at once.
+# Room for the 50 MB message and for 200 sessions at once; and a third
+# smtpd whose milter is on a unix socket (the milter socket's two forms).
+sock=$SVC_REAL/milter.sock PF_UNIX_PORT=$((PF_PORT + 10))
 postconf -c "$PF_CONFIG" -e message_size_limit=60000000 default_process_limit=400
+echo "127.0.0.1:$PF_UNIX_PORT inet n - n - - smtpd -o smtpd_milters=unix:$sock" >>"$PF_CONFIG/master.cf"
 postfix -c "$PF_CONFIG" reload >/dev/null 2>&1; sleep 1
 authns_keys "$work" >/dev/null 2>&1 && authns_dns_start "$work" || { echo "dnsmasq did not start: not measured."; exit 0; }
 log=$SVC_REAL/ticket-milter-$MILTER_PORT.log
@@ -137,7 +140,33 @@ opendkim_down() {
 	for _ in $(seq 1 50); do svc_port_busy "$MILTER_PORT" || break; sleep 0.1; done
 }
 
-# --- throughput: a) no milter, b) other mail, c) support mail, d) OpenDKIM ---
+# other_up SOCKET COMMAND... - a milter other than the test one, until
+# other_down: ticket-milter on the unix socket, or null_milter
+other_pid=
+other_up() {
+	local s=$1; shift
+	setsid "$@" >>"$work/other.log" 2>&1 </dev/null &
+	other_pid=$!
+	case "$s" in
+	unix:*) for _ in $(seq 1 100); do [ -S "${s#unix:}" ] && break; sleep 0.1; done
+		chmod 666 "${s#unix:}" ;;
+	*) svc_wait_port "$MILTER_PORT" 20 ;;
+	esac
+}
+other_down() {
+	[ -n "$other_pid" ] || return 0
+	kill "$other_pid" 2>/dev/null; wait "$other_pid" 2>/dev/null; other_pid=
+	for _ in $(seq 1 50); do svc_port_busy "$MILTER_PORT" || break; sleep 0.1; done
+	rm -f "$sock"
+}
+# ticket_milter_unix LINES - the test milter's config, on the unix socket
+ticket_milter_unix() {
+	milter_config "$work/unix.conf" "$MILTER_PORT" "$(printf 'Socket local:%s\nPidFile %s\n%s' "$sock" "$work/unix.pid" "$1")"
+	other_up "unix:$sock" "$TM_BUILD/ticket-milter" -f -c "$work/unix.conf"
+}
+
+# --- throughput: a) no milter, b) other mail, c) support mail, d) OpenDKIM,
+# n) null_milter, the floor; b and n also with the milter on a unix socket ---
 have_dkim=0; command -v opendkim >/dev/null && have_dkim=1
 auth_on_ms="" auth_nodns_ms="" db_ms=""
 for round in $(seq 1 "$RUNS"); do
@@ -161,9 +190,20 @@ for round in $(seq 1 "$RUNS"); do
 		R[d]+=" $(rate "$PF_PORT" x@discard.test a@sender.test)"
 		opendkim_down
 	fi
+	ticket_milter_unix "VerifySenders no"
+	R[bu]+=" $(rate "$PF_UNIX_PORT" x@discard.test a@sender.test)"
+	other_down
+	other_up "inet:$MILTER_PORT@127.0.0.1" "$TM_BUILD/bench/null_milter" "inet:$MILTER_PORT@127.0.0.1"
+	R[n]+=" $(rate "$PF_PORT" x@discard.test a@sender.test)"
+	other_down
+	other_up "unix:$sock" "$TM_BUILD/bench/null_milter" "unix:$sock"
+	R[nu]+=" $(rate "$PF_UNIX_PORT" x@discard.test a@sender.test)"
+	other_down
+	R[a2]+=" $(rate "$PF_INJECT_PORT" x@discard.test a@sender.test)"
 done
 declare -A M
-for k in a b c cv cn d; do M[$k]=$(median ${R[$k]:--}); done
+R[a]+=" ${R[a2]}"
+for k in a b bu n nu c cv cn d; do M[$k]=$(median ${R[$k]:--}); done
 
 # --- latency per message at 1 and 20 connections ---
 # gen DIR N TAG - N distinct 4 KB messages
@@ -255,15 +295,17 @@ python3 - "$work/big.eml" <<-'PY'
 	    f.write(b"--B--\r\n")
 	PY
 big_bytes=$(stat -c %s "$work/big.eml")
-( peak=0; while kill -0 "$pid" 2>/dev/null && [ ! -e "$work/big.done" ]; do
-	r=$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$pid/status"); [ "$r" -gt "$peak" ] && peak=$r
-	sleep 0.02; done; echo "$peak" >"$work/big.peak" ) &
+( peak=0 anon=0; while kill -0 "$pid" 2>/dev/null && [ ! -e "$work/big.done" ]; do
+	read -r r a < <(awk '$1 == "VmRSS:" { r = $2 } $1 == "RssAnon:" { a = $2 } END { print r, a }' "/proc/$pid/status")
+	[ "$r" -gt "$peak" ] && peak=$r; [ "$a" -gt "$anon" ] && anon=$a
+	sleep 0.02; done; echo "$peak $anon" >"$work/big.peak" ) &
 sampler=$!
 t0=$(date +%s%N)
 big_out=$(smtpc send --port "$PF_PORT" --to support@help.test --timeout 300 "$work/big.eml")
 big_s=$(awk -v ns=$(($(date +%s%N) - t0)) 'BEGIN { printf "%.1f", ns / 1e9 }')
 touch "$work/big.done"; wait "$sampler"
 big_peak=$(awk '{ printf "%.1f", $1 / 1024 }' "$work/big.peak")
+big_anon=$(awk '{ printf "%.1f", $2 / 1024 }' "$work/big.peak")
 big_hwm=$(rss "$pid" VmHWM)
 big_stored=$(sql "SELECT length(raw) FROM messages WHERE subject = '50 MB' ORDER BY id DESC LIMIT 1")
 rm -f "$work/big.eml"
@@ -401,14 +443,20 @@ messages per second accepted, the queue empty before each run.
 
 | | configuration | RCPT | messages/s | runs |
 |---|---|---|---|---|
-| a | no milter | x@discard.test (discard transport) | ${M[a]} | ${R[a]} |
-| b | ticket-milter, mail not for support | x@discard.test | ${M[b]} | ${R[b]} |
+| a | no milter (measured at the start and the end of each round) | x@discard.test (discard transport) | ${M[a]} | ${R[a]} |
+| n | null_milter (bench/null_milter.c: accepts at CONNECT, nothing else), inet socket | x@discard.test | ${M[n]} | ${R[n]} |
+| n | the same on a unix socket | x@discard.test | ${M[nu]} | ${R[nu]} |
+| b | ticket-milter, mail not for support, inet socket | x@discard.test | ${M[b]} | ${R[b]} |
+| b | the same on a unix socket | x@discard.test | ${M[bu]} | ${R[bu]} |
 | c | ticket-milter, support mail stored, \`VerifySenders no\` | support@help.test (\`MtaCopy remove\`) | ${M[c]} | ${R[c]} |
 | c | the same, \`VerifySenders yes\`, SPF/DKIM/DMARC against dnsmasq | support@help.test, from a@dkim.test | ${M[cv]} | ${R[cv]} |
 | c | the same, \`VerifySenders yes\`, no DNS server reachable | support@help.test, from a@dkim.test | ${M[cn]} | ${R[cn]} |
 | d | OpenDKIM $(opendkim -V 2>/dev/null | awk 'NR == 1 { print $NF }') verifying (\`Mode v\`, \`AlwaysAddARHeader yes\`) | x@discard.test | ${M[d]:--} | ${R[d]:--} |
 
-Ratios: **(b)/(a) $(ratio "${M[b]}" "${M[a]}")** (target 0.9), **(c)/(a) $(ratio "${M[c]}" "${M[a]}")** (target 0.5;
+Ratios: **(b)/(a) $(ratio "${M[b]}" "${M[a]}")** on an inet socket and **$(ratio "${M[bu]}" "${M[a]}")** on a unix
+socket (target 0.9); the floor, a milter that does nothing, (n)/(a):
+$(ratio "${M[n]}" "${M[a]}") and $(ratio "${M[nu]}" "${M[a]}"), so ticket-milter keeps (b)/(n) $(ratio "${M[b]}" "${M[n]}") and $(ratio "${M[bu]}" "${M[nu]}") of
+what any libmilter milter leaves. **(c)/(a) $(ratio "${M[c]}" "${M[a]}")** (target 0.5;
 with verification against DNS $(ratio "${M[cv]}" "${M[a]}"), with no DNS $(ratio "${M[cn]}" "${M[a]}")),
 **(c)/(d) $(ratio "${M[c]}" "${M[d]:-}")** (target: at least 1; with verification $(ratio "${M[cv]}" "${M[d]:-}")).
 
@@ -421,12 +469,13 @@ daemon with its child processes):
 | b: other mail | $(cpu_cell b 1) | $(cpu_cell b 2) | $(cpu_cell b 3) |
 | c: support mail stored | $(cpu_cell c 1) | $(cpu_cell c 2) | $(cpu_cell c 3) |
 
-For other mail the daemon only classifies the recipients and answers
-ACCEPT at DATA (it asks for no reply to CONNECT, HELO and MAIL); what it
-costs is the milter connection of each SMTP session on both sides, and in
-ticket-milter most of that is libmilter's thread and poll handling in the
-kernel, not the callbacks (perf). For support mail the largest part is the
-ingest transaction in PostgreSQL on the same two CPUs.
+For other mail the daemon asks for no CONNECT event and no reply before
+DATA, classifies the recipients and answers ACCEPT at DATA; what it costs
+is the milter connection of each SMTP session on both sides (libmilter's
+thread and poll handling, in the kernel more than in the callbacks), which
+null_milter pays too: that is why (n) bounds (b), and why a unix socket,
+which spares both sides TCP, moves both. For support mail the largest part
+is the ingest transaction in PostgreSQL on the same two CPUs.
 
 Inside the daemon (its log, p50 / p99 over all runs): the database
 transaction of one support message $(echo $db_ms | tr ' ' '\n' | quantiles) ms; SPF, DKIM
@@ -455,16 +504,18 @@ distinct 4 KB messages, one per transaction (tests/lib/smtpc.py), p50 / p99 in m
 | peak (VmHWM) after 200 support messages of 100 KB at once | $mem_200x100k |
 | a $(awk -v b="$big_bytes" 'BEGIN { printf "%.1f", b / 1e6 }') MB support message (35 MiB attachment), idle before | $mem_idle2 |
 | ... peak while it passes (sampled every 20 ms / VmHWM) | $big_peak / $big_hwm |
+| ... of which anonymous memory (RssAnon, sampled), the rest being mapped files | $big_anon |
 
 The 50 MB message took $big_s s through Postfix and the milter ($(awk '{ print $4 == 1 ? "accepted" : "not accepted: " $0 }' <<<"$big_out"); $big_stored bytes stored).
 The body goes to a temporary file past \`BodyMemoryLimit\` (1 MB) while it
-arrives, so open sessions cost little; but at the end of the message the
-daemon maps the file, the parser decodes the attachment, the attachment
-is copied into the blob parameter, and libpq copies the raw message and
-the blobs into its send buffer, since \`store_ingest()\` passes them as
-single parameters of one query: the peak is a few times the message size.
-What bounds it is \`MaximumMessageSize\` (50 MB) times the number of large
-messages ending at the same moment.
+arrives, so open sessions cost little. At the end of the message the
+daemon maps the file (page cache, counted in RSS as a mapped file, not
+as the daemon's own memory), the parser decodes the attachments (the
+anonymous part: bounded by \`MaximumDecodedSize\`, 64 MB), and
+\`store_ingest()\` streams the raw message and the attachments to
+PostgreSQL with COPY in 256 KB pieces (milter/store.c), so libpq never
+holds them whole. Memory per large message in flight is thus about its
+decoded attachments, plus the mapped file.
 
 ### How cost grows
 
