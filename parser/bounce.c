@@ -119,7 +119,7 @@ static char *bounce_address_of(char *value)
 static void bounce_scan_text(MAIL *mail, const char *text, int dsn_fields)
 {
     MAIL_BOUNCE *b = &mail->bounce;
-    char  **lines = g_strsplit(text, "\n", -1);
+    char  **lines = text_lines(text);
     char   *v;
     int     intro = 0;			/* lines left below an intro phrase */
 
@@ -264,7 +264,7 @@ static int bounce_text_evidence(MAIL *mail)
 	    || strcmp(att->content_type, "message/delivery-status") == 0)
 	    return (1);
     }
-    lines = g_strsplit(mail->text, "\n", -1);
+    lines = text_lines(mail->text);
     for (char **lp = lines; *lp && !found; lp++) {
 	const char *line = *lp;
 

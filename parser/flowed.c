@@ -24,7 +24,7 @@
 char   *flowed_join(const char *text, int delsp)
 {
     GString *out = g_string_sized_new(strlen(text));
-    char  **lines = g_strsplit(text, "\n", -1);
+    char  **lines = text_lines(text);
     int     open_depth = -1;		/* depth of a paragraph being joined */
 
     for (char **lp = lines; *lp; lp++) {

@@ -257,7 +257,7 @@ static void html_leave(HTML_TEXT *ht, xmlNode *node)
 static char *html_tidy(GString *in)
 {
     GString *out = g_string_sized_new(in->len);
-    char  **lines = g_strsplit(in->str, "\n", -1);
+    char  **lines = text_lines(in->str);
     int     blank = 0;
 
     for (char **lp = lines; *lp; lp++) {

@@ -82,6 +82,9 @@ extern void bounce_detect(MAIL *, GMimeMessage *);
 /* html_text.c */
 extern char *html_to_text(const char *, size_t);
 
+/* lines.c */
+extern char **text_lines(const char *);
+
 /* flowed.c */
 extern char *flowed_join(const char *, int);
 

@@ -268,7 +268,7 @@ static int reply_is_ruler(const char *line)
 
 char   *reply_strip(const char *text, const char *marker)
 {
-    char  **lines = g_strsplit(text ? text : "", "\n", -1);
+    char  **lines = text_lines(text);
     int     n = 0;
     int     start = 0;
     int     end;

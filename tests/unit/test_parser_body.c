@@ -15,6 +15,7 @@
 #include <glib.h>
 
 #include <parser/mail.h>
+#include <parser/mail_impl.h>
 
 /* parse - parse a message given as a string */
 
@@ -318,6 +319,32 @@ static void test_html_sanitized(void **state)
     mail_free(m);
 }
 
+/* assert_lines - text_lines(text) gives what g_strsplit(text, "\n", -1) does */
+
+static void assert_lines(const char *text)
+{
+    char  **ours = text_lines(text);
+    char  **glib = g_strsplit(text, "\n", -1);
+
+    assert_int_equal(g_strv_length(ours), g_strv_length(glib));
+    for (guint i = 0; glib[i]; i++)
+	assert_string_equal(ours[i], glib[i]);
+    g_strfreev(ours);
+    g_strfreev(glib);
+}
+
+/* test_text_lines - lines split as g_strsplit() splits them */
+
+static void test_text_lines(void **state)
+{
+    assert_lines("");
+    assert_lines("one");
+    assert_lines("one\ntwo");
+    assert_lines("one\ntwo\n");
+    assert_lines("\n");
+    assert_lines("\n\nthree\r\n\n");
+}
+
 int     main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -333,6 +360,7 @@ int     main(void)
 	cmocka_unit_test(test_related_inline_image),
 	cmocka_unit_test(test_tnef),
 	cmocka_unit_test(test_json),
+	cmocka_unit_test(test_text_lines),
     };
 
     return (cmocka_run_group_tests(tests, setup, NULL));
