@@ -57,6 +57,14 @@ for i in 1 2 3; do
 	  printf '%s\n%s\n' "$(( ($(date +%s%N) - t0) / 1000000 ))" "$out" >"$work/slow-$i.out" ) &
 	slow_pids+=($!)
 done
+# A fourth, past 1 MB: its bytes go by COPY before ingest_message() waits.
+{ printf 'From: slow@customer.test\r\nTo: support@help.test\r\nSubject: slow large\r\n'
+  printf 'Message-ID: <slow-4@customer.test>\r\n\r\n'
+  head -c 1200000 /dev/urandom | base64 -w 76 | sed 's/$/\r/'; } >"$work/slow-4.eml"
+( t0=$(date +%s%N)
+  out=$(send --from slow@customer.test --to support@help.test --data "@$work/slow-4.eml" 2>&1)
+  printf '%s\n%s\n' "$(( ($(date +%s%N) - t0) / 1000000 ))" "$out" >"$work/slow-4.out" ) &
+slow_pids+=($!)
 sleep 0.5
 t0=$(date +%s%N)
 for i in 1 2; do
@@ -72,17 +80,22 @@ slow_ms=$(head -n1 "$work/slow-1.out")
 echo "  support mail answered after $slow_ms ms (DatabaseTimeout 3 s); other mail took $other_ms ms for 2 messages"
 check "slow database: the 4xx comes within DatabaseTimeout (+2 s), long before Postfix's milter timeout" \
 	test "$slow_ms" -lt 5000
-check "slow database: all three waiting messages got the 4xx" \
-	test "$(cat "$work"/slow-*.out | grep -c '^<\*\* 451 4.3.0')" = 3
+check "slow database: all four waiting messages got the 4xx, the large one too" \
+	test "$(cat "$work"/slow-*.out | grep -c '^<\*\* 451 4.3.0')" = 4
+large_db_ms=$(grep -F 'message-id=<slow-4@customer.test>' "$SVC_REAL/ticket-milter-$MILTER_PORT.log" | tail -n 1 | grep -o 'db_ms=[0-9]*' | cut -d= -f2)
+echo "  the large one answered after $(head -n1 "$work/slow-4.out") ms, ${large_db_ms:-?} ms of it for the database"
+check "slow database: the large one's database wait ends at DatabaseTimeout too" \
+	test "${large_db_ms:-99999}" -lt 4000
 check "slow database: other mail passes meanwhile" test "$other_ms" -lt 3000
 check "slow database: other mail delivered" \
 	wait_for 10 bash -c "grep -rqs 'pass-2@customer.test' '$PF_MAILDIR/mbox.test/bob/new'"
 check_eq "slow database: the timed-out queries were cancelled, not left waiting" "0" \
-	"$(sql "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT ingest_message%' AND state = 'active'")"
+	"$(sql "SELECT count(*) FROM pg_stat_activity WHERE (query LIKE 'SELECT ingest_message%' OR query LIKE 'WITH u AS (DELETE FROM ingest_upload%') AND state = 'active'")"
 sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'BEGIN; LOCK TABLE%'" >/dev/null
 wait "$locker" 2>/dev/null; locker=
 wait_for 10 sql_is 0 "SELECT count(*) FROM pg_locks WHERE relation = 'messages'::regclass AND mode = 'AccessExclusiveLock'"
 check_eq "slow database: nothing stored while locked" "0" "$(sql "SELECT count(*) FROM messages WHERE message_id LIKE 'slow-%'")"
+check_eq "slow database: the large one's upload rolled back" "0" "$(sql "SELECT count(*) FROM ingest_upload")"
 send --from slow@customer.test --to support@help.test --header "Message-ID: <slow-1@customer.test>" \
 	--header "Subject: slow 1" >/dev/null 2>&1
 check_eq "lock gone: the retried message is stored" "1" "$(sql "SELECT count(*) FROM messages WHERE message_id = 'slow-1@customer.test'")"

@@ -71,13 +71,13 @@ milter_log_clean() {
 	! grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$SVC_REAL/ticket-milter-$MILTER_PORT.log"
 }
 
-# queue_add ARGS... - add a queue; wait for the milter's "loaded N support
-# address(es)" log line that follows its reload on the notification
+# queue_add ARGS... - add a queue; wait until the milter's last "loaded N
+# support address(es)" log line counts every queue in service
 queue_add() {
-	local log=$SVC_REAL/ticket-milter-$MILTER_PORT.log before
-	before=$(grep -c 'loaded [0-9]* support address' "$log" 2>/dev/null)
+	local log=$SVC_REAL/ticket-milter-$MILTER_PORT.log want
 	"$TM_BUILD/ticketctl" -c "$TM_CONF" queue add "$@" >/dev/null || return 1
-	wait_for 10 bash -c "[ \$(grep -c 'loaded [0-9]* support address' '$log') -gt ${before:-0} ]"
+	want=$(sql "SELECT count(*) FROM queues WHERE retired_at IS NULL")
+	wait_for 10 bash -c "grep 'loaded [0-9]* support address' '$log' | tail -n 1 | grep -q 'loaded $want '"
 }
 
 # sql QUERY - run a query against the test database
