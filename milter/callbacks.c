@@ -8,10 +8,7 @@
 /*	session, queue_cache, msgbuf, the parser and ingest.
 /*--*/
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include <milter/authres.h>
 #include <milter/policy.h>
@@ -161,7 +158,6 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 {
     SESSION *session = session_of(ctx);
     const char *auth = smfi_getsymval(ctx, "{auth_authen}");
-
     const char *name = smfi_getsymval(ctx, "{client_name}");
 
     session_reset_message(session);

@@ -334,16 +334,13 @@ static PGresult *ingest_at_once(PGconn *conn, long long deadline, const char *me
 				        int *broken, TM_ERROR *err)
 {
     GByteArray *joined = store_bytes_join(blobs, count);
+    const char *values[3] = {meta_json, raw, (const char *) joined->data};
+    int     lengths[3] = {0, (int) raw_len, (int) joined->len};
+    int     formats[3] = {0, 1, 1};
     PGresult *res;
 
-    {
-	const char *values[3] = {meta_json, raw, (const char *) joined->data};
-	int     lengths[3] = {0, (int) raw_len, (int) joined->len};
-	int     formats[3] = {0, 1, 1};
-
-	res = exec_timed(conn, deadline, "SELECT ingest_message($1::jsonb, $2::bytea, $3::bytea)",
-			 3, values, lengths, formats, broken, err);
-    }
+    res = exec_timed(conn, deadline, "SELECT ingest_message($1::jsonb, $2::bytea, $3::bytea)",
+		     3, values, lengths, formats, broken, err);
     g_byte_array_free(joined, TRUE);
     return (res);
 }
@@ -446,7 +443,7 @@ static PGresult *ingest_streamed(PGconn *conn, long long deadline, const char *m
 				         int *broken, TM_ERROR *err)
 {
     const char *values[1] = {meta_json};
-    PGresult *res;
+    PGresult *res, *commit;
 
     /* A failure below leaves a transaction open: store_release() closes it. */
     if ((res = exec_timed(conn, deadline, "BEGIN", 0, 0, 0, 0, broken, err)) == NULL)
@@ -470,15 +467,11 @@ static PGresult *ingest_streamed(PGconn *conn, long long deadline, const char *m
 		     1, values, 0, 0, broken, err);
     if (res == NULL)
 	return (NULL);
-    {
-	PGresult *commit = exec_timed(conn, deadline, "COMMIT", 0, 0, 0, 0, broken, err);
-
-	if (commit == NULL) {
-	    PQclear(res);
-	    return (NULL);
-	}
-	PQclear(commit);
+    if ((commit = exec_timed(conn, deadline, "COMMIT", 0, 0, 0, 0, broken, err)) == NULL) {
+	PQclear(res);
+	return (NULL);
     }
+    PQclear(commit);
     return (res);
 }
 
