@@ -113,8 +113,16 @@ int     store_wait_notify(int stop_fd, PGconn *conn, int seconds)
 	{.fd = conn ? PQsocket(conn) : -1, .events = POLLIN},
     };
     PGnotify *note;
-    int     n = poll(pfd, conn ? 2 : 1, seconds * 1000);
+    int     n;
 
+    /* A notification read along with an earlier query's result waits here. */
+    if (conn && (note = PQnotifies(conn)) != NULL) {
+	do
+	    PQfreemem(note);
+	while ((note = PQnotifies(conn)) != NULL);
+	return (0);
+    }
+    n = poll(pfd, conn ? 2 : 1, seconds * 1000);
     if (n > 0 && pfd[0].revents)
 	return (1);
     if (conn && n > 0 && pfd[1].revents) {

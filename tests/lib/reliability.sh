@@ -21,10 +21,7 @@
 #   milter_alive               true if it still answers
 
 # rel_queue QUEUE - add QUEUE@relay.test as a support queue, wait until loaded
-rel_queue() {
-	"$TM_BUILD/ticketctl" -c "$TM_CONF" queue add "$1@relay.test" >/dev/null || return 1
-	sleep 0.5	# the daemon reloads its queues on the notification
-}
+rel_queue() { queue_add "$1@relay.test"; }
 
 # rel_load QUEUE N [BYTES] - N messages from QUEUE-load@sender.test to the
 # queue, through the queueing sender; true if the sender took all N
