@@ -163,21 +163,17 @@ static void *outbox_main(void *context)
 {
     const CONFIG *start = context, *config;
     PGconn *conn = NULL;
-    TM_ERROR err;
-    int     warned = 0;
 
     for (;;) {
 	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
 	    PQfinish(conn);
-	    if ((conn = store_connect(start->database, start->database_timeout, &err)) == NULL) {
-		if (!warned++)
-		    msg_warn("outbox: %s; retrying", err.text);
+	    conn = worker_connect(&outbox_worker, start->database, start->database_timeout,
+				  "ticket_milter_outbox");
+	    if (conn == NULL) {
 		if (worker_wait(&outbox_worker, NULL, 2))
 		    break;
 		continue;
 	    }
-	    PQclear(PQexec(conn, "LISTEN ticket_milter_outbox"));
-	    warned = 0;
 	}
 	/* Per round, the settings in force: a reload (SIGUSR1) applies. */
 	config = config_current_get();

@@ -61,23 +61,17 @@ static int cache_load(PGconn *conn)
 static void *cache_main(void *unused)
 {
     PGconn *conn = NULL;
-    TM_ERROR err;
-    int     warned = 0;
 
     for (;;) {
 	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
 	    PQfinish(conn);
-	    if ((conn = store_connect(cache_conninfo, cache_timeout, &err)) == NULL) {
-		if (!warned++)
-		    msg_warn("support queues: %s; retrying", err.text);
+	    conn = worker_connect(&cache_worker, cache_conninfo, cache_timeout,
+				  "ticket_milter_queues");
+	    if (conn == NULL) {
 		if (worker_wait(&cache_worker, NULL, 2))
 		    break;
 		continue;
 	    }
-	    PGresult *res = PQexec(conn, "LISTEN ticket_milter_queues");
-
-	    PQclear(res);
-	    warned = 0;
 	}
 	if (cache_load(conn) < 0) {
 	    PQfinish(conn);
@@ -100,7 +94,7 @@ void    queue_cache_start(const char *conninfo, int refresh, int timeout)
     cache_conninfo = g_strdup(conninfo);
     cache_refresh = refresh;
     cache_timeout = timeout;
-    worker_start(&cache_worker, "queue cache", cache_main, NULL);
+    worker_start(&cache_worker, "support queues", cache_main, NULL);
 }
 
 /* queue_cache_lookup - 1 support, 0 other, -1 not known yet */

@@ -30,6 +30,26 @@ void    worker_start(WORKER *worker, const char *name, void *(*main) (void *), v
     worker->started = 1;
 }
 
+/* worker_connect - a connection LISTENing on channel, or NULL */
+
+PGconn *worker_connect(WORKER *worker, const char *conninfo, int timeout, const char *channel)
+{
+    TM_ERROR err;
+    PGconn *conn = store_connect(conninfo, timeout, &err);
+    char   *listen;
+
+    if (conn == NULL) {
+	if (!worker->warned++)
+	    msg_warn("%s: %s; retrying", worker->name, err.text);
+	return (NULL);
+    }
+    listen = g_strdup_printf("LISTEN %s", channel);
+    PQclear(PQexec(conn, listen));
+    g_free(listen);
+    worker->warned = 0;
+    return (conn);
+}
+
 /* worker_wait - sleep until a notification, the time, or stop; 1 = stop */
 
 int     worker_wait(WORKER *worker, PGconn *conn, int seconds)
