@@ -7,7 +7,7 @@ env_load
 trap milter_stop EXIT
 milter_start || { fail "ticket-milter starts" "see its log"; exit 1; }
 
-out=$(miltertest -D sock="inet:$MILTER_PORT@127.0.0.1" -s "$TM_ROOT/tests/integration/miltertest/ingest.lua" 2>&1)
+out=$(miltertest -D sock="inet:$MILTER_PORT@127.0.0.1" -D dir="$TM_ROOT/tests/integration/miltertest" -s "$TM_ROOT/tests/integration/miltertest/ingest.lua" 2>&1)
 rc=$?
 printf '%s\n' "$out" | sed 's/^/    /'
 for case in "support message stored, copy discarded" \

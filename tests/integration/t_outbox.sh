@@ -129,7 +129,7 @@ check "the queue's template is used, as multipart/alternative" wait_for 15 bash 
 
 # The relay down: the mail waits in the outbox and goes out, once, when it is back.
 postfix_down
-miltertest -D sock="inet:$MILTER_PORT@127.0.0.1" -s "$TM_ROOT/tests/integration/miltertest/outbox.lua" >"$work/mt.out" 2>&1
+miltertest -D sock="inet:$MILTER_PORT@127.0.0.1" -D dir="$TM_ROOT/tests/integration/miltertest" -s "$TM_ROOT/tests/integration/miltertest/outbox.lua" >"$work/mt.out" 2>&1
 check "miltertest stores a message while the relay is down" grep -q PASS "$work/mt.out"
 check "the confirmation waits in the outbox with the reason" wait_for 15 bash -c \
 	"'$TM_BUILD/ticketctl' -c '$TM_CONF' outbox list --json | jq -e '.[] | select(.recipient == \"relay-down@customer.test\" and .attempts >= 1 and (.last_error | test(\"refused|connect\"; \"i\")))' >/dev/null"

@@ -1,22 +1,11 @@
 -- ingest.lua - drive ticket-milter through whole transactions, as the MTA
 -- does, and check its replies and actions. Run by t_miltertest.sh:
---   miltertest -D sock=inet:PORT@127.0.0.1 -s ingest.lua
--- miltertest prints nothing for a Lua error, so every failure is echoed.
-
-local function fail(msg)
-    mt.echo("FAIL: " .. msg)
-    error(msg, 0)
-end
+--   miltertest -D sock=inet:PORT@127.0.0.1 -D dir=THIS_DIR -s ingest.lua
+dofile(dir .. "/lib.lua")
 
 -- open - a connection through HELO and MAIL FROM
 local function open(sender)
-    local conn = mt.connect(sock, 40, 0.25)
-    if conn == nil then fail("cannot connect to " .. sock) end
-    local function step(name, err, want)
-        if err ~= nil then fail(name .. ": " .. err) end
-        local r = mt.getreply(conn)
-        if r ~= (want or SMFIR_CONTINUE) then fail(name .. ": reply " .. tostring(r)) end
-    end
+    local conn, step = connect()
     -- The milter asks for no CONNECT event: the client comes as macros.
     if not mt.test_option(conn, SMFIP_NOCONNECT) then fail("CONNECT was not negotiated away") end
     if not mt.test_option(conn, SMFIP_NOHELO) then

@@ -1,18 +1,10 @@
 -- outbox.lua - one support message straight into the milter (the MTA may
--- be down), for t_outbox.sh: miltertest -D sock=inet:PORT@127.0.0.1 -s outbox.lua
-local function fail(msg)
-    mt.echo("FAIL: " .. msg)
-    error(msg, 0)
-end
+-- be down), for t_outbox.sh:
+--   miltertest -D sock=inet:PORT@127.0.0.1 -D dir=THIS_DIR -s outbox.lua
+dofile(dir .. "/lib.lua")
 
 local ok, err = pcall(function()
-    local conn = mt.connect(sock, 40, 0.25)
-    if conn == nil then fail("cannot connect to " .. sock) end
-    local function step(name, e, want)
-        if e ~= nil then fail(name .. ": " .. e) end
-        local r = mt.getreply(conn)
-        if r ~= (want or SMFIR_CONTINUE) then fail(name .. ": reply " .. tostring(r)) end
-    end
+    local conn, step = connect()
     mt.macro(conn, SMFIC_MAIL, "i", "OUTBOX1")
     step("MAIL FROM", mt.mailfrom(conn, "<relay-down@customer.test>"))
     step("RCPT TO", mt.rcptto(conn, "<desk@help.test>"))
