@@ -303,11 +303,11 @@ static int bounce_looks_like(MAIL *mail, GMimeMessage *msg)
 	return (1);
     /* A person may write "Undeliverable parcel": the subject counts only
      * at the start, in no reply, with traces of a mail system inside. */
-    if (mail->in_reply_to != NULL || !bounce_text_evidence(mail))
+    if (mail->in_reply_to != NULL)
 	return (0);
     for (const char *const *sp = bounce_subjects; *sp; sp++)
 	if (g_ascii_strncasecmp(mail->subject, *sp, strlen(*sp)) == 0)
-	    return (1);
+	    return (bounce_text_evidence(mail));
     return (0);
 }
 

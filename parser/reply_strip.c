@@ -94,12 +94,21 @@ static const char *const reply_mobile[] = {
     NULL,
 };
 
+/* ascii_lower - one byte in ASCII lower case (g_ascii_tolower, inlined) */
+
+static inline char ascii_lower(char c)
+{
+    return (c >= 'A' && c <= 'Z' ? (char) (c - 'A' + 'a') : c);
+}
+
 /* reply_starts - does line start with one of the words (ASCII case) */
 
 static int reply_starts(const char *line, const char *const *words)
 {
     for (; *words; words++)
-	if (g_ascii_strncasecmp(line, *words, strlen(*words)) == 0)
+	/* The first byte rules out most words without measuring them. */
+	if (ascii_lower(*line) == ascii_lower(**words)
+	    && g_ascii_strncasecmp(line, *words, strlen(*words)) == 0)
 	    return (1);
     return (0);
 }
