@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
@@ -20,11 +21,24 @@
 
 #include <milter/store.h>
 
+/*
+ * The ingest query, prepared on each pooled connection: parsed and planned
+ * once. Behind a proxy that pools transactions (pgbouncer before 1.21) a
+ * server connection is shared: the statement is missing there (SQLSTATE
+ * 26000) or there already (42P05), and the pool sends the query in full
+ * from then on.
+ */
+#define INGEST_STATEMENT	"ticket_milter_ingest"
+#define INGEST_SQL		"SELECT ingest_message($1::jsonb, $2::bytea, $3::bytea)"
+#define NO_SUCH_STATEMENT	"26000"
+#define STATEMENT_EXISTS	"42P05"
+
 struct STORE {
     char   *conninfo;
     int     timeout;			/* seconds, per operation */
     int     pool_size;			/* connections at most */
     int     open_count;			/* connections open now */
+    atomic_int unprepared;		/* the server forgets prepared statements */
     GPtrArray *idle;			/* PGconn *, ready for use */
     pthread_mutex_t lock;
     pthread_cond_t freed;
@@ -84,6 +98,7 @@ STORE  *store_create(const char *conninfo, int pool_size, int timeout)
     store->pool_size = pool_size;
     store->timeout = timeout;
     store->idle = g_ptr_array_new();
+    atomic_init(&store->unprepared, 0);
     pthread_mutex_init(&store->lock, 0);
     pthread_cond_init(&store->freed, 0);
     return (store);
@@ -131,85 +146,6 @@ int     store_wait_notify(int stop_fd, PGconn *conn, int seconds)
 	    PQfreemem(note);
     }
     return (0);
-}
-
-/* conn_alive - false if the server has closed an idle connection */
-
-static int conn_alive(PGconn *conn)
-{
-    struct pollfd pfd = {.fd = PQsocket(conn), .events = POLLIN};
-
-    if (PQstatus(conn) != CONNECTION_OK || pfd.fd < 0)
-	return (0);
-    /* An idle connection has nothing to read unless the server hung up. */
-    if (poll(&pfd, 1, 0) > 0) {
-	if (!PQconsumeInput(conn) || PQstatus(conn) != CONNECTION_OK)
-	    return (0);
-    }
-    return (1);
-}
-
-/* store_acquire - a live connection from the pool, by the deadline */
-
-static PGconn *store_acquire(STORE *store, long long deadline, TM_ERROR *err)
-{
-    PGconn *conn = NULL;
-
-    pthread_mutex_lock(&store->lock);
-    for (;;) {
-	while (store->idle->len > 0) {
-	    conn = g_ptr_array_remove_index(store->idle, store->idle->len - 1);
-	    if (conn_alive(conn)) {
-		pthread_mutex_unlock(&store->lock);
-		return (conn);
-	    }
-	    PQfinish(conn);
-	    store->open_count--;
-	}
-	if (store->open_count < store->pool_size)
-	    break;
-	struct timespec ts;
-	long long left = deadline - now_ms();
-
-	if (left <= 0) {
-	    pthread_mutex_unlock(&store->lock);
-	    tm_error(err, "all %d database connections are busy", store->pool_size);
-	    return (NULL);
-	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += left / 1000;
-	ts.tv_nsec += (left % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-	    ts.tv_sec++;
-	    ts.tv_nsec -= 1000000000;
-	}
-	pthread_cond_timedwait(&store->freed, &store->lock, &ts);
-    }
-    store->open_count++;
-    pthread_mutex_unlock(&store->lock);
-    if ((conn = store_connect(store->conninfo, store->timeout, err)) == NULL) {
-	pthread_mutex_lock(&store->lock);
-	store->open_count--;
-	pthread_cond_signal(&store->freed);
-	pthread_mutex_unlock(&store->lock);
-    }
-    return (conn);
-}
-
-/* store_release - return a connection; a broken one is closed */
-
-static void store_release(STORE *store, PGconn *conn, int broken)
-{
-    pthread_mutex_lock(&store->lock);
-    if (broken || PQstatus(conn) != CONNECTION_OK
-	|| PQtransactionStatus(conn) != PQTRANS_IDLE) {
-	PQfinish(conn);
-	store->open_count--;
-    } else {
-	g_ptr_array_add(store->idle, conn);
-    }
-    pthread_cond_signal(&store->freed);
-    pthread_mutex_unlock(&store->lock);
 }
 
 /* wait_socket - wait for the connection's socket until the deadline */
@@ -297,6 +233,19 @@ lost:
     return (NULL);
 }
 
+/* sent_result - the result of what was sent (sent = libpq's answer), by the deadline */
+
+static PGresult *sent_result(PGconn *conn, int sent, long long deadline,
+			             int *broken, TM_ERROR *err)
+{
+    if (!sent) {
+	*broken = 1;
+	tm_error(err, "database query failed: %s", server_error(conn));
+	return (NULL);
+    }
+    return (await_result(conn, deadline, broken, err));
+}
+
 /* exec_timed - run one parameterized query by the deadline */
 
 static PGresult *exec_timed(PGconn *conn, long long deadline, const char *sql,
@@ -304,12 +253,118 @@ static PGresult *exec_timed(PGconn *conn, long long deadline, const char *sql,
 			            const int *lengths, const int *formats,
 			            int *broken, TM_ERROR *err)
 {
-    if (!PQsendQueryParams(conn, sql, nparams, 0, values, lengths, formats, 0)) {
-	*broken = 1;
-	tm_error(err, "database query failed: %s", server_error(conn));
-	return (NULL);
+    return (sent_result(conn, PQsendQueryParams(conn, sql, nparams, 0, values, lengths, formats, 0),
+			deadline, broken, err));
+}
+
+/* store_unprepared - the server does not keep our prepared statement */
+
+static void store_unprepared(STORE *store)
+{
+    if (!atomic_exchange(&store->unprepared, 1))
+	msg_warn("the database connections share or lose prepared statements (a proxy "
+		 "pooling transactions?): sending each query in full from now on");
+}
+
+/* prepare_ingest - prepare INGEST_STATEMENT on a new pooled connection */
+
+static int prepare_ingest(STORE *store, PGconn *conn, long long deadline, TM_ERROR *err)
+{
+    int     broken = 0;
+    PGresult *res;
+
+    if (atomic_load(&store->unprepared))
+	return (0);
+    res = sent_result(conn, PQsendPrepare(conn, INGEST_STATEMENT, INGEST_SQL, 3, 0),
+		      deadline, &broken, err);
+    if (res == NULL && !broken && err && strcmp(err->code, STATEMENT_EXISTS) == 0) {
+	store_unprepared(store);
+	return (0);
     }
-    return (await_result(conn, deadline, broken, err));
+    PQclear(res);
+    return (res ? 0 : -1);
+}
+
+/* conn_alive - false if the server has closed an idle connection */
+
+static int conn_alive(PGconn *conn)
+{
+    struct pollfd pfd = {.fd = PQsocket(conn), .events = POLLIN};
+
+    if (PQstatus(conn) != CONNECTION_OK || pfd.fd < 0)
+	return (0);
+    /* An idle connection has nothing to read unless the server hung up. */
+    if (poll(&pfd, 1, 0) > 0) {
+	if (!PQconsumeInput(conn) || PQstatus(conn) != CONNECTION_OK)
+	    return (0);
+    }
+    return (1);
+}
+
+/* store_acquire - a live connection from the pool, by the deadline */
+
+static PGconn *store_acquire(STORE *store, long long deadline, TM_ERROR *err)
+{
+    PGconn *conn = NULL;
+
+    pthread_mutex_lock(&store->lock);
+    for (;;) {
+	while (store->idle->len > 0) {
+	    conn = g_ptr_array_remove_index(store->idle, store->idle->len - 1);
+	    if (conn_alive(conn)) {
+		pthread_mutex_unlock(&store->lock);
+		return (conn);
+	    }
+	    PQfinish(conn);
+	    store->open_count--;
+	}
+	if (store->open_count < store->pool_size)
+	    break;
+	struct timespec ts;
+	long long left = deadline - now_ms();
+
+	if (left <= 0) {
+	    pthread_mutex_unlock(&store->lock);
+	    tm_error(err, "all %d database connections are busy", store->pool_size);
+	    return (NULL);
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += left / 1000;
+	ts.tv_nsec += (left % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+	    ts.tv_sec++;
+	    ts.tv_nsec -= 1000000000;
+	}
+	pthread_cond_timedwait(&store->freed, &store->lock, &ts);
+    }
+    store->open_count++;
+    pthread_mutex_unlock(&store->lock);
+    if ((conn = store_connect(store->conninfo, store->timeout, err)) == NULL
+	|| prepare_ingest(store, conn, deadline, err) < 0) {
+	PQfinish(conn);
+	conn = NULL;
+	pthread_mutex_lock(&store->lock);
+	store->open_count--;
+	pthread_cond_signal(&store->freed);
+	pthread_mutex_unlock(&store->lock);
+    }
+    return (conn);
+}
+
+/* store_release - return a connection; a broken one is closed */
+
+static void store_release(STORE *store, PGconn *conn, int broken)
+{
+    pthread_mutex_lock(&store->lock);
+    if (broken || PQstatus(conn) != CONNECTION_OK
+	|| PQtransactionStatus(conn) != PQTRANS_IDLE) {
+	PQfinish(conn);
+	store->open_count--;
+    } else {
+	g_ptr_array_add(store->idle, conn);
+    }
+    pthread_cond_signal(&store->freed);
+    pthread_mutex_unlock(&store->lock);
 }
 
 /* blobs_size - the blobs' bytes in all */
@@ -336,7 +391,8 @@ GByteArray *store_bytes_join(const STORE_BYTES *pieces, size_t count)
 
 /* ingest_at_once - ingest_message() in one query, every byte a parameter */
 
-static PGresult *ingest_at_once(PGconn *conn, long long deadline, const char *meta_json,
+static PGresult *ingest_at_once(PGconn *conn, long long deadline, int prepared,
+				        const char *meta_json,
 				        const char *raw, size_t raw_len,
 				        const STORE_BYTES *blobs, size_t count,
 				        int *broken, TM_ERROR *err)
@@ -347,9 +403,31 @@ static PGresult *ingest_at_once(PGconn *conn, long long deadline, const char *me
     int     formats[3] = {0, 1, 1};
     PGresult *res;
 
-    res = exec_timed(conn, deadline, "SELECT ingest_message($1::jsonb, $2::bytea, $3::bytea)",
-		     3, values, lengths, formats, broken, err);
+    if (prepared)
+	res = sent_result(conn, PQsendQueryPrepared(conn, INGEST_STATEMENT, 3, values,
+						    lengths, formats, 0), deadline, broken, err);
+    else
+	res = exec_timed(conn, deadline, INGEST_SQL, 3, values, lengths, formats, broken, err);
     g_byte_array_free(joined, TRUE);
+    return (res);
+}
+
+/* ingest_at_once_any - ingest_at_once(), prepared unless the server forgets */
+
+static PGresult *ingest_at_once_any(STORE *store, PGconn *conn, long long deadline,
+				            const char *meta_json, const char *raw,
+				            size_t raw_len, const STORE_BYTES *blobs,
+				            size_t count, int *broken, TM_ERROR *err)
+{
+    int     prepared = !atomic_load(&store->unprepared);
+    PGresult *res = ingest_at_once(conn, deadline, prepared, meta_json, raw, raw_len,
+				   blobs, count, broken, err);
+
+    if (res == NULL && prepared && !*broken && err && strcmp(err->code, NO_SUCH_STATEMENT) == 0) {
+	store_unprepared(store);
+	res = ingest_at_once(conn, deadline, 0, meta_json, raw, raw_len, blobs, count,
+			     broken, err);
+    }
     return (res);
 }
 
@@ -502,7 +580,8 @@ int     store_ingest(STORE *store, const char *meta_json, const char *raw,
     if (raw_len + blobs_len > STORE_STREAM_BYTES)
 	res = ingest_streamed(conn, deadline, meta_json, raw, raw_len, blobs, count, &broken, err);
     else
-	res = ingest_at_once(conn, deadline, meta_json, raw, raw_len, blobs, count, &broken, err);
+	res = ingest_at_once_any(store, conn, deadline, meta_json, raw, raw_len, blobs, count,
+				 &broken, err);
     store_release(store, conn, broken);
     if (res == NULL)
 	return (-1);

@@ -43,7 +43,11 @@
 /*	blobs), which threads and stores the message, its ticket changes
 /*	and its attachments (the blobs, concatenated in order) in one
 /*	transaction, and returns its JSON result (g_free it). A small
-/*	message goes in one round trip. Past STORE_STREAM_BYTES the raw
+/*	message goes in one round trip, as a statement prepared on each
+/*	pooled connection. Behind a proxy that pools transactions the
+/*	server connections are shared, and the statement is missing or
+/*	there already: then the query is sent in full, from then on, with
+/*	one warning logged. Past STORE_STREAM_BYTES the raw
 /*	message and the blobs are streamed with COPY into a row of
 /*	ingest_upload in the same transaction, a piece at a time, so that
 /*	libpq never holds them whole: the daemon's memory does not grow

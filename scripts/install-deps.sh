@@ -20,8 +20,9 @@ packages=(
 	postgresql postfix
 	# make deb and make package-check: build, lint and install the .deb
 	debhelper dpkg-dev fakeroot lintian man-db adduser
-	# make bench: OpenDKIM, the reference milter (run privately, never as a service)
-	opendkim
+	# make bench: OpenDKIM, the reference milter; tests: pgbouncer, a proxy
+	# pooling transactions (both run privately, never as a service)
+	opendkim pgbouncer
 )
 
 missing=()
@@ -43,24 +44,25 @@ echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-se
 echo "postfix postfix/mailname string localhost.localdomain" | debconf-set-selections
 export DEBIAN_FRONTEND=noninteractive
 apt-get -o DPkg::Lock::Timeout=900 -qq update
-# opendkim would start a system service on install, with the system's
-# config: it is installed on its own under a policy-rc.d that forbids
-# that (unless the machine has one already), and its unit is not left
-# enabled. The benchmark runs the binary with its own config.
-rest=() bench=()
+# opendkim and pgbouncer would start a system service on install, with
+# the system's config: they are installed on their own under a
+# policy-rc.d that forbids that (unless the machine has one already), and
+# their units are not left enabled. The benchmark and the tests run the
+# binaries with their own config.
+rest=() quiet=()
 for p in "${missing[@]}"; do
-	if [ "$p" = opendkim ]; then bench+=("$p"); else rest+=("$p"); fi
+	case "$p" in opendkim|pgbouncer) quiet+=("$p") ;; *) rest+=("$p") ;; esac
 done
 [ ${#rest[@]} -eq 0 ] || apt-get -o DPkg::Lock::Timeout=900 -qq install -y --no-install-recommends "${rest[@]}" >/dev/null
-if [ ${#bench[@]} -gt 0 ]; then
+if [ ${#quiet[@]} -gt 0 ]; then
 	policy=/usr/sbin/policy-rc.d
 	own_policy=0
 	if [ ! -e "$policy" ]; then
 		printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=1
 	fi
 	trap '[ $own_policy = 0 ] || rm -f "$policy"' EXIT
-	apt-get -o DPkg::Lock::Timeout=900 -qq install -y --no-install-recommends "${bench[@]}" >/dev/null
+	apt-get -o DPkg::Lock::Timeout=900 -qq install -y --no-install-recommends "${quiet[@]}" >/dev/null
 	if command -v systemctl >/dev/null; then
-		systemctl disable opendkim.service >/dev/null 2>&1 || true
+		systemctl disable opendkim.service pgbouncer.service >/dev/null 2>&1 || true
 	fi
 fi

@@ -3,15 +3,50 @@
 # 30 s, and answering slowly (a held lock). A queueing sender keeps every
 # message it was answered 4xx for, so nothing may be lost and nothing may
 # be stored twice; a slow database must become a 4xx within
-# DatabaseTimeout while other mail keeps passing.
+# DatabaseTimeout while other mail keeps passing. Last, the database is
+# reached through pgbouncer pooling transactions, which loses the
+# daemon's prepared statement: every message must still be stored.
 . "$(dirname "$0")/../lib/testlib.sh"
 . "$TM_ROOT/tests/lib/env.sh"
 env_load
 . "$TM_ROOT/tests/lib/reliability.sh"
 work=$(mktemp -d /tmp/tm-rel-db.XXXXXX)
 locker=
-trap '[ -n "$locker" ] && kill "$locker" 2>/dev/null; milter_stop; pg_up >/dev/null 2>&1; rm -rf "$work"' EXIT
+bouncer=$work/bouncer
+trap '[ -n "$locker" ] && kill "$locker" 2>/dev/null; milter_stop; bouncer_down; pg_up >/dev/null 2>&1; rm -rf "$work"' EXIT
 N=${REL_DB_MESSAGES:-2000}
+
+# bouncer_up PORT - pgbouncer on PORT in front of the private PostgreSQL,
+# pooling transactions over two server connections taken in turn
+bouncer_up() {
+	mkdir -p "$bouncer"
+	cat >"$bouncer/pgbouncer.ini" <<-EOF
+	[databases]
+	tickets = host=127.0.0.1 port=$PG_PORT dbname=tickets user=ticket
+	[pgbouncer]
+	listen_addr = 127.0.0.1
+	listen_port = $1
+	unix_socket_dir =
+	auth_type = any
+	pool_mode = transaction
+	default_pool_size = 2
+	server_round_robin = 1
+	logfile = $bouncer/pgbouncer.log
+	pidfile = $bouncer/pgbouncer.pid
+	EOF
+	# pgbouncer will not run as root.
+	if [ "$(id -u)" -eq 0 ]; then
+		chmod 755 "$work"; chown -R postgres: "$bouncer"
+		runuser -u postgres -- pgbouncer -d -q "$bouncer/pgbouncer.ini"
+	else
+		pgbouncer -d -q "$bouncer/pgbouncer.ini"
+	fi
+	wait_for 10 svc_port_busy "$1"
+}
+bouncer_down() {
+	[ -f "$bouncer/pgbouncer.pid" ] && kill "$(cat "$bouncer/pgbouncer.pid")" 2>/dev/null
+	rm -f "$bouncer/pgbouncer.pid"
+}
 
 # Verification is off: the load is about the database, not DNS.
 milter_start "VerifySenders no
@@ -99,5 +134,32 @@ check_eq "slow database: the large one's upload rolled back" "0" "$(sql "SELECT 
 send --from slow@customer.test --to support@help.test --header "Message-ID: <slow-1@customer.test>" \
 	--header "Subject: slow 1" >/dev/null 2>&1
 check_eq "lock gone: the retried message is stored" "1" "$(sql "SELECT count(*) FROM messages WHERE message_id = 'slow-1@customer.test'")"
+
+# --- through pgbouncer pooling transactions: the prepared statement is
+# lost between transactions; the daemon says so once and sends each query
+# in full ---
+bouncer_port=$((PG_PORT + 1))
+if ! command -v pgbouncer >/dev/null; then
+	skip "through pgbouncer" "pgbouncer is not installed (scripts/install-deps.sh)"
+elif ! bouncer_up "$bouncer_port"; then
+	fail "pgbouncer starts" "$(tail -n 5 "$bouncer/pgbouncer.log" 2>/dev/null)"
+else
+	milter_start "VerifySenders no
+Database host=127.0.0.1 port=$bouncer_port user=ticket dbname=tickets
+DatabaseConnections 4" || fail "ticket-milter starts behind pgbouncer" "see its log"
+	mkdir -p "$work/bouncer-mail"
+	for i in $(seq 1 40); do
+		printf 'From: pool@customer.test\r\nTo: support@help.test\r\nSubject: pooled %s\r\nMessage-ID: <pooled-%s@customer.test>\r\n\r\nThrough the pool.\r\n' \
+			"$i" "$i" >"$work/bouncer-mail/$i.eml"
+	done
+	python3 "$TM_ROOT/tests/lib/smtpc.py" send --port "$PF_PORT" --conns 8 --to support@help.test \
+		--from pool@customer.test --codes "$work/bouncer-codes" "$work"/bouncer-mail/*.eml >/dev/null
+	check_eq "through pgbouncer: all 40 messages answered 250" "40" "$(awk '$3 == 250' "$work/bouncer-codes" | wc -l)"
+	check_eq "through pgbouncer: all 40 stored, once" "40 40" \
+		"$(sql "SELECT count(*), count(DISTINCT message_id) FROM messages WHERE message_id LIKE 'pooled-%'" | tr '|' ' ')"
+	check_eq "through pgbouncer: the shared server connections are logged once" "1" \
+		"$(grep -c 'share or lose prepared statements' "$SVC_REAL/ticket-milter-$MILTER_PORT.log")"
+	bouncer_down
+fi
 milter_stop
 check "no sanitizer or leak report in the milter log" milter_log_clean
