@@ -15,73 +15,34 @@
 
 #include <milter/digest.h>
 #include <milter/ingest.h>
-
-/* add_string - add "name": value as valid UTF-8, or null */
-
-static void add_string(JsonBuilder *b, const char *name, const char *value)
-{
-    json_builder_set_member_name(b, name);
-    if (value == NULL) {
-	json_builder_add_null_value(b);
-    } else if (g_utf8_validate(value, -1, NULL)) {
-	json_builder_add_string_value(b, value);
-    } else {
-	char   *valid = g_utf8_make_valid(value, -1);
-
-	json_builder_add_string_value(b, valid);
-	g_free(valid);
-    }
-}
-
-/* add_int - add "name": number */
-
-static void add_int(JsonBuilder *b, const char *name, gint64 value)
-{
-    json_builder_set_member_name(b, name);
-    json_builder_add_int_value(b, value);
-}
+#include <milter/json_out.h>
 
 /* add_list - add "name": [strings] */
 
-static void add_list(JsonBuilder *b, const char *name, const GPtrArray *list)
+static void add_list(JSON_OUT *out, const char *name, const GPtrArray *list)
 {
-    json_builder_set_member_name(b, name);
-    json_builder_begin_array(b);
+    json_out_open(out, name, '[');
     for (guint i = 0; i < list->len; i++)
-	json_builder_add_string_value(b, g_ptr_array_index(list, i));
-    json_builder_end_array(b);
-}
-
-/* add_json - add "name": a JSON text as a value, or null */
-
-static void add_json(JsonBuilder *b, const char *name, const char *json)
-{
-    JsonNode *node = json ? json_from_string(json, NULL) : NULL;
-
-    json_builder_set_member_name(b, name);
-    if (node)
-	json_builder_add_value(b, node);
-    else
-	json_builder_add_null_value(b);
+	json_out_string(out, NULL, g_ptr_array_index(list, i));
+    json_out_close(out, ']');
 }
 
 /* add_addresses - add "name": [{name, address}] of one header */
 
-static void add_addresses(JsonBuilder *b, const char *name, const MAIL *mail,
+static void add_addresses(JSON_OUT *out, const char *name, const MAIL *mail,
 			          MAIL_ADDR_FIELD field)
 {
     const MAIL_ADDRESS *vec;
     size_t  n = mail_addresses(mail, field, &vec);
 
-    json_builder_set_member_name(b, name);
-    json_builder_begin_array(b);
+    json_out_open(out, name, '[');
     for (size_t i = 0; i < n; i++) {
-	json_builder_begin_object(b);
-	add_string(b, "name", vec[i].name);
-	add_string(b, "address", vec[i].address);
-	json_builder_end_object(b);
+	json_out_open(out, NULL, '{');
+	json_out_string(out, "name", vec[i].name);
+	json_out_string(out, "address", vec[i].address);
+	json_out_close(out, '}');
     }
-    json_builder_end_array(b);
+    json_out_close(out, ']');
 }
 
 /* ingest_thread_root - Outlook's conversation root: hex of the first 22
@@ -110,7 +71,7 @@ char   *ingest_thread_root(const char *thread_index)
 /* add_thread_ids - the ids that can name an earlier message, strongest
  * first: a bounce's original, In-Reply-To, then References newest first */
 
-static void add_thread_ids(JsonBuilder *b, const MAIL *mail)
+static void add_thread_ids(JSON_OUT *out, const MAIL *mail)
 {
     GPtrArray *ids = g_ptr_array_new();
     const char *const *refs;
@@ -124,14 +85,13 @@ static void add_thread_ids(JsonBuilder *b, const MAIL *mail)
     refs = mail_references(mail, &n);
     for (size_t i = n; i > 0; i--)
 	g_ptr_array_add(ids, (char *) refs[i - 1]);
-    add_list(b, "thread_ids", ids);
+    add_list(out, "thread_ids", ids);
     g_ptr_array_free(ids, TRUE);
 
-    json_builder_set_member_name(b, "references");
-    json_builder_begin_array(b);
+    json_out_open(out, "references", '[');
     for (size_t i = 0; i < n; i++)
-	json_builder_add_string_value(b, refs[i]);
-    json_builder_end_array(b);
+	json_out_string(out, NULL, refs[i]);
+    json_out_close(out, ']');
 }
 
 /* message_kind - customer, auto-reply or bounce */
@@ -147,80 +107,75 @@ static const char *message_kind(const MAIL *mail)
 
 /* add_attachments - attachment metadata; their bytes are added to blobs */
 
-static void add_attachments(JsonBuilder *b, const MAIL *mail, GArray *blobs)
+static void add_attachments(JSON_OUT *out, const MAIL *mail, GArray *blobs)
 {
     size_t  offset = 0;
 
-    json_builder_set_member_name(b, "attachments");
-    json_builder_begin_array(b);
+    json_out_open(out, "attachments", '[');
     for (size_t i = 0; i < mail_attachment_count(mail); i++) {
 	const MAIL_ATTACHMENT *a = mail_attachment(mail, i);
 
 	STORE_BYTES bytes = {(const char *) a->data, a->size};
 
-	json_builder_begin_object(b);
-	add_int(b, "offset", (gint64) offset);
-	add_int(b, "size", (gint64) a->size);
-	add_string(b, "sha256", a->sha256);
-	add_string(b, "filename", a->filename);
-	add_string(b, "content_type", a->content_type);
-	add_string(b, "disposition", a->disposition);
-	add_string(b, "content_id", a->content_id);
-	add_string(b, "origin", a->origin);
-	json_builder_set_member_name(b, "truncated");
-	json_builder_add_boolean_value(b, a->truncated);
-	json_builder_end_object(b);
+	json_out_open(out, NULL, '{');
+	json_out_int(out, "offset", (long long) offset);
+	json_out_int(out, "size", (long long) a->size);
+	json_out_string(out, "sha256", a->sha256);
+	json_out_string(out, "filename", a->filename);
+	json_out_string(out, "content_type", a->content_type);
+	json_out_string(out, "disposition", a->disposition);
+	json_out_string(out, "content_id", a->content_id);
+	json_out_string(out, "origin", a->origin);
+	json_out_bool(out, "truncated", a->truncated);
+	json_out_close(out, '}');
 	g_array_append_val(blobs, bytes);
 	offset += a->size;
     }
-    json_builder_end_array(b);
+    json_out_close(out, ']');
 }
 
 /* add_facts - loop, bounce and parser facts, kept for later decisions */
 
-static void add_facts(JsonBuilder *b, const MAIL *mail)
+static void add_facts(JSON_OUT *out, const MAIL *mail)
 {
     const MAIL_LOOP *loop = mail_loop(mail);
     const MAIL_BOUNCE *bounce = mail_bounce(mail);
     unsigned bounds = mail_bounds_hit(mail);
 
-    json_builder_set_member_name(b, "facts");
-    json_builder_begin_object(b);
-    add_string(b, "auto_submitted", loop->auto_submitted);
-    add_string(b, "precedence", loop->precedence);
-    add_string(b, "list_id", loop->list_id);
-    add_string(b, "x_auto_response_suppress", loop->x_auto_response_suppress);
-    add_string(b, "x_loop", loop->x_loop);
-    add_int(b, "is_auto_submitted", loop->is_auto_submitted);
-    add_int(b, "is_bulk", loop->is_bulk);
-    add_int(b, "is_spam", loop->is_spam);
-    add_int(b, "suppress_autoreply", loop->suppress_autoreply);
-    add_int(b, "is_bounce", bounce->is_bounce);
-    add_string(b, "bounce_original_message_id", bounce->original_message_id);
-    add_string(b, "bounce_failed_recipient", bounce->failed_recipient);
-    add_string(b, "bounce_status", bounce->status);
-    add_string(b, "text_source", mail_text_source(mail));
-    add_int(b, "defects", mail_defects(mail));
-    json_builder_set_member_name(b, "bounds_hit");
-    json_builder_begin_array(b);
+    json_out_open(out, "facts", '{');
+    json_out_string(out, "auto_submitted", loop->auto_submitted);
+    json_out_string(out, "precedence", loop->precedence);
+    json_out_string(out, "list_id", loop->list_id);
+    json_out_string(out, "x_auto_response_suppress", loop->x_auto_response_suppress);
+    json_out_string(out, "x_loop", loop->x_loop);
+    json_out_int(out, "is_auto_submitted", loop->is_auto_submitted);
+    json_out_int(out, "is_bulk", loop->is_bulk);
+    json_out_int(out, "is_spam", loop->is_spam);
+    json_out_int(out, "suppress_autoreply", loop->suppress_autoreply);
+    json_out_int(out, "is_bounce", bounce->is_bounce);
+    json_out_string(out, "bounce_original_message_id", bounce->original_message_id);
+    json_out_string(out, "bounce_failed_recipient", bounce->failed_recipient);
+    json_out_string(out, "bounce_status", bounce->status);
+    json_out_string(out, "text_source", mail_text_source(mail));
+    json_out_int(out, "defects", mail_defects(mail));
+    json_out_open(out, "bounds_hit", '[');
     for (unsigned bit = 1; bit && bit <= bounds; bit <<= 1)
 	if (bounds & bit)
-	    json_builder_add_string_value(b, mail_bound_name(bit));
-    json_builder_end_array(b);
-    json_builder_end_object(b);
+	    json_out_string(out, NULL, mail_bound_name(bit));
+    json_out_close(out, ']');
+    json_out_close(out, '}');
 }
 
 /* add_limits - the bounds on automatic mail, applied in the database */
 
-static void add_limits(JsonBuilder *b, const CONFIG *config)
+static void add_limits(JSON_OUT *out, const CONFIG *config)
 {
-    json_builder_set_member_name(b, "limits");
-    json_builder_begin_object(b);
-    add_int(b, "per_address_hour", config->autoreply_per_address_hour);
-    add_int(b, "per_address_day", config->autoreply_per_address_day);
-    add_int(b, "per_ticket_hour", config->automail_per_ticket_hour);
-    add_int(b, "bounce_hold_seconds", config->bounce_hold);
-    json_builder_end_object(b);
+    json_out_open(out, "limits", '{');
+    json_out_int(out, "per_address_hour", config->autoreply_per_address_hour);
+    json_out_int(out, "per_address_day", config->autoreply_per_address_day);
+    json_out_int(out, "per_ticket_hour", config->automail_per_ticket_hour);
+    json_out_int(out, "bounce_hold_seconds", config->bounce_hold);
+    json_out_close(out, '}');
 }
 
 /* ingest_meta - the JSON description of one message; the attachments'
@@ -230,62 +185,52 @@ char   *ingest_meta(const CONFIG *config, const SESSION *session, const char *mt
 		            const MAIL *mail, const char *raw, size_t raw_len,
 		            GArray *blobs)
 {
-    JsonBuilder *b = json_builder_new();
-    JsonGenerator *gen = json_generator_new();
-    JsonNode *root;
-    char   *text, *digest = message_digest(raw, raw_len);
+    JSON_OUT *out = json_out_new();
+    char   *digest = message_digest(raw, raw_len);
     char   *thread_root = ingest_thread_root(mail_thread_index(mail));
     char   *html = mail_html_sanitized(mail);
 
-    json_builder_begin_object(b);
-    add_list(b, "queues", session->support_queues);
-    add_list(b, "tokens", session->reply_tokens);
-    add_string(b, "envelope_sender", session->sender);
-    add_list(b, "envelope_recipients", session->recipients);
-    add_string(b, "message_id", mail_message_id(mail));
-    add_string(b, "in_reply_to", mail_in_reply_to(mail));
-    add_thread_ids(b, mail);
-    add_string(b, "thread_index", mail_thread_index(mail));
-    add_string(b, "thread_root", thread_root);
-    add_string(b, "ticket_tag", mail_ticket_tag(mail));
-    add_string(b, "subject", mail_subject(mail));
-    add_string(b, "subject_normalized", mail_subject_normalized(mail));
-    add_string(b, "from_address", mail_from_address(mail));
-    add_string(b, "from_name", mail_from_name(mail));
-    add_addresses(b, "to", mail, MAIL_ADDR_TO);
-    add_addresses(b, "cc", mail, MAIL_ADDR_CC);
-    add_string(b, "date", mail_date_text(mail));
-    add_string(b, "language", mail_language(mail));
-    add_string(b, "kind", message_kind(mail));
-    add_string(b, "digest", digest);
-    add_string(b, "text", mail_text(mail));
-    add_string(b, "reply_text", mail_reply_text(mail));
-    add_string(b, "html", html);
-    add_attachments(b, mail, blobs);
-    add_facts(b, mail);
-    add_json(b, "auth", session->auth_json);
-    json_builder_set_member_name(b, "sender_authenticated");
-    json_builder_add_boolean_value(b, session->sender_authenticated);
-    json_builder_set_member_name(b, "agent_authenticated");
-    json_builder_add_boolean_value(b, session->agent_authenticated);
-    add_limits(b, config);
-    add_string(b, "client_ip", session->client_ip);
-    add_string(b, "client_name", session->client_name);
-    add_string(b, "helo", session->helo);
-    add_string(b, "mta_queue_id", mta_queue_id);
-    add_int(b, "reopen_seconds", config->reopen_window);
-    add_string(b, "number_format", config->ticket_number_format);
-    json_builder_end_object(b);
-    root = json_builder_get_root(b);
-    json_generator_set_root(gen, root);
-    text = json_generator_to_data(gen, NULL);
-    json_node_unref(root);
-    g_object_unref(gen);
-    g_object_unref(b);
+    json_out_open(out, NULL, '{');
+    add_list(out, "queues", session->support_queues);
+    add_list(out, "tokens", session->reply_tokens);
+    json_out_string(out, "envelope_sender", session->sender);
+    add_list(out, "envelope_recipients", session->recipients);
+    json_out_string(out, "message_id", mail_message_id(mail));
+    json_out_string(out, "in_reply_to", mail_in_reply_to(mail));
+    add_thread_ids(out, mail);
+    json_out_string(out, "thread_index", mail_thread_index(mail));
+    json_out_string(out, "thread_root", thread_root);
+    json_out_string(out, "ticket_tag", mail_ticket_tag(mail));
+    json_out_string(out, "subject", mail_subject(mail));
+    json_out_string(out, "subject_normalized", mail_subject_normalized(mail));
+    json_out_string(out, "from_address", mail_from_address(mail));
+    json_out_string(out, "from_name", mail_from_name(mail));
+    add_addresses(out, "to", mail, MAIL_ADDR_TO);
+    add_addresses(out, "cc", mail, MAIL_ADDR_CC);
+    json_out_string(out, "date", mail_date_text(mail));
+    json_out_string(out, "language", mail_language(mail));
+    json_out_string(out, "kind", message_kind(mail));
+    json_out_string(out, "digest", digest);
+    json_out_string(out, "text", mail_text(mail));
+    json_out_string(out, "reply_text", mail_reply_text(mail));
+    json_out_string(out, "html", html);
+    add_attachments(out, mail, blobs);
+    add_facts(out, mail);
+    json_out_text(out, "auth", session->auth_json);
+    json_out_bool(out, "sender_authenticated", session->sender_authenticated);
+    json_out_bool(out, "agent_authenticated", session->agent_authenticated);
+    add_limits(out, config);
+    json_out_string(out, "client_ip", session->client_ip);
+    json_out_string(out, "client_name", session->client_name);
+    json_out_string(out, "helo", session->helo);
+    json_out_string(out, "mta_queue_id", mta_queue_id);
+    json_out_int(out, "reopen_seconds", config->reopen_window);
+    json_out_string(out, "number_format", config->ticket_number_format);
+    json_out_close(out, '}');
     g_free(digest);
     g_free(thread_root);
     g_free(html);
-    return (text);
+    return (json_out_finish(out));
 }
 
 /* ingest_result_clear - release what a result holds */
