@@ -9,7 +9,11 @@
 --  * a new ticket was updated (updated_at) right after its INSERT, and
 --    read back at the end; a reply's ticket was updated twice;
 --  * message_kind() ran twice, and is_queue_address() ran a query for an
---    absent X-Loop header, twice;
+--    absent X-Loop header, twice; the customer's language was updated
+--    when the message named none;
+--  * ingest_message() was a wrapper (010) around ingest_message_once():
+--    one body again, which looks up a duplicate's relay instructions in
+--    the same query that finds it;
 --  * ticket_number_next() was a LANGUAGE sql function the planner cannot
 --    inline, so it was parsed and planned at every new ticket.
 --  * the statements inside were planned anew at each call: plpgsql's
@@ -18,8 +22,8 @@
 --    generic plans are index scans (make bench shows them with 1,000,000
 --    stored messages), so ingest_message() now forces them.
 -- The stored message, its ticket, events and outgoing mail are the same
--- as before. The bodies below are those of 002 (ingest_message, now
--- ingest_message_once since 010) and 005 (ingest_after), changed as said.
+-- as before. The bodies below are those of 002 and 010 (ingest_message)
+-- and 005 (ingest_after), changed as said.
 --
 -- Raw messages, texts and attachment content are compressed with lz4,
 -- several times faster than pglz at about the same size for mail; rows
@@ -57,7 +61,7 @@ BEGIN
 END $$;
 
 -- ingest_after - the agents' notifications and the confirmation (decided
--- by ingest_message_once before the message was stored: refusal, NULL
+-- by ingest_message() before the message was stored: refusal, NULL
 -- to send one) a stored message causes, in the same transaction
 DROP FUNCTION ingest_after(tickets, bigint, jsonb, boolean, text);
 CREATE FUNCTION ingest_after(t tickets, q queues, message bigint, meta jsonb,
@@ -76,8 +80,9 @@ BEGIN
         UPDATE contacts SET bounced_at = now() WHERE id = bounced;
     END IF;
     -- The customer's language: known before, else the message's, else the queue's.
-    UPDATE contacts SET language = meta->>'language'
-    WHERE address = rcpt AND language IS NULL AND meta->>'language' ~ '^[a-z]{2,3}$';
+    IF meta->>'language' ~ '^[a-z]{2,3}$' THEN
+        UPDATE contacts SET language = meta->>'language' WHERE address = rcpt AND language IS NULL;
+    END IF;
     IF refusal IS NULL THEN
         SELECT c.language INTO lang FROM contacts c WHERE c.address = rcpt;
         PERFORM outbox_add(t, message, 'confirmation', rcpt, coalesce(lang, q.language));
@@ -96,10 +101,13 @@ BEGIN
            || agent_reply(t, message, meta, kind);
 END $$;
 
--- ingest_message_once - store one received message in the right ticket,
--- once (ingest_message() in 010 calls it; meta as described in 002)
-CREATE OR REPLACE FUNCTION ingest_message_once(meta jsonb, raw bytea, blob_data bytea) RETURNS jsonb
-LANGUAGE plpgsql AS $$
+-- ingest_message - store one received message in the right ticket, once
+-- (meta as described in 002); an agent's reply keeps its relay
+-- instructions, so that a duplicate of it is relayed again (010)
+DROP FUNCTION ingest_message(jsonb, bytea, bytea);
+DROP FUNCTION ingest_message_once(jsonb, bytea, bytea);
+CREATE FUNCTION ingest_message(meta jsonb, raw bytea, blob_data bytea) RETURNS jsonb
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     q         queues;
     t         tickets;
@@ -115,16 +123,19 @@ DECLARE
     kind      text := message_kind(meta);
     a         jsonb;
     pos       integer := 0;
+    result    jsonb;
 BEGIN
     -- Deliveries of the same message wait for each other here.
     PERFORM pg_advisory_xact_lock(hashtextextended(
         coalesce(meta->>'message_id', '') || ' ' || (meta->>'digest'), 7431));
-    SELECT m.id, tk.number, m.thread_rule INTO found_t FROM messages m JOIN tickets tk ON tk.id = m.ticket_id
+    SELECT m.id, tk.number, m.thread_rule, m.facts->'relay' AS relay INTO found_t
+    FROM messages m JOIN tickets tk ON tk.id = m.ticket_id
     WHERE coalesce(m.message_id, '') = coalesce(meta->>'message_id', '')
       AND m.digest = meta->>'digest';
     IF FOUND THEN
         RETURN jsonb_build_object('ticket', found_t.number, 'message', found_t.id,
-                                  'rule', found_t.thread_rule, 'created', false, 'duplicate', true);
+                                  'rule', found_t.thread_rule, 'created', false, 'duplicate', true)
+               || CASE WHEN found_t.relay IS NULL THEN '{}' ELSE jsonb_build_object('relay', found_t.relay) END;
     END IF;
 
     SELECT * INTO q FROM queues WHERE address = lower(meta->'queues'->>0);
@@ -228,9 +239,12 @@ BEGIN
         INSERT INTO events (ticket_id, actor, action, detail)
         VALUES (t.id, actor, 'message', jsonb_build_object('message', m_id, 'rule', rule, 'kind', kind));
     END IF;
-    RETURN jsonb_build_object('ticket', t.number, 'message', m_id, 'rule', rule,
-                              'created', created, 'duplicate', false)
-           || ingest_after(t, q, m_id, meta, kind, refusal);
+    result := jsonb_build_object('ticket', t.number, 'message', m_id, 'rule', rule,
+                                 'created', created, 'duplicate', false)
+              || ingest_after(t, q, m_id, meta, kind, refusal);
+    IF result ? 'relay' THEN
+        UPDATE messages SET facts = facts || jsonb_build_object('relay', result->'relay')
+        WHERE id = m_id;
+    END IF;
+    RETURN result;
 END $$;
-
-ALTER FUNCTION ingest_message(jsonb, bytea, bytea) SET plan_cache_mode = force_generic_plan;
