@@ -5,6 +5,7 @@
 /*	decoded content of MIME parts, and the attachment list
 /* SYNOPSIS
 /*	#include <parser/mail_impl.h>
+#include <parser/sha256.h>
 /*
 /*	int	attachment_budget(MAIL *mail, GByteArray *bytes)
 /*
@@ -49,6 +50,7 @@
 #include <string.h>
 
 #include <parser/mail_impl.h>
+#include <parser/sha256.h>
 
 /* attachment_budget - keep bytes within the decoded-size bound */
 
@@ -121,7 +123,7 @@ MAIL_ATTACHMENT *attachment_add(MAIL *mail, const char *filename,
 				        GByteArray *bytes, int truncated)
 {
     MAIL_ATTACHMENT *att = g_new0(MAIL_ATTACHMENT, 1);
-    GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+    SHA256_SUM *sum = sha256_new();
 
     att->filename = attachment_clean(filename);
     att->content_type = g_ascii_strdown(content_type, -1);
@@ -131,9 +133,8 @@ MAIL_ATTACHMENT *attachment_add(MAIL *mail, const char *filename,
     att->origin = g_strdup(origin);
     att->truncated = truncated;
     att->size = bytes->len;
-    g_checksum_update(sum, bytes->data, bytes->len);
-    g_strlcpy(att->sha256, g_checksum_get_string(sum), sizeof(att->sha256));
-    g_checksum_free(sum);
+    sha256_update(sum, bytes->data, bytes->len);
+    sha256_finish(sum, att->sha256);
     att->data = g_byte_array_free(bytes, FALSE);
     g_ptr_array_add(mail->attachments, att);
     return (att);

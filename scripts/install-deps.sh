@@ -7,7 +7,7 @@ packages=(
 	# build
 	build-essential pkg-config clang libclang-rt-14-dev
 	libmilter-dev libgmime-3.0-dev libpq-dev libspf2-dev libopendkim-dev
-	libopendmarc-dev libjson-glib-dev libxml2-dev libytnef0-dev
+	libopendmarc-dev libjson-glib-dev libxml2-dev libytnef0-dev libssl-dev
 	# outgoing mail: SMTP submission to the MTA
 	libcurl4-openssl-dev
 	# organizational domains for DMARC: libpsl and the Public Suffix List

@@ -11,6 +11,7 @@
 
 #include <milter/digest.h>
 #include <milter/ingest.h>
+#include <parser/sha256.h>
 
 /* digest_of - the digest of a C string */
 
@@ -53,6 +54,25 @@ static void test_content_counts(void **state)
     g_free(d);
 }
 
+/* test_known_values - the digest is SHA-256 of the LF-normalized message */
+
+static void test_known_values(void **state)
+{
+    char   *d = digest_of("Subject: s\r\n\r\nbody\r\n");
+    char    hex[SHA256_HEX_SIZE];
+    SHA256_SUM *sum;
+
+    assert_string_equal(d, "82dfdfdc10c79b3b8caabb5acf1e080f44f935486d65d5f16a5cd89d06aba6f7");
+    g_free(d);
+    sha256_finish(sha256_new(), hex);
+    assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    sum = sha256_new();
+    sha256_update(sum, "a", 1);
+    sha256_update(sum, "bc", 2);
+    sha256_finish(sum, hex);
+    assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
 static void test_thread_root(void **state)
 {
     /* 22 bytes 0x01..0x16, then a 5-byte child block. */
@@ -75,6 +95,7 @@ int     main(void)
     const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_trace_fields_ignored),
 	cmocka_unit_test(test_content_counts),
+	cmocka_unit_test(test_known_values),
 	cmocka_unit_test(test_thread_root),
     };
 
