@@ -38,7 +38,7 @@ struct STORE {
     int     timeout;			/* seconds, per operation */
     int     pool_size;			/* connections at most */
     int     open_count;			/* connections open now */
-    atomic_int unprepared;		/* the server forgets prepared statements */
+    atomic_int unprepared;		/* server connections share or lose statements */
     GPtrArray *idle;			/* PGconn *, ready for use */
     pthread_mutex_t lock;
     pthread_cond_t freed;
@@ -167,6 +167,19 @@ static int wait_socket(PGconn *conn, short events, long long deadline)
     }
 }
 
+/* cancel_query - ask the server to stop the query running on conn */
+
+static void cancel_query(PGconn *conn)
+{
+    PGcancel *cancel = PQgetCancel(conn);
+    char    buf[256];
+
+    if (cancel) {
+	PQcancel(cancel, buf, sizeof(buf));
+	PQfreeCancel(cancel);
+    }
+}
+
 /* await_result - the last result of the query sent, by the deadline */
 
 static PGresult *await_result(PGconn *conn, long long deadline, int *broken, TM_ERROR *err)
@@ -212,15 +225,7 @@ static PGresult *await_result(PGconn *conn, long long deadline, int *broken, TM_
     return (last);
 
 timeout:
-    {
-	PGcancel *cancel = PQgetCancel(conn);
-	char    buf[256];
-
-	if (cancel) {
-	    PQcancel(cancel, buf, sizeof(buf));
-	    PQfreeCancel(cancel);
-	}
-    }
+    cancel_query(conn);
     PQclear(last);
     *broken = 1;
     tm_error(err, "the database did not answer within the DatabaseTimeout");
@@ -510,8 +515,12 @@ static int copy_begin(PGconn *conn, long long deadline, const char *sql, TM_ERRO
     if (!PQsendQuery(conn, sql) || flush_timed(conn, deadline) < 0)
 	return (tm_error(err, "database query failed: %s", server_error(conn)));
     while (PQisBusy(conn)) {
-	if (wait_socket(conn, POLLIN, deadline) <= 0 || !PQconsumeInput(conn))
+	if (wait_socket(conn, POLLIN, deadline) <= 0) {
+	    cancel_query(conn);
 	    return (tm_error(err, "the database did not answer within the DatabaseTimeout"));
+	}
+	if (!PQconsumeInput(conn))
+	    return (tm_error(err, "lost the database connection: %s", server_error(conn)));
     }
     res = PQgetResult(conn);
     ret = PQresultStatus(res) == PGRES_COPY_IN ? 0

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # t_outbox - confirmations from templates, agent notifications, RFC 3834
-# loop protection, rate limits, and the outbox surviving a relay outage.
+# loop protection, rate limits, the outbox surviving a relay outage, and
+# the relay refusing a recipient for good (5xx) or for now (4xx).
 # Outgoing mail goes through the private Postfix's port without milter and
 # lands in its catch-all Maildir, where the test reads it.
 . "$(dirname "$0")/../lib/testlib.sh"
@@ -146,6 +147,29 @@ id=$(sql "SELECT min(id) FROM outbox")
 check "outbox retry puts it back in line" ctl outbox retry "$id"
 check "... and it is sent again" wait_for 15 bash -c \
 	"[ \"\$(psql -X -At -c \"SELECT status FROM outbox WHERE id = $id\")\" = sent ]"
+
+# The relay refuses: a 5xx ends it after one attempt, a 4xx is tried again.
+pf_config=${PF_CONFIG:-$SVC_REAL/postfix/etc}
+chmod 755 "$work"
+printf 'refused@customer.test 550 5.1.1 No such user here\nlater@customer.test 450 4.2.1 Mailbox busy\n' >"$work/refuse"
+chmod 644 "$work/refuse"
+postconf -c "$pf_config" -e "smtpd_recipient_restrictions=check_recipient_access texthash:$work/refuse"
+postfix -c "$pf_config" reload >/dev/null 2>&1
+mail refused@customer.test desk@help.test "Refused" refused-1@customer.test
+mail later@customer.test desk@help.test "Later" later-1@customer.test
+# outbox_of ADDRESS - status, attempts and error of its confirmation
+outbox_of() { sql "SELECT status || '|' || attempts || '|' || coalesce(last_error, '') FROM outbox WHERE recipient = '$1' AND kind = 'confirmation'"; }
+check "a 5xx from the relay: given up after one attempt" wait_for 15 bash -c \
+	"psql -X -At -c \"SELECT status || attempts FROM outbox WHERE recipient = 'refused@customer.test'\" | grep -qx failed1"
+check "... the reason names the reply" grep -q '550' <<<"$(outbox_of refused@customer.test)"
+check "a 4xx from the relay: tried again, still waiting" wait_for 15 bash -c \
+	"psql -X -At -c \"SELECT status || ' ' || attempts FROM outbox WHERE recipient = 'later@customer.test'\" | awk '\$1 == \"pending\" && \$2 >= 2 { ok = 1 } END { exit !ok }'"
+check "... the reason names the reply" grep -q '450' <<<"$(outbox_of later@customer.test)"
+check_eq "... and neither was delivered" "0" \
+	"$(grep -rlsiE '^X-Original-To: (refused|later)@customer.test$' "$PF_OUTGOING/new" | wc -l)"
+postconf -c "$pf_config" -X smtpd_recipient_restrictions
+postfix -c "$pf_config" reload >/dev/null 2>&1
+sql "UPDATE outbox SET status = 'failed' WHERE recipient = 'later@customer.test'" >/dev/null
 
 milter_stop
 check "no sanitizer or leak report in the milter log" milter_log_clean

@@ -3,9 +3,11 @@
 # 30 s, and answering slowly (a held lock). A queueing sender keeps every
 # message it was answered 4xx for, so nothing may be lost and nothing may
 # be stored twice; a slow database must become a 4xx within
-# DatabaseTimeout while other mail keeps passing. Last, the database is
-# reached through pgbouncer pooling transactions, which loses the
-# daemon's prepared statement: every message must still be stored.
+# DatabaseTimeout while other mail keeps passing. Then the connection is
+# killed while a large message is being stored, before and after its
+# COPY. Last, the database is reached through pgbouncer pooling
+# transactions, which loses the daemon's prepared statement: every
+# message must still be stored.
 . "$(dirname "$0")/../lib/testlib.sh"
 . "$TM_ROOT/tests/lib/env.sh"
 env_load
@@ -134,6 +136,49 @@ check_eq "slow database: the large one's upload rolled back" "0" "$(sql "SELECT 
 send --from slow@customer.test --to support@help.test --header "Message-ID: <slow-1@customer.test>" \
 	--header "Subject: slow 1" >/dev/null 2>&1
 check_eq "lock gone: the retried message is stored" "1" "$(sql "SELECT count(*) FROM messages WHERE message_id = 'slow-1@customer.test'")"
+
+# --- the database connection dies while a large message is being stored:
+# waiting to start its COPY, then after the COPY, waiting to ingest it.
+# Each time a 451, nothing stored, the upload rolled back; the retry
+# stores it once. ---
+milter_start "VerifySenders no
+DatabaseTimeout 15" || { fail "ticket-milter restarts" "see its log"; exit 1; }
+# killed_while TABLE QUERY_START N - send the large message N while TABLE is
+# locked, terminate the milter's backend once it waits for the lock in a
+# query starting with QUERY_START; the SMTP client's output goes to N.out
+killed_while() {
+	local table=$1 query=$2 n=$3 sender pid
+	psql -X -q -c "BEGIN; LOCK TABLE $table IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(30); COMMIT;" >/dev/null 2>&1 &
+	locker=$!
+	wait_for 10 sql_is 1 "SELECT count(*) FROM pg_locks WHERE relation = '$table'::regclass AND mode = 'AccessExclusiveLock' AND granted"
+	{ printf 'From: dying@customer.test\r\nTo: support@help.test\r\nSubject: dying %s\r\n' "$n"
+	  printf 'Message-ID: <dying-%s@customer.test>\r\n\r\n' "$n"
+	  head -c 1200000 /dev/urandom | base64 -w 76 | sed 's/$/\r/'; } >"$work/dying-$n.eml"
+	send --from dying@customer.test --to support@help.test --data "@$work/dying-$n.eml" >"$work/dying-$n.out" 2>&1 &
+	sender=$!
+	wait_for 10 sql_is 1 "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'ticket-milter' AND query LIKE '$query%' AND wait_event_type = 'Lock'"
+	pid=$(sql "SELECT pid FROM pg_stat_activity WHERE application_name = 'ticket-milter' AND query LIKE '$query%' AND wait_event_type = 'Lock'")
+	sql "SELECT pg_terminate_backend(${pid:-0})" >/dev/null
+	wait "$sender"
+	sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'BEGIN; LOCK TABLE%'" >/dev/null
+	wait "$locker" 2>/dev/null; locker=
+}
+killed_while ingest_upload "COPY ingest_upload" 1
+check "connection killed before the COPY: 451 4.3.0" grep -q '^<\*\* 451 4.3.0' "$work/dying-1.out"
+killed_while messages "WITH u AS (DELETE FROM ingest_upload" 2
+check "connection killed after the COPY: 451 4.3.0" grep -q '^<\*\* 451 4.3.0' "$work/dying-2.out"
+# The 451s came from the killed connections, not from DatabaseTimeout (15 s).
+check_eq "killed connections: both answered within a few seconds, not at the timeout" "2" \
+	"$(grep -E 'tempfailed .*message-id=<dying-[12]@customer.test>' "$SVC_REAL/ticket-milter-$MILTER_PORT.log" \
+		| grep -o 'db_ms=[0-9]*' | cut -d= -f2 | awk '$1 < 5000' | wc -l)"
+check_eq "killed connections: nothing stored, the uploads rolled back" "0 0" \
+	"$(sql "SELECT (SELECT count(*) FROM messages WHERE message_id LIKE 'dying-%'), (SELECT count(*) FROM ingest_upload)" | tr '|' ' ')"
+for n in 1 2; do
+	send --from dying@customer.test --to support@help.test --data "@$work/dying-$n.eml" >/dev/null 2>&1
+done
+check_eq "killed connections: the retries are stored, once each, whole" "2 2" \
+	"$(sql "SELECT count(*), count(*) FILTER (WHERE size = length(raw)) FROM messages WHERE message_id LIKE 'dying-%'" | tr '|' ' ')"
+check "killed connections: the milter still takes mail" milter_alive
 
 # --- through pgbouncer pooling transactions: the prepared statement is
 # lost between transactions; the daemon says so once and sends each query
