@@ -360,6 +360,11 @@ static PGconn *store_acquire(STORE *store, long long deadline, TM_ERROR *err)
 
 static void store_release(STORE *store, PGconn *conn, int broken)
 {
+    PGnotify *note;
+
+    /* Behind a proxy, a notification for another session can land here. */
+    while ((note = PQnotifies(conn)) != NULL)
+	PQfreemem(note);
     pthread_mutex_lock(&store->lock);
     if (broken || PQstatus(conn) != CONNECTION_OK
 	|| PQtransactionStatus(conn) != PQTRANS_IDLE) {
