@@ -15,7 +15,7 @@
 --    one body again, which looks up a duplicate's relay instructions in
 --    the same query that finds it;
 --  * ticket_number_next() was a LANGUAGE sql function the planner cannot
---    inline, so it was parsed and planned at every new ticket.
+--    inline, so it was parsed and planned at every new ticket;
 --  * the statements inside were planned anew at each call: plpgsql's
 --    cached plans stay custom plans when a generic one does not look
 --    cheaper, and these statements take their values from meta. Their
