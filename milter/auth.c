@@ -11,9 +11,9 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <json-glib/json-glib.h>
 
 #include <milter/auth_check.h>
+#include <milter/json_out.h>
 
 static const char *result_names[] = {
     "none", "pass", "fail", "softfail", "neutral", "temperror", "permerror",
@@ -184,90 +184,58 @@ char   *auth_results_header(const AUTH_RESULTS *results, const char *authserv_id
     return (g_string_free(out, FALSE));
 }
 
-/* add_string - "name": value, or null */
-
-static void add_string(JsonBuilder *b, const char *name, const char *value)
-{
-    json_builder_set_member_name(b, name);
-    if (value)
-	json_builder_add_string_value(b, value);
-    else
-	json_builder_add_null_value(b);
-}
-
-/* add_bool - "name": true or false */
-
-static void add_bool(JsonBuilder *b, const char *name, int value)
-{
-    json_builder_set_member_name(b, name);
-    json_builder_add_boolean_value(b, value != 0);
-}
-
 /* add_dkim - the "dkim" array: one object per signature */
 
-static void add_dkim(JsonBuilder *b, const GPtrArray *sigs)
+static void add_dkim(JSON_OUT *out, const GPtrArray *sigs)
 {
-    json_builder_set_member_name(b, "dkim");
-    json_builder_begin_array(b);
+    json_out_open(out, "dkim", '[');
     for (guint i = 0; i < sigs->len; i++) {
 	const AUTH_DKIM *sig = g_ptr_array_index(sigs, i);
 
-	json_builder_begin_object(b);
-	add_string(b, "result", auth_result_name(sig->result));
-	add_string(b, "domain", sig->domain);
-	add_string(b, "selector", sig->selector);
-	add_string(b, "reason", sig->reason);
-	json_builder_end_object(b);
+	json_out_open(out, NULL, '{');
+	json_out_string(out, "result", auth_result_name(sig->result));
+	json_out_string(out, "domain", sig->domain);
+	json_out_string(out, "selector", sig->selector);
+	json_out_string(out, "reason", sig->reason);
+	json_out_close(out, '}');
     }
-    json_builder_end_array(b);
+    json_out_close(out, ']');
 }
 
 /* add_dmarc - the "dmarc" object */
 
-static void add_dmarc(JsonBuilder *b, const AUTH_DMARC *dmarc)
+static void add_dmarc(JSON_OUT *out, const AUTH_DMARC *dmarc)
 {
-    json_builder_set_member_name(b, "dmarc");
-    json_builder_begin_object(b);
-    add_string(b, "result", auth_result_name(dmarc->result));
-    add_string(b, "from_domain", dmarc->from_domain);
-    add_string(b, "record_domain", dmarc->record_domain);
-    add_string(b, "policy", auth_policy_name(dmarc->policy));
-    add_bool(b, "subdomain_policy", dmarc->subdomain_policy);
-    add_string(b, "disposition", auth_policy_name(dmarc->disposition));
-    json_builder_set_member_name(b, "pct");
-    json_builder_add_int_value(b, dmarc->pct);
-    add_bool(b, "spf_aligned", dmarc->spf_aligned);
-    add_bool(b, "dkim_aligned", dmarc->dkim_aligned);
-    add_string(b, "reason", dmarc->reason);
-    json_builder_end_object(b);
+    json_out_open(out, "dmarc", '{');
+    json_out_string(out, "result", auth_result_name(dmarc->result));
+    json_out_string(out, "from_domain", dmarc->from_domain);
+    json_out_string(out, "record_domain", dmarc->record_domain);
+    json_out_string(out, "policy", auth_policy_name(dmarc->policy));
+    json_out_bool(out, "subdomain_policy", dmarc->subdomain_policy);
+    json_out_string(out, "disposition", auth_policy_name(dmarc->disposition));
+    json_out_int(out, "pct", dmarc->pct);
+    json_out_bool(out, "spf_aligned", dmarc->spf_aligned);
+    json_out_bool(out, "dkim_aligned", dmarc->dkim_aligned);
+    json_out_string(out, "reason", dmarc->reason);
+    json_out_close(out, '}');
 }
 
 /* auth_results_json - the results as one JSON object */
 
 char   *auth_results_json(const AUTH_RESULTS *results)
 {
-    JsonBuilder *b = json_builder_new();
-    JsonGenerator *gen = json_generator_new();
-    JsonNode *root;
-    char   *text;
+    JSON_OUT *out = json_out_new();
 
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "spf");
-    json_builder_begin_object(b);
-    add_string(b, "result", auth_result_name(results->spf.result));
-    add_string(b, "scope", results->spf.scope);
-    add_string(b, "identity", results->spf.identity);
-    add_string(b, "domain", results->spf.domain);
-    add_string(b, "reason", results->spf.reason);
-    json_builder_end_object(b);
-    add_dkim(b, results->dkim);
-    add_dmarc(b, &results->dmarc);
-    json_builder_end_object(b);
-    root = json_builder_get_root(b);
-    json_generator_set_root(gen, root);
-    text = json_generator_to_data(gen, NULL);
-    json_node_unref(root);
-    g_object_unref(gen);
-    g_object_unref(b);
-    return (text);
+    json_out_open(out, NULL, '{');
+    json_out_open(out, "spf", '{');
+    json_out_string(out, "result", auth_result_name(results->spf.result));
+    json_out_string(out, "scope", results->spf.scope);
+    json_out_string(out, "identity", results->spf.identity);
+    json_out_string(out, "domain", results->spf.domain);
+    json_out_string(out, "reason", results->spf.reason);
+    json_out_close(out, '}');
+    add_dkim(out, results->dkim);
+    add_dmarc(out, &results->dmarc);
+    json_out_close(out, '}');
+    return (json_out_finish(out));
 }
