@@ -135,6 +135,30 @@ static void set_threading(GMimeMessage *msg, JsonObject *obj)
     g_string_free(refs, TRUE);
 }
 
+/* mail_object - outbox_mail()'s answer, with a template; NULL and why not */
+
+static JsonObject *mail_object(JsonParser *parser, const char *mail_json, TM_ERROR *err)
+{
+    JsonNode *root, *template;
+    JsonObject *obj;
+
+    if (!json_parser_load_from_data(parser, mail_json, -1, NULL)
+	|| !JSON_NODE_HOLDS_OBJECT(root = json_parser_get_root(parser))) {
+	tm_error(err, "outbox_mail() did not answer a JSON object");
+	return (NULL);
+    }
+    obj = json_node_get_object(root);
+    template = json_object_get_member(obj, "template");
+    if (template == NULL || !JSON_NODE_HOLDS_OBJECT(template)) {
+	tm_error(err, "no template for a %s from queue <%s>; add one (\"ticketctl template\"),"
+		 " then \"ticketctl outbox retry %" G_GINT64_FORMAT "\"", compose_member(obj, "kind"),
+		 compose_member(obj, "queue_address"),
+		 json_object_get_int_member_with_default(obj, "id", 0));
+	return (NULL);
+    }
+    return (obj);
+}
+
 /* compose_mail - render one outbox mail into RFC 5322 bytes */
 
 char   *compose_mail(const char *mail_json, const char *tag_format,
@@ -150,13 +174,8 @@ char   *compose_mail(const char *mail_json, const char *tag_format,
     char   *tag, *subject, *from_name, *text;
     int     confirmation;
 
-    if (!json_parser_load_from_data(parser, mail_json, -1, NULL)
-	|| !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))
-	|| (obj = json_node_get_object(json_parser_get_root(parser))) == NULL
-	|| !json_object_has_member(obj, "template")
-	|| JSON_NODE_TYPE(json_object_get_member(obj, "template")) != JSON_NODE_OBJECT) {
+    if ((obj = mail_object(parser, mail_json, err)) == NULL) {
 	g_object_unref(parser);
-	tm_error(err, "outbox mail without a usable template: %s", mail_json);
 	return (NULL);
     }
     template = json_object_get_object_member(obj, "template");

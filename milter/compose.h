@@ -39,7 +39,9 @@
 /*	(g_free it). compose_member() reads a string member of the
 /*	database's JSON answer, "" when absent or null.
 /* DIAGNOSTICS
-/*	NULL with the reason in err: the JSON lacks what it needs.
+/*	NULL with the reason in err: the JSON lacks what it needs, or
+/*	no template was found for the mail (the reason says how to add
+/*	one and send the mail again).
 /*--*/
 
 #include <stddef.h>

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # t_outbox - confirmations from templates, agent notifications, RFC 3834
-# loop protection, rate limits, the outbox surviving a relay outage, and
-# the relay refusing a recipient for good (5xx) or for now (4xx).
+# loop protection, rate limits, the outbox surviving a relay outage, the
+# relay refusing a recipient for good (5xx) or for now (4xx), and a
+# confirmation with no template to render.
 # Outgoing mail goes through the private Postfix's port without milter and
 # lands in its catch-all Maildir, where the test reads it.
 . "$(dirname "$0")/../lib/testlib.sh"
@@ -170,6 +171,23 @@ check_eq "... and neither was delivered" "0" \
 postconf -c "$pf_config" -X smtpd_recipient_restrictions
 postfix -c "$pf_config" reload >/dev/null 2>&1
 sql "UPDATE outbox SET status = 'failed' WHERE recipient = 'later@customer.test'" >/dev/null
+
+# No template for a confirmation at all (deleted in SQL; ticketctl cannot):
+# the message is stored, the confirmation fails at once and says why.
+sql "CREATE TABLE templates_saved AS SELECT * FROM templates WHERE kind = 'confirm';
+	DELETE FROM templates WHERE kind = 'confirm'" >/dev/null
+mail notemplate@customer.test desk@help.test "No template" notemplate-1@customer.test
+check_eq "a message whose confirmation has no template is stored" "1" \
+	"$(sql "SELECT count(*) FROM messages WHERE message_id = 'notemplate-1@customer.test'")"
+check "... its confirmation fails after one attempt" wait_for 15 bash -c \
+	"psql -X -At -c \"SELECT status || attempts FROM outbox WHERE recipient = 'notemplate@customer.test'\" | grep -qx failed1"
+id=$(sql "SELECT id FROM outbox WHERE recipient = 'notemplate@customer.test'")
+check "... the reason names the queue and how to mend it" grep -qF \
+	"no template for a confirmation from queue <desk@help.test>; add one (\"ticketctl template\"), then \"ticketctl outbox retry $id\"" \
+	<<<"$(outbox_of notemplate@customer.test)"
+sql "INSERT INTO templates SELECT * FROM templates_saved; DROP TABLE templates_saved" >/dev/null
+ctl outbox retry "$id" >/dev/null
+check "with the template back, outbox retry sends it" wait_for 15 outgoing_to notemplate@customer.test
 
 milter_stop
 check "no sanitizer or leak report in the milter log" milter_log_clean
