@@ -140,7 +140,7 @@ build/bench/parse_bench: bench/parse_bench.c build/libparser.a
 build/bench/auth_bench: bench/auth_bench.c build/libdaemon.a build/libcore.a build/libparser.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -O2 -g -o $@ $^ $(PKG_LIBS) $(EXTRA_LIBS)
-# bench/bench_mta.sh: null_milter, the floor any libmilter milter costs.
+# bench/bench_mta.sh: null_milter, the floors any libmilter milter costs.
 build/bench/null_milter: bench/null_milter.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -O2 -o $@ $< $(shell pkg-config --libs milter) -pthread

@@ -29,6 +29,8 @@ static STORE *cb_store;
  * must send and wait for costs every message: no CONNECT event (the client
  * comes as macros with MAIL FROM), and no reply awaited before DATA, where
  * mail that is not for support is accepted and the milter steps aside.
+ * Leaving out HELO and MAIL FROM as well (their values as macros at RCPT
+ * TO) measured no faster: the cost is in the milter connection itself.
  */
 #define WANT_PROTOCOL	(SMFIP_HDR_LEADSPC | SMFIP_NOCONNECT | SMFIP_NOUNKNOWN | \
 			 SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT | \
