@@ -223,7 +223,7 @@ static int message_replay(PGconn *conn, int argc, char **argv)
     SESSION *session;
     GArray *pieces;
     GByteArray *blobs;
-    char   *meta;
+    char   *meta, *texts[3];
     int     status = 0;
 
     if (argc != 3)
@@ -252,15 +252,17 @@ static int message_replay(PGconn *conn, int argc, char **argv)
 		       mail, PQgetvalue(raw_res, 0, 0), (size_t) PQgetlength(raw_res, 0, 0), pieces);
     blobs = store_bytes_join((const STORE_BYTES *) pieces->data, pieces->len);
     g_array_free(pieces, TRUE);
+    ingest_texts(mail, texts);
     PQclear(res);
 
-    const char *refresh_params[3] = {id, meta, blobs->len ? (const char *) blobs->data : ""};
-    int     lengths[3] = {0, 0, (int) blobs->len};
-    int     formats[3] = {0, 0, 1};
+    const char *refresh_params[6] = {id, meta, blobs->len ? (const char *) blobs->data : "",
+	texts[0], texts[1], texts[2]};
+    int     lengths[6] = {0, 0, (int) blobs->len};
+    int     formats[6] = {0, 0, 1};
 
     PQclear(ctl_query(conn, "BEGIN", 0, 0));
-    res = PQexecParams(conn, "SELECT message_refresh($1, $2::jsonb, $3::bytea)",
-		       3, 0, refresh_params, lengths, formats, 0);
+    res = PQexecParams(conn, "SELECT message_refresh($1, " STORE_META_SQL("$2", "$4", "$5", "$6")
+		       ", $3::bytea)", 6, 0, refresh_params, lengths, formats, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 	status = ctl_fail("message %s not replayed: %s", id, PQresultErrorMessage(res));
 	PQclear(ctl_query(conn, "ROLLBACK", 0, 0));
@@ -274,6 +276,7 @@ static int message_replay(PGconn *conn, int argc, char **argv)
     PQclear(res);
     PQclear(raw_res);
     g_free(meta);
+    ingest_texts_free(texts);
     g_byte_array_free(blobs, TRUE);
     mail_free(mail);
     session_free(session);

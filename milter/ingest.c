@@ -188,7 +188,6 @@ char   *ingest_meta(const CONFIG *config, const SESSION *session, const char *mt
     JSON_OUT *out = json_out_new();
     char   *digest = message_digest(raw, raw_len);
     char   *thread_root = ingest_thread_root(mail_thread_index(mail));
-    char   *html = mail_html_sanitized(mail);
 
     json_out_open(out, NULL, '{');
     add_list(out, "queues", session->support_queues);
@@ -211,9 +210,6 @@ char   *ingest_meta(const CONFIG *config, const SESSION *session, const char *mt
     json_out_string(out, "language", mail_language(mail));
     json_out_string(out, "kind", message_kind(mail));
     json_out_string(out, "digest", digest);
-    json_out_string(out, "text", mail_text(mail));
-    json_out_string(out, "reply_text", mail_reply_text(mail));
-    json_out_string(out, "html", html);
     add_attachments(out, mail, blobs);
     add_facts(out, mail);
     json_out_text(out, "auth", session->auth_json);
@@ -229,8 +225,37 @@ char   *ingest_meta(const CONFIG *config, const SESSION *session, const char *mt
     json_out_close(out, '}');
     g_free(digest);
     g_free(thread_root);
-    g_free(html);
     return (json_out_finish(out));
+}
+
+/* valid_utf8 - text, or a copy with what is not UTF-8 replaced */
+
+static char *valid_utf8(char *text)
+{
+    char   *valid;
+
+    if (text == NULL || g_utf8_validate(text, -1, NULL))
+	return (text);
+    valid = g_utf8_make_valid(text, -1);
+    g_free(text);
+    return (valid);
+}
+
+/* ingest_texts - the plain text, reply text and sanitized HTML */
+
+void    ingest_texts(const MAIL *mail, char *texts[3])
+{
+    texts[0] = valid_utf8(g_strdup(mail_text(mail)));
+    texts[1] = valid_utf8(g_strdup(mail_reply_text(mail)));
+    texts[2] = valid_utf8(mail_html_sanitized(mail));
+}
+
+/* ingest_texts_free - release what ingest_texts() made */
+
+void    ingest_texts_free(char *texts[3])
+{
+    for (int i = 0; i < 3; i++)
+	g_free(texts[i]);
 }
 
 /* ingest_result_clear - release what a result holds */
@@ -279,13 +304,21 @@ int     ingest_message(STORE *store, const CONFIG *config, const SESSION *sessio
 {
     GArray *blobs = g_array_new(FALSE, FALSE, sizeof(STORE_BYTES));
     char   *meta = ingest_meta(config, session, mta_queue_id, mail, raw, raw_len, blobs);
+    char   *texts[3];
+    STORE_MESSAGE msg;
     char   *answer = NULL;
     int     ret;
 
+    ingest_texts(mail, texts);
+    msg = (STORE_MESSAGE) {
+	.meta_json = meta, .texts = {texts[0], texts[1], texts[2]},
+	.raw = raw, .raw_len = raw_len,
+	.blobs = (const STORE_BYTES *) blobs->data, .blob_count = blobs->len,
+    };
     memset(result, 0, sizeof(*result));
-    ret = store_ingest(store, meta, raw, raw_len, (const STORE_BYTES *) blobs->data, blobs->len,
-		       &answer, err);
+    ret = store_ingest(store, &msg, &answer, err);
     g_free(meta);
+    ingest_texts_free(texts);
     g_array_free(blobs, TRUE);
     if (ret == 0)
 	ret = parse_result(answer, result, err);

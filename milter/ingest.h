@@ -22,6 +22,11 @@
 /*	ingest_message() takes, and stores it with the exact raw bytes in
 /*	one transaction, where the database threads it into a ticket.
 /*
+/*	The message's texts (plain, the reply without its quote, and the
+/*	sanitized HTML) go beside the JSON, not inside it (STORE_META_SQL);
+/*	ingest_texts() makes them, as valid UTF-8, for ticketctl's replay
+/*	too.
+/*
 /*	The result says which ticket, by which rule, whether the ticket
 /*	was created, and whether the message was a duplicate of one
 /*	stored before (then nothing new was stored). For an agent's reply
@@ -55,6 +60,8 @@ extern void ingest_result_clear(INGEST_RESULT *);
 /* Also for ticketctl message replay. */
 extern char *ingest_meta(const CONFIG *, const SESSION *, const char *,
 			         const MAIL *, const char *, size_t, GArray *);
+extern void ingest_texts(const MAIL *, char *[3]);
+extern void ingest_texts_free(char *[3]);
 extern char *ingest_thread_root(const char *);
 
 #endif

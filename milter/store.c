@@ -28,8 +28,9 @@
  * 26000) or there already (42P05), and the pool sends the query in full
  * from then on.
  */
-#define INGEST_STATEMENT	"ticket_milter_ingest"
-#define INGEST_SQL		"SELECT ingest_message($1::jsonb, $2::bytea, $3::bytea)"
+#define INGEST_STATEMENT	"ticket_milter_ingest_texts"
+#define INGEST_SQL		"SELECT ingest_message(" \
+				STORE_META_SQL("$1", "$4", "$5", "$6") ", $2::bytea, $3::bytea)"
 #define NO_SUCH_STATEMENT	"26000"
 #define STATEMENT_EXISTS	"42P05"
 
@@ -280,7 +281,7 @@ static int prepare_ingest(STORE *store, PGconn *conn, long long deadline, TM_ERR
 
     if (atomic_load(&store->unprepared))
 	return (0);
-    res = sent_result(conn, PQsendPrepare(conn, INGEST_STATEMENT, INGEST_SQL, 3, 0),
+    res = sent_result(conn, PQsendPrepare(conn, INGEST_STATEMENT, INGEST_SQL, 6, 0),
 		      deadline, &broken, err);
     if (res == NULL && !broken && err && strcmp(err->code, STATEMENT_EXISTS) == 0) {
 	store_unprepared(store);
@@ -402,22 +403,20 @@ GByteArray *store_bytes_join(const STORE_BYTES *pieces, size_t count)
 /* ingest_at_once - ingest_message() in one query, every byte a parameter */
 
 static PGresult *ingest_at_once(PGconn *conn, long long deadline, int prepared,
-				        const char *meta_json,
-				        const char *raw, size_t raw_len,
-				        const STORE_BYTES *blobs, size_t count,
-				        int *broken, TM_ERROR *err)
+				        const STORE_MESSAGE *msg, int *broken, TM_ERROR *err)
 {
-    GByteArray *joined = store_bytes_join(blobs, count);
-    const char *values[3] = {meta_json, raw, (const char *) joined->data};
-    int     lengths[3] = {0, (int) raw_len, (int) joined->len};
-    int     formats[3] = {0, 1, 1};
+    GByteArray *joined = store_bytes_join(msg->blobs, msg->blob_count);
+    const char *values[6] = {msg->meta_json, msg->raw, (const char *) joined->data,
+	msg->texts[0], msg->texts[1], msg->texts[2]};
+    int     lengths[6] = {0, (int) msg->raw_len, (int) joined->len};
+    int     formats[6] = {0, 1, 1};
     PGresult *res;
 
     if (prepared)
-	res = sent_result(conn, PQsendQueryPrepared(conn, INGEST_STATEMENT, 3, values,
+	res = sent_result(conn, PQsendQueryPrepared(conn, INGEST_STATEMENT, 6, values,
 						    lengths, formats, 0), deadline, broken, err);
     else
-	res = exec_timed(conn, deadline, INGEST_SQL, 3, values, lengths, formats, broken, err);
+	res = exec_timed(conn, deadline, INGEST_SQL, 6, values, lengths, formats, broken, err);
     g_byte_array_free(joined, TRUE);
     return (res);
 }
@@ -425,18 +424,14 @@ static PGresult *ingest_at_once(PGconn *conn, long long deadline, int prepared,
 /* ingest_at_once_any - ingest_at_once(), prepared unless the server forgets */
 
 static PGresult *ingest_at_once_any(STORE *store, PGconn *conn, long long deadline,
-				            const char *meta_json, const char *raw,
-				            size_t raw_len, const STORE_BYTES *blobs,
-				            size_t count, int *broken, TM_ERROR *err)
+				            const STORE_MESSAGE *msg, int *broken, TM_ERROR *err)
 {
     int     prepared = !atomic_load(&store->unprepared);
-    PGresult *res = ingest_at_once(conn, deadline, prepared, meta_json, raw, raw_len,
-				   blobs, count, broken, err);
+    PGresult *res = ingest_at_once(conn, deadline, prepared, msg, broken, err);
 
     if (res == NULL && prepared && !*broken && err && strcmp(err->code, NO_SUCH_STATEMENT) == 0) {
 	store_unprepared(store);
-	res = ingest_at_once(conn, deadline, 0, meta_json, raw, raw_len, blobs, count,
-			     broken, err);
+	res = ingest_at_once(conn, deadline, 0, msg, broken, err);
     }
     return (res);
 }
@@ -483,8 +478,7 @@ static int copy_field_length(PGconn *conn, long long deadline, size_t len)
 
 /* copy_upload - COPY one row (raw, blobs) into ingest_upload, in pieces */
 
-static int copy_upload(PGconn *conn, long long deadline, const char *raw, size_t raw_len,
-		               const STORE_BYTES *blobs, size_t count)
+static int copy_upload(PGconn *conn, long long deadline, const STORE_MESSAGE *msg)
 {
     /* COPY's binary format: signature, flags, no extension; 2 fields. */
     static const char header[] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0\0\2";
@@ -494,15 +488,15 @@ static int copy_upload(PGconn *conn, long long deadline, const char *raw, size_t
     if (PQsetnonblocking(conn, 1) != 0)
 	return (-1);
     if (copy_put(conn, deadline, header, sizeof(header) - 1) == 0
-	&& copy_field_length(conn, deadline, raw_len) == 0
-	&& copy_put(conn, deadline, raw, raw_len) == 0
-	&& copy_field_length(conn, deadline, blobs_size(blobs, count)) == 0) {
+	&& copy_field_length(conn, deadline, msg->raw_len) == 0
+	&& copy_put(conn, deadline, msg->raw, msg->raw_len) == 0
+	&& copy_field_length(conn, deadline, blobs_size(msg->blobs, msg->blob_count)) == 0) {
 	size_t  i;
 
-	for (i = 0; i < count; i++)
-	    if (copy_put(conn, deadline, blobs[i].data, blobs[i].len) < 0)
+	for (i = 0; i < msg->blob_count; i++)
+	    if (copy_put(conn, deadline, msg->blobs[i].data, msg->blobs[i].len) < 0)
 		break;
-	if (i == count && copy_put(conn, deadline, trailer, 2) == 0
+	if (i == msg->blob_count && copy_put(conn, deadline, trailer, 2) == 0
 	    && PQputCopyEnd(conn, NULL) == 1 && flush_timed(conn, deadline) == 0)
 	    ret = 0;
     }
@@ -537,12 +531,10 @@ static int copy_begin(PGconn *conn, long long deadline, const char *sql, TM_ERRO
 
 /* ingest_streamed - ingest_message() with raw and blobs sent by COPY */
 
-static PGresult *ingest_streamed(PGconn *conn, long long deadline, const char *meta_json,
-				         const char *raw, size_t raw_len,
-				         const STORE_BYTES *blobs, size_t count,
+static PGresult *ingest_streamed(PGconn *conn, long long deadline, const STORE_MESSAGE *msg,
 				         int *broken, TM_ERROR *err)
 {
-    const char *values[1] = {meta_json};
+    const char *values[4] = {msg->meta_json, msg->texts[0], msg->texts[1], msg->texts[2]};
     PGresult *res, *commit;
 
     /* A failure below leaves a transaction open: store_release() closes it. */
@@ -552,7 +544,7 @@ static PGresult *ingest_streamed(PGconn *conn, long long deadline, const char *m
     if (copy_begin(conn, deadline, "COPY ingest_upload (raw, blobs) FROM STDIN (FORMAT binary)",
 		   err) < 0)
 	return (NULL);
-    if (copy_upload(conn, deadline, raw, raw_len, blobs, count) < 0) {
+    if (copy_upload(conn, deadline, msg) < 0) {
 	tm_error(err, "cannot send the message to the database: %s", server_error(conn));
 	return (NULL);
     }
@@ -563,8 +555,9 @@ static PGresult *ingest_streamed(PGconn *conn, long long deadline, const char *m
     res = exec_timed(conn, deadline,
 		     "WITH u AS (DELETE FROM ingest_upload"
 		     "  WHERE id = currval('ingest_upload_id_seq') RETURNING raw, blobs)"
-		     " SELECT ingest_message($1::jsonb, u.raw, u.blobs) FROM u",
-		     1, values, 0, 0, broken, err);
+		     " SELECT ingest_message(" STORE_META_SQL("$1", "$2", "$3", "$4")
+		     ", u.raw, u.blobs) FROM u",
+		     4, values, 0, 0, broken, err);
     if (res == NULL)
 	return (NULL);
     if ((commit = exec_timed(conn, deadline, "COMMIT", 0, 0, 0, 0, broken, err)) == NULL) {
@@ -577,25 +570,22 @@ static PGresult *ingest_streamed(PGconn *conn, long long deadline, const char *m
 
 /* store_ingest - store one message and its ticket in one transaction */
 
-int     store_ingest(STORE *store, const char *meta_json, const char *raw,
-		             size_t raw_len, const STORE_BYTES *blobs, size_t count,
-		             char **result_json, TM_ERROR *err)
+int     store_ingest(STORE *store, const STORE_MESSAGE *msg, char **result_json, TM_ERROR *err)
 {
     long long deadline = now_ms() + (long long) store->timeout * 1000;
-    size_t  blobs_len = blobs_size(blobs, count);
+    size_t  blobs_len = blobs_size(msg->blobs, msg->blob_count);
     int     broken = 0;
     PGconn *conn;
     PGresult *res;
 
-    if (raw_len > INT32_MAX || blobs_len > INT32_MAX)
+    if (msg->raw_len > INT32_MAX || blobs_len > INT32_MAX)
 	return (tm_error(err, "message too large for the database"));
     if ((conn = store_acquire(store, deadline, err)) == NULL)
 	return (-1);
-    if (raw_len + blobs_len > STORE_STREAM_BYTES)
-	res = ingest_streamed(conn, deadline, meta_json, raw, raw_len, blobs, count, &broken, err);
+    if (msg->raw_len + blobs_len > STORE_STREAM_BYTES)
+	res = ingest_streamed(conn, deadline, msg, &broken, err);
     else
-	res = ingest_at_once_any(store, conn, deadline, meta_json, raw, raw_len, blobs, count,
-				 &broken, err);
+	res = ingest_at_once_any(store, conn, deadline, msg, &broken, err);
     store_release(store, conn, broken);
     if (res == NULL)
 	return (-1);

@@ -19,9 +19,7 @@
 /*
 /*	GByteArray *store_bytes_join(const STORE_BYTES *pieces, size_t count)
 /*
-/*	int	store_ingest(STORE *store, const char *meta_json,
-/*			     const char *raw, size_t raw_len,
-/*			     const STORE_BYTES *blobs, size_t blob_count,
+/*	int	store_ingest(STORE *store, const STORE_MESSAGE *msg,
 /*			     char **result_json, TM_ERROR *err)
 /* DESCRIPTION
 /*	store_connect() opens one connection (ticketctl, the queue cache).
@@ -40,8 +38,9 @@
 /*	store_bytes_join() copies pieces into one array, in order.
 /*
 /*	store_ingest() calls the SQL function ingest_message(meta, raw,
-/*	blobs), which threads and stores the message, its ticket changes
-/*	and its attachments (the blobs, concatenated in order) in one
+/*	blobs), meta with msg's texts added (STORE_META_SQL), which
+/*	threads and stores the message, its ticket changes and its
+/*	attachments (the blobs, concatenated in order) in one
 /*	transaction, and returns its JSON result (g_free it). A small
 /*	message goes in one round trip, as a statement prepared on each
 /*	pooled connection. Behind a proxy that pools transactions the
@@ -70,12 +69,31 @@ typedef struct STORE_BYTES {
 
 #define STORE_STREAM_BYTES	(1024 * 1024)
 
+/*
+ * SQL: the JSON description with the texts added, from the parameters
+ * named. They come beside it, not inside it: PostgreSQL 15 reads an
+ * escaped JSON string one byte at a time; adding a text to jsonb copies
+ * it whole.
+ */
+#define STORE_META_SQL(meta, text, reply_text, html) \
+	"(" meta "::jsonb || jsonb_build_object('text', " text "::text, 'reply_text', " \
+	reply_text "::text, 'html', " html "::text))"
+
+/* What store_ingest() stores. */
+typedef struct STORE_MESSAGE {
+    const char *meta_json;		/* the JSON description */
+    const char *texts[3];		/* text, reply text, HTML: UTF-8 or NULL */
+    const char *raw;			/* the message as received */
+    size_t  raw_len;
+    const STORE_BYTES *blobs;		/* the attachments' bytes, in order */
+    size_t  blob_count;
+} STORE_MESSAGE;
+
 extern PGconn *store_connect(const char *, int, TM_ERROR *);
 extern STORE *store_create(const char *, int, int);
 extern void store_free(STORE *);
 extern int store_wait_notify(int, PGconn *, int);
 extern GByteArray *store_bytes_join(const STORE_BYTES *, size_t);
-extern int store_ingest(STORE *, const char *, const char *, size_t,
-			        const STORE_BYTES *, size_t, char **, TM_ERROR *);
+extern int store_ingest(STORE *, const STORE_MESSAGE *, char **, TM_ERROR *);
 
 #endif

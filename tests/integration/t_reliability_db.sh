@@ -179,6 +179,13 @@ done
 check_eq "killed connections: the retries are stored, once each, whole" "2 2" \
 	"$(sql "SELECT count(*), count(*) FILTER (WHERE size = length(raw)) FROM messages WHERE message_id LIKE 'dying-%'" | tr '|' ' ')"
 check "killed connections: the milter still takes mail" milter_alive
+# A streamed message is compressed once, as the columns ask (012).
+{ printf 'From: long@customer.test\r\nTo: support@help.test\r\nSubject: long\r\n'
+  printf 'Message-ID: <long-1@customer.test>\r\n\r\n'
+  yes 'A long and dull line of text, the same again and again.' | head -n 30000 | sed 's/$/\r/'; } >"$work/long.eml"
+send --from long@customer.test --to support@help.test --data "@$work/long.eml" >/dev/null 2>&1
+check_eq "a streamed message's raw bytes are stored compressed with lz4" "lz4" \
+	"$(sql "SELECT pg_column_compression(raw) FROM messages WHERE message_id = 'long-1@customer.test'")"
 
 # --- through pgbouncer pooling transactions: the prepared statement is
 # lost between transactions; the daemon says so once and sends each query
