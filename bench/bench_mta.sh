@@ -77,7 +77,7 @@ rate() {
 	smtp-source -s "${6:-$SESS}" -m "$n" -l "${4:-4096}" -f "$3" -t "$2" 127.0.0.1:"$1" >/dev/null 2>&1 || { echo -; return; }
 	t1=$(date +%s%N)
 	postfix_queue_wait 300
-	awk -v n="$n" -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f", n / (ns / 1e9) }'
+	awk -v n="$n" -v ns=$((t1 - t0)) 'BEGIN { r = n / (ns / 1e9); printf(r < 100 ? "%.1f" : "%.0f", r) }'
 }
 
 # cpu_snap - CPU seconds (user + system) used so far by PostgreSQL, Postfix
