@@ -26,7 +26,8 @@
  * once. Behind a proxy that pools transactions (pgbouncer before 1.21) a
  * server connection is shared: the statement is missing there (SQLSTATE
  * 26000) or there already (42P05), and the pool sends the query in full
- * from then on.
+ * from then on. The name changes with the parameters, so that a daemon
+ * of another version there never runs this one's statement.
  */
 #define INGEST_STATEMENT	"ticket_milter_ingest_texts"
 #define INGEST_SQL		"SELECT ingest_message(" \
