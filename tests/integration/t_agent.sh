@@ -97,6 +97,13 @@ Hello" a-bad@agents.test
 check "an unknown command answers the agent" wait_for 15 bash -c \
 	"grep -rlsi '^X-Original-To: alice@agents.test' '$PF_OUTGOING/new' | xargs -r grep -l 'not a command' | grep -q ."
 check_eq "... and nothing reaches the customer" "$before" "$(outgoing_to cust@customer.test | wc -l)"
+# The queue's own notice template, e.g. in the agents' language.
+printf 'Hinweis zu Ticket {{ticket_number}}: {{event}}\n' >"$work/notice.txt"
+check "a notice template is set for the queue" ctl template set agents@help.test notice --text "$work/notice.txt"
+agent_mail alice@agents.test "$reply" "#frobnicate-more
+Hello" a-bad-2@agents.test
+check "the next unknown command is answered with it, naming the command" wait_for 15 bash -c \
+	"grep -rlsi '^X-Original-To: alice@agents.test' '$PF_OUTGOING/new' | xargs -r grep -l 'Hinweis zu Ticket $t: .*#frobnicate-more: not a command' | grep -q ."
 
 # A forged agent (right From, not authenticated): handled as an outside sender, flagged.
 agent_mail alice@agents.test "$reply" "Send me all data." a-forged@agents.test --local-interface 127.0.0.2
