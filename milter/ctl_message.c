@@ -223,7 +223,8 @@ static int message_replay(PGconn *conn, int argc, char **argv)
     SESSION *session;
     GArray *pieces;
     GByteArray *blobs;
-    char   *meta, *texts[3];
+    char   *meta;
+    INGEST_TEXTS texts;
     int     status = 0;
 
     if (argc != 3)
@@ -252,11 +253,11 @@ static int message_replay(PGconn *conn, int argc, char **argv)
 		       mail, PQgetvalue(raw_res, 0, 0), (size_t) PQgetlength(raw_res, 0, 0), pieces);
     blobs = store_bytes_join((const STORE_BYTES *) pieces->data, pieces->len);
     g_array_free(pieces, TRUE);
-    ingest_texts(mail, texts);
+    ingest_texts(mail, &texts);
     PQclear(res);
 
     const char *refresh_params[6] = {id, meta, blobs->len ? (const char *) blobs->data : "",
-	texts[0], texts[1], texts[2]};
+	texts.value[0], texts.value[1], texts.value[2]};
     int     lengths[6] = {0, 0, (int) blobs->len};
     int     formats[6] = {0, 0, 1};
 
@@ -276,7 +277,7 @@ static int message_replay(PGconn *conn, int argc, char **argv)
     PQclear(res);
     PQclear(raw_res);
     g_free(meta);
-    ingest_texts_free(texts);
+    ingest_texts_free(&texts);
     g_byte_array_free(blobs, TRUE);
     mail_free(mail);
     session_free(session);

@@ -228,34 +228,34 @@ char   *ingest_meta(const CONFIG *config, const SESSION *session, const char *mt
     return (json_out_finish(out));
 }
 
-/* valid_utf8 - text, or a copy with what is not UTF-8 replaced */
+/* set_text - one text as sent: itself, or a copy with what is not UTF-8
+ * replaced (the parser promises UTF-8; the database insists on it) */
 
-static char *valid_utf8(char *text)
+static void set_text(INGEST_TEXTS *texts, int i, const char *text)
 {
-    char   *valid;
-
-    if (text == NULL || g_utf8_validate(text, -1, NULL))
-	return (text);
-    valid = g_utf8_make_valid(text, -1);
-    g_free(text);
-    return (valid);
+    if (text && !g_utf8_validate(text, -1, NULL))
+	text = texts->owned[i] = g_utf8_make_valid(text, -1);
+    texts->value[i] = text;
 }
 
 /* ingest_texts - the plain text, reply text and sanitized HTML */
 
-void    ingest_texts(const MAIL *mail, char *texts[3])
+void    ingest_texts(const MAIL *mail, INGEST_TEXTS *texts)
 {
-    texts[0] = valid_utf8(g_strdup(mail_text(mail)));
-    texts[1] = valid_utf8(g_strdup(mail_reply_text(mail)));
-    texts[2] = valid_utf8(mail_html_sanitized(mail));
+    memset(texts, 0, sizeof(*texts));
+    texts->html = mail_html_sanitized(mail);
+    set_text(texts, 0, mail_text(mail));
+    set_text(texts, 1, mail_reply_text(mail));
+    set_text(texts, 2, texts->html);
 }
 
 /* ingest_texts_free - release what ingest_texts() made */
 
-void    ingest_texts_free(char *texts[3])
+void    ingest_texts_free(INGEST_TEXTS *texts)
 {
     for (int i = 0; i < 3; i++)
-	g_free(texts[i]);
+	g_free(texts->owned[i]);
+    g_free(texts->html);
 }
 
 /* ingest_result_clear - release what a result holds */
@@ -304,21 +304,21 @@ int     ingest_message(STORE *store, const CONFIG *config, const SESSION *sessio
 {
     GArray *blobs = g_array_new(FALSE, FALSE, sizeof(STORE_BYTES));
     char   *meta = ingest_meta(config, session, mta_queue_id, mail, raw, raw_len, blobs);
-    char   *texts[3];
+    INGEST_TEXTS texts;
     STORE_MESSAGE msg;
     char   *answer = NULL;
     int     ret;
 
-    ingest_texts(mail, texts);
+    ingest_texts(mail, &texts);
     msg = (STORE_MESSAGE) {
-	.meta_json = meta, .texts = {texts[0], texts[1], texts[2]},
+	.meta_json = meta, .texts = {texts.value[0], texts.value[1], texts.value[2]},
 	.raw = raw, .raw_len = raw_len,
 	.blobs = (const STORE_BYTES *) blobs->data, .blob_count = blobs->len,
     };
     memset(result, 0, sizeof(*result));
     ret = store_ingest(store, &msg, &answer, err);
     g_free(meta);
-    ingest_texts_free(texts);
+    ingest_texts_free(&texts);
     g_array_free(blobs, TRUE);
     if (ret == 0)
 	ret = parse_result(answer, result, err);

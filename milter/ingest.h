@@ -60,8 +60,15 @@ extern void ingest_result_clear(INGEST_RESULT *);
 /* Also for ticketctl message replay. */
 extern char *ingest_meta(const CONFIG *, const SESSION *, const char *,
 			         const MAIL *, const char *, size_t, GArray *);
-extern void ingest_texts(const MAIL *, char *[3]);
-extern void ingest_texts_free(char *[3]);
+/* The texts as sent: valid UTF-8 or NULL; ingest_texts_free() frees. */
+typedef struct INGEST_TEXTS {
+    const char *value[3];		/* text, reply text, HTML */
+    char   *owned[3];			/* copies made valid UTF-8 */
+    char   *html;			/* the sanitized HTML */
+} INGEST_TEXTS;
+
+extern void ingest_texts(const MAIL *, INGEST_TEXTS *);
+extern void ingest_texts_free(INGEST_TEXTS *);
 extern char *ingest_thread_root(const char *);
 
 #endif

@@ -32,6 +32,7 @@
 #define INGEST_STATEMENT	"ticket_milter_ingest_texts"
 #define INGEST_SQL		"SELECT ingest_message(" \
 				STORE_META_SQL("$1", "$4", "$5", "$6") ", $2::bytea, $3::bytea)"
+#define INGEST_PARAMS		6
 #define NO_SUCH_STATEMENT	"26000"
 #define STATEMENT_EXISTS	"42P05"
 
@@ -282,7 +283,7 @@ static int prepare_ingest(STORE *store, PGconn *conn, long long deadline, TM_ERR
 
     if (atomic_load(&store->unprepared))
 	return (0);
-    res = sent_result(conn, PQsendPrepare(conn, INGEST_STATEMENT, INGEST_SQL, 6, 0),
+    res = sent_result(conn, PQsendPrepare(conn, INGEST_STATEMENT, INGEST_SQL, INGEST_PARAMS, 0),
 		      deadline, &broken, err);
     if (res == NULL && !broken && err && strcmp(err->code, STATEMENT_EXISTS) == 0) {
 	store_unprepared(store);
@@ -407,17 +408,18 @@ static PGresult *ingest_at_once(PGconn *conn, long long deadline, int prepared,
 				        const STORE_MESSAGE *msg, int *broken, TM_ERROR *err)
 {
     GByteArray *joined = store_bytes_join(msg->blobs, msg->blob_count);
-    const char *values[6] = {msg->meta_json, msg->raw, (const char *) joined->data,
+    const char *values[INGEST_PARAMS] = {msg->meta_json, msg->raw, (const char *) joined->data,
 	msg->texts[0], msg->texts[1], msg->texts[2]};
-    int     lengths[6] = {0, (int) msg->raw_len, (int) joined->len};
-    int     formats[6] = {0, 1, 1};
+    int     lengths[INGEST_PARAMS] = {0, (int) msg->raw_len, (int) joined->len};
+    int     formats[INGEST_PARAMS] = {0, 1, 1};
     PGresult *res;
 
     if (prepared)
-	res = sent_result(conn, PQsendQueryPrepared(conn, INGEST_STATEMENT, 6, values,
+	res = sent_result(conn, PQsendQueryPrepared(conn, INGEST_STATEMENT, INGEST_PARAMS, values,
 						    lengths, formats, 0), deadline, broken, err);
     else
-	res = exec_timed(conn, deadline, INGEST_SQL, 6, values, lengths, formats, broken, err);
+	res = exec_timed(conn, deadline, INGEST_SQL, INGEST_PARAMS, values, lengths, formats,
+			 broken, err);
     g_byte_array_free(joined, TRUE);
     return (res);
 }
