@@ -5,7 +5,6 @@
 /*	decoded content of MIME parts, and the attachment list
 /* SYNOPSIS
 /*	#include <parser/mail_impl.h>
-#include <parser/sha256.h>
 /*
 /*	int	attachment_budget(MAIL *mail, GByteArray *bytes)
 /*

@@ -8,8 +8,6 @@
 /*	which ends the program, as g_malloc() does.
 /*--*/
 
-#include <stdio.h>
-
 #include <glib.h>
 #include <openssl/evp.h>
 
@@ -42,13 +40,16 @@ void    sha256_update(SHA256_SUM *sum, const void *data, size_t len)
 
 void    sha256_finish(SHA256_SUM *sum, char hex[SHA256_HEX_SIZE])
 {
+    static const char digits[] = "0123456789abcdef";
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
 
     EVP_DigestFinal_ex(sum->ctx, md, &len);
-    for (unsigned int i = 0; i < len && i < 32; i++)
-	snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    hex[64] = 0;
+    for (unsigned int i = 0; i < len && 2 * i + 2 < SHA256_HEX_SIZE; i++) {
+	hex[2 * i] = digits[md[i] >> 4];
+	hex[2 * i + 1] = digits[md[i] & 15];
+    }
+    hex[SHA256_HEX_SIZE - 1] = 0;
     EVP_MD_CTX_free(sum->ctx);
     g_free(sum);
 }
