@@ -162,6 +162,14 @@ typedef struct MAIL_OPTIONS {
 #define MAIL_DEFECT_NUL		(1U<<3)	/* NUL bytes in text */
 #define MAIL_DEFECT_8BIT_HEADER	(1U<<4)	/* raw 8-bit header bytes */
 #define MAIL_DEFECT_TNEF	(1U<<5)	/* winmail.dat could not be read */
+#define MAIL_DEFECT_DUPLICATE_HEADER (1U<<6)	/* a second From, Sender, To,
+						 * Cc, Subject, Date, Message-ID
+						 * or Content-Type: the first
+						 * counts */
+#define MAIL_DEFECT_FROM_UNBRACKETED (1U<<7)	/* From address recovered from
+						 * "Name addr@domain" */
+#define MAIL_DEFECT_LEADING_GARBAGE (1U<<8)	/* blank line, mbox "From " line
+						 * or BOM before the header */
 
 typedef enum MAIL_ADDR_FIELD {
     MAIL_ADDR_FROM,
