@@ -22,10 +22,19 @@ static const char *const trace_fields[] = {
     "Received", "Return-Path", "Delivered-To", "X-Original-To",
     "Authentication-Results", "X-Authentication-Results", "Received-SPF",
     "ARC-Seal", "ARC-Message-Signature", "ARC-Authentication-Results",
-    "X-Received", "X-Ticket-Number", 0,
+    "X-Received", "X-Ticket-Number", "X-Quarantine-ID", "X-Bogosity",
+    "X-Greylist", "X-Forefront-Antispam-Report", 0,
 };
 
-/* is_trace_field - does this header line start a trace field? */
+/* Field name prefixes of content filters (spam, virus, policy) that each
+ * MX adds in its own way. */
+static const char *const filter_prefixes[] = {
+    "X-Spam-", "X-Spamd-", "X-Virus-", "X-Amavis-", "X-Rspamd-",
+    "X-MailScanner", "X-Policyd-", "X-DSPAM-", "X-CRM114-",
+    "X-Microsoft-Antispam", "X-MS-Exchange-Organization-", "X-Sieve", 0,
+};
+
+/* is_trace_field - does this header line start a trace or filter field? */
 
 static int is_trace_field(const char *line, size_t len)
 {
@@ -40,6 +49,10 @@ static int is_trace_field(const char *line, size_t len)
     for (int i = 0; trace_fields[i]; i++)
 	if (strlen(trace_fields[i]) == name_len
 	    && strncasecmp(trace_fields[i], line, name_len) == 0)
+	    return (1);
+    for (int i = 0; filter_prefixes[i]; i++)
+	if (strlen(filter_prefixes[i]) <= name_len
+	    && strncasecmp(filter_prefixes[i], line, strlen(filter_prefixes[i])) == 0)
 	    return (1);
     return (0);
 }

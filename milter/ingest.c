@@ -100,7 +100,7 @@ static const char *message_kind(const MAIL *mail)
 {
     if (mail_bounce(mail)->is_bounce)
 	return ("bounce");
-    if (mail_loop(mail)->is_auto_submitted)
+    if (mail_loop(mail)->is_auto_submitted || mail_loop(mail)->is_auto_reply)
 	return ("auto-reply");
     return ("customer");
 }
@@ -149,6 +149,7 @@ static void add_facts(JSON_OUT *out, const MAIL *mail)
     json_out_string(out, "x_auto_response_suppress", loop->x_auto_response_suppress);
     json_out_string(out, "x_loop", loop->x_loop);
     json_out_int(out, "is_auto_submitted", loop->is_auto_submitted);
+    json_out_int(out, "is_auto_reply", loop->is_auto_reply);
     json_out_int(out, "is_bulk", loop->is_bulk);
     json_out_int(out, "is_spam", loop->is_spam);
     json_out_int(out, "suppress_autoreply", loop->suppress_autoreply);

@@ -159,6 +159,8 @@ check_eq "... in the first queue, the other recorded" "support@help.test|{help@h
 BODY="First text." mail grace@customer.test support@help.test "Same id" reused@customer.test
 BODY="Other text." mail grace@customer.test support@help.test "Same id" reused@customer.test
 check_eq "a reused Message-ID with other content is not merged" "2" "$(count_of reused@customer.test)"
+check_eq "... but joins the first one's ticket (t_trust has the attack)" "1" \
+	"$(sql "SELECT count(DISTINCT ticket_id) FROM messages WHERE message_id = 'reused@customer.test'")"
 
 # Concurrency: one message on two connections at once; 20 replies at once.
 f=$work/race.eml

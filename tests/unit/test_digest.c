@@ -37,6 +37,30 @@ static void test_trace_fields_ignored(void **state)
     g_free(c);
 }
 
+/* Two MX hosts with their own content filters: the verdicts differ, the
+ * message is the same. */
+static void test_filter_fields_ignored(void **state)
+{
+    char   *a = digest_of("From: a@x\r\nX-Spam-Status: No, score=-1.0\r\n"
+			  "X-Spam-Score: -1.0\r\nX-Virus-Scanned: clamav at mx1\r\n"
+			  "Message-ID: <1@x>\r\n\r\nbody\r\n");
+    char   *b = digest_of("X-Amavis-Alert: none\r\nFrom: a@x\r\n"
+			  "X-Spam-Status: Yes, score=7.2\r\n\ttests=FOO,BAR\r\n"
+			  "X-Rspamd-Score: 7.2\r\nMessage-ID: <1@x>\r\n"
+			  "X-Microsoft-Antispam: BCL:0;\r\n\r\nbody\r\n");
+    char   *c = digest_of("From: a@x\r\nMessage-ID: <1@x>\r\n\r\nbody\r\n");
+    /* A field that only starts like a prefix's word is content. */
+    char   *d = digest_of("From: a@x\r\nX-Spammy: 1\r\nMessage-ID: <1@x>\r\n\r\nbody\r\n");
+
+    assert_string_equal(a, c);
+    assert_string_equal(b, c);
+    assert_string_not_equal(c, d);
+    g_free(a);
+    g_free(b);
+    g_free(c);
+    g_free(d);
+}
+
 static void test_content_counts(void **state)
 {
     char   *a = digest_of("From: a@x\r\nMessage-ID: <1@x>\r\n\r\nbody one\r\n");
@@ -94,6 +118,7 @@ int     main(void)
 {
     const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_trace_fields_ignored),
+	cmocka_unit_test(test_filter_fields_ignored),
 	cmocka_unit_test(test_content_counts),
 	cmocka_unit_test(test_known_values),
 	cmocka_unit_test(test_thread_root),
