@@ -93,7 +93,8 @@ ours=$(sql "SELECT message_id FROM outbox WHERE recipient = 'gone@customer.test'
 f=$work/dsn.eml
 printf 'From: MAILER-DAEMON@customer.test\r\nTo: desk@help.test\r\nSubject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn-hold@customer.test>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nFailed.\r\n--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.customer.test\r\n\r\nFinal-Recipient: rfc822; gone@customer.test\r\nAction: failed\r\nStatus: 5.1.1\r\n--B\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: desk@help.test\r\nMessage-ID: <%s>\r\n--B--\r\n' "$ours" >"$f"
 send --from "" --to desk@help.test --data "@$f" >/dev/null 2>&1
-check_eq "a bounce is not answered" "bounce" "$(autoreply_of dsn-hold@customer.test)"
+check_eq "a bounce is not answered (it threads as a follow-up of what it bounces)" "bounce|follow-up" \
+	"$(sql "SELECT kind || '|' || autoreply FROM messages WHERE message_id = 'dsn-hold@customer.test'")"
 mail gone@customer.test desk@help.test "I am back" gone-1@customer.test
 check_eq "an address that bounced permanently gets no confirmation" "address-bounced" "$(autoreply_of gone-1@customer.test)"
 
