@@ -47,3 +47,18 @@ wait_for() {
 		sleep 0.2
 	done
 }
+
+# swaks ARGS - swaks, refusing an empty recipient: given "--to ''" (a value
+# a failed earlier case left empty) swaks asks for one on its input, again
+# and again at end of file, and the test would hang instead of failing
+swaks() {
+	local prev= arg
+	for arg in "$@"; do
+		if [ "$prev" = --to ] && [ -z "$arg" ]; then
+			echo "swaks: no recipient (an earlier step failed)" >&2
+			return 2
+		fi
+		prev=$arg
+	done
+	command swaks "$@" </dev/null
+}
