@@ -60,5 +60,5 @@ swaks() {
 		fi
 		prev=$arg
 	done
-	command swaks "$@" </dev/null
+	command swaks "$@"
 }
