@@ -117,12 +117,14 @@ check "unbracketed From recorded as a defect" has_defect unbracketed@customer.te
 local_again
 
 # 4. Two From fields: the first (the one a mail client shows) counts, and
-# duplicate_header:from is recorded for the trust checks.
+# duplicate_header:from is recorded for the trust checks. Two Subject
+# fields too: gmime's own subject is the last one.
 crlf >"$work/twofrom.eml" <<'MSG'
 From: Boss <boss@customer.test>
 From: Other <other@elsewhere.test>
 To: support@help.test
 Subject: two senders
+Subject: a second subject
 Message-ID: <two-from@customer.test>
 Date: Sat, 28 Nov 2026 12:00:00 +0000
 
@@ -135,4 +137,6 @@ check_eq "two From fields: the first is stored" "boss@customer.test" \
 check_eq "two From fields: the first is the customer" "boss@customer.test" \
 	"$(ticket_customer two-from@customer.test)"
 check "two From fields recorded as duplicate_header:from" has_defect two-from@customer.test duplicate_header:from
+check_eq "two Subject fields: the first is the ticket's" "two senders" "$(ticket_subject two-from@customer.test)"
+check "two Subject fields recorded as duplicate_header:subject" has_defect two-from@customer.test duplicate_header:subject
 check "a single From records no duplicate" bash -c "[ \"\$(psql -X -q -At -c \"SELECT m.facts->'defects' ? 'duplicate_header:from' FROM messages m WHERE m.message_id = 'split-subject@customer.test'\")\" = f ]"
