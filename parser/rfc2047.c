@@ -82,6 +82,13 @@ static int rfc2047_scan(const char *p, const char *end, RFC2047_WORD *w)
 	return (0);
     w->text_len = q - w->text;
     w->len = q + 2 - p;
+    /* A word ends where a word may end: not in an addr-spec ("=?...?=@x"). */
+    q += 2;
+    if (q < end && !g_ascii_isspace(*q) && strchr("\"()<>,;:", *q) == NULL
+	&& !(end - q >= 2 && q[0] == '=' && q[1] == '?')) {
+	w->len = 0;
+	return (0);
+    }
     return (1);
 }
 

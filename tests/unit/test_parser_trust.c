@@ -228,6 +228,11 @@ static void test_rfc2047_rules(void **state)
     m = parse("From: a@x.test\nSubject: a=?utf-8?q?b?= =?utf-8?q?c\n\nb\n");
     assert_non_null(strstr(mail_subject(m), "=?utf-8?q?c"));
     mail_free(m);
+
+    /* Nor in an address: the address stays as written. */
+    m = parse("From: =?utf-8?q?x?=@x.test\n\nb\n");
+    assert_string_equal(mail_from_address(m), "=?utf-8?q?x?=@x.test");
+    mail_free(m);
 }
 
 static void test_rfc2047_names(void **state)
