@@ -36,22 +36,25 @@
 
 #define BASE64_CHUNK	65536		/* encoded bytes read at once */
 
-/* base64_value - the six bits of one character, or -1 */
-
-static int base64_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-	return (c - 'A');
-    if (c >= 'a' && c <= 'z')
-	return (c - 'a' + 26);
-    if (c >= '0' && c <= '9')
-	return (c - '0' + 52);
-    if (c == '+')
-	return (62);
-    if (c == '/')
-	return (63);
-    return (-1);
-}
+/* The six bits of each character; -1 outside the alphabet. */
+static const signed char base64_values[256] = {
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, -1, -1, 63,
+    52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -1, -1, -1,
+    -1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, -1,
+    -1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+};
 
 /* base64_init - start a decoder */
 
@@ -84,26 +87,38 @@ static void base64_flush(BASE64_STATE *state, GByteArray *out)
 
 void    base64_step(BASE64_STATE *state, const char *data, size_t len, GByteArray *out)
 {
-    guint8  b[3];
+    guint   start = out->len;
+    guint8 *w;
     int     v;
 
+    /* Room for the most the input can give; cut to what it gave. */
+    g_byte_array_set_size(out, start + (guint) (len / 4 * 3 + 6));
+    w = out->data + start;
     for (size_t i = 0; i < len; i++) {
 	if (data[i] == '=') {
-	    base64_flush(state, out);
+	    /* A group cut short by padding: its whole bytes, then afresh. */
+	    if (state->count == 2) {
+		*w++ = (guint8) (state->bits >> 4);
+	    } else if (state->count == 3) {
+		*w++ = (guint8) (state->bits >> 10);
+		*w++ = (guint8) (state->bits >> 2);
+	    }
+	    state->bits = 0;
+	    state->count = 0;
 	    continue;
 	}
-	if ((v = base64_value((unsigned char) data[i])) < 0)
+	if ((v = base64_values[(unsigned char) data[i]]) < 0)
 	    continue;
 	state->bits = (state->bits << 6) | (unsigned) v;
 	if (++state->count == 4) {
-	    b[0] = (guint8) (state->bits >> 16);
-	    b[1] = (guint8) (state->bits >> 8);
-	    b[2] = (guint8) state->bits;
-	    g_byte_array_append(out, b, 3);
+	    *w++ = (guint8) (state->bits >> 16);
+	    *w++ = (guint8) (state->bits >> 8);
+	    *w++ = (guint8) state->bits;
 	    state->bits = 0;
 	    state->count = 0;
 	}
     }
+    g_byte_array_set_size(out, (guint) (w - out->data));
 }
 
 /* base64_finish - the bytes of an unpadded last group */
