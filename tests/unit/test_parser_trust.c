@@ -372,6 +372,33 @@ static void test_base64_chunked_bound(void **state)
     g_free(f64);
 }
 
+static void test_base64_large(void **state)
+{
+    /* Larger than one read of the encoded stream (64 KiB): groups and
+     * padding fall across the reads. */
+    size_t  size = 300001;
+    unsigned char *file = g_malloc(size);
+    char    hex[SHA256_HEX_SIZE];
+    char   *f64;
+    char   *msg;
+    MAIL   *m;
+
+    for (size_t i = 0; i < size; i++)
+	file[i] = (unsigned char) (i * 131 + i / 7);
+    f64 = chunked(file, size, 1001);
+    msg = g_strdup_printf("From: a@x.test\nContent-Type: application/octet-stream; name=f\n"
+			  "Content-Transfer-Encoding: base64\n\n%s", f64);
+    m = parse(msg);
+    assert_int_equal(mail_attachment(m, 0)->size, size);
+    assert_memory_equal(mail_attachment(m, 0)->data, file, size);
+    hex_sha256(file, size, hex);
+    assert_string_equal(mail_attachment(m, 0)->sha256, hex);
+    mail_free(m);
+    g_free(msg);
+    g_free(f64);
+    g_free(file);
+}
+
 static void test_base64_chunked_tnef(void **state)
 {
     /* The winmail.dat of test_parser_body, in chunks of 4 bytes. */
@@ -518,6 +545,7 @@ int     main(void)
 	cmocka_unit_test(test_rfc2047_file_names),
 	cmocka_unit_test(test_base64_chunked_bodies),
 	cmocka_unit_test(test_base64_chunked_bound),
+	cmocka_unit_test(test_base64_large),
 	cmocka_unit_test(test_base64_chunked_tnef),
 	cmocka_unit_test(test_from_unbracketed),
 	cmocka_unit_test(test_from_unbracketed_conservative),
