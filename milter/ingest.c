@@ -158,7 +158,10 @@ static void add_facts(JSON_OUT *out, const MAIL *mail)
     json_out_string(out, "bounce_failed_recipient", bounce->failed_recipient);
     json_out_string(out, "bounce_status", bounce->status);
     json_out_string(out, "text_source", mail_text_source(mail));
-    json_out_int(out, "defects", mail_defects(mail));
+    json_out_open(out, "defects", '[');
+    for (const char *const *d = mail_defect_names(mail, NULL); *d; d++)
+	json_out_string(out, NULL, *d);
+    json_out_close(out, ']');
     json_out_open(out, "bounds_hit", '[');
     for (unsigned bit = 1; bit && bit <= bounds; bit <<= 1)
 	if (bounds & bit)

@@ -29,7 +29,8 @@
 /*
 /*	attachment_decode() returns the content of part with its transfer
 /*	encoding undone (base64, quoted-printable, uuencode; gmime repairs
-/*	what is broken). The total decoded size of a message is bounded by
+/*	what is broken). Base64 is decoded by base64_part(), whole even
+/*	when it is written in padded chunks. The total decoded size of a message is bounded by
 /*	max_decoded_bytes: past it the content is cut, *truncated is set
 /*	and the message is flagged with MAIL_BOUND_DECODED.
 /*
@@ -74,11 +75,19 @@ GByteArray *attachment_decode(MAIL *mail, GMimePart *part, int *truncated)
 {
     GMimeDataWrapper *content = g_mime_part_get_content(part);
     GMimeStream *mem;
-    GByteArray *bytes = g_byte_array_new();
+    GByteArray *bytes;
 
     *truncated = 0;
     if (content == NULL)
+	return (g_byte_array_new());
+    /* gmime 3.2.13 stops base64 at the first "=": see base64.c. */
+    if (g_mime_data_wrapper_get_encoding(content) == GMIME_CONTENT_ENCODING_BASE64) {
+	bytes = base64_part(part, mail->limits.max_decoded_bytes > mail->decoded ?
+			    mail->limits.max_decoded_bytes - mail->decoded : 0);
+	*truncated = attachment_budget(mail, bytes);
 	return (bytes);
+    }
+    bytes = g_byte_array_new();
     mem = g_mime_stream_mem_new_with_byte_array(bytes);
     g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
     g_mime_data_wrapper_write_to_stream(content, mem);
@@ -155,7 +164,7 @@ static int attachment_is_tnef(GMimePart *part, const char *filename)
 void    attachment_add_part(MAIL *mail, GMimePart *part, const char *origin)
 {
     GMimeObject *obj = GMIME_OBJECT(part);
-    const char *filename = g_mime_part_get_filename(part);
+    char   *filename = header_filename(mail, obj);
     char   *type = g_mime_content_type_get_mime_type(
 				        g_mime_object_get_content_type(obj));
     int     truncated;
@@ -167,6 +176,7 @@ void    attachment_add_part(MAIL *mail, GMimePart *part, const char *origin)
 	else if (tnef_expand(mail, bytes->data, bytes->len) == 0) {
 	    g_byte_array_free(bytes, TRUE);
 	    g_free(type);
+	    g_free(filename);
 	    return;
 	} else
 	    mail->defects |= MAIL_DEFECT_TNEF;
@@ -174,6 +184,7 @@ void    attachment_add_part(MAIL *mail, GMimePart *part, const char *origin)
     attachment_add(mail, filename, type, g_mime_object_get_disposition(obj),
 		   g_mime_object_get_content_id(obj), origin, bytes, truncated);
     g_free(type);
+    g_free(filename);
 }
 
 /* attachment_add_message - append a forwarded message/rfc822 part */
@@ -185,10 +196,7 @@ void    attachment_add_message(MAIL *mail, GMimeMessagePart *part)
     GByteArray *bytes = g_byte_array_new();
     MAIL_ATTACHMENT *att;
     int     truncated = 0;
-    const char *filename = g_mime_object_get_content_disposition_parameter(obj, "filename");
-
-    if (filename == NULL)
-	filename = g_mime_object_get_content_type_parameter(obj, "name");
+    char   *filename = header_filename(mail, obj);
     if (inner != NULL) {
 	GMimeStream *mem = g_mime_stream_mem_new_with_byte_array(bytes);
 
@@ -200,13 +208,15 @@ void    attachment_add_message(MAIL *mail, GMimeMessagePart *part)
     att = attachment_add(mail, filename, "message/rfc822",
 			 g_mime_object_get_disposition(obj),
 			 g_mime_object_get_content_id(obj), "rfc822", bytes, truncated);
+    g_free(filename);
     if (inner != NULL) {
-	const char *subject = g_mime_message_get_subject(inner);
-	InternetAddressList *from = g_mime_message_get_from(inner);
+	/* The first instances, decoded as the message's own: header.c. */
+	char   *subject = header_text(mail, GMIME_OBJECT(inner), "Subject");
 	GArray *addrs = g_array_new(FALSE, FALSE, sizeof(MAIL_ADDRESS));
 
 	att->message_subject = attachment_clean(subject);
-	address_collect(addrs, from, 1);
+	g_free(subject);
+	header_addresses(mail, GMIME_OBJECT(inner), "From", addrs, 0);
 	if (addrs->len > 0)
 	    att->message_from = g_strdup(g_array_index(addrs, MAIL_ADDRESS, 0).address);
 	address_free(addrs);

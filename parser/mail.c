@@ -19,8 +19,9 @@
 
 #include <parser/mail_impl.h>
 
-#define MAIL_MAX_ADDRESSES	1000	/* per header */
 #define MAIL_MAX_REFERENCES	500
+#define MAIL_GARBAGE_SCAN	8192	/* look for garbage this far */
+#define MAIL_GARBAGE_LINES	16
 
 #define MAIL_HINT_SCAN		65536	/* look for a charset this far */
 
@@ -132,17 +133,25 @@ static char *first_language(const char *value)
 static void mail_headers(MAIL *mail, GMimeMessage *msg)
 {
     GMimeObject *obj = GMIME_OBJECT(msg);
-    static const GMimeAddressType types[MAIL_ADDR_FIELD_COUNT] = {
-	GMIME_ADDRESS_TYPE_FROM, GMIME_ADDRESS_TYPE_SENDER,
-	GMIME_ADDRESS_TYPE_REPLY_TO, GMIME_ADDRESS_TYPE_TO, GMIME_ADDRESS_TYPE_CC,
+    static const char *const fields[MAIL_ADDR_FIELD_COUNT] = {
+	"From", "Sender", "Reply-To", "To", "Cc",
     };
     const char *refs;
     char   *v;
 
     mime_headers_check(mail, obj);
-    mail->message_id = mail_header_text(mail, g_mime_message_get_message_id(msg));
+    /* The first instance of each field counts: see header.c. */
+    if ((v = header_first(obj, "Message-ID")) != NULL) {
+	char   *id = g_mime_utils_decode_message_id(v);
+
+	mail->message_id = mail_header_text(mail, id);
+	g_free(id);
+	g_free(v);
+    }
     g_free(mail->subject);
-    mail->subject = mail_header_text(mail, g_mime_message_get_subject(msg));
+    v = header_text(mail, obj, "Subject");
+    mail->subject = mail_header_text(mail, v);
+    g_free(v);
     if (mail->subject == NULL)
 	mail->subject = g_strdup("");
     if ((v = mail_header_text(mail, g_mime_object_get_header(obj, "In-Reply-To"))) != NULL) {
@@ -164,10 +173,64 @@ static void mail_headers(MAIL *mail, GMimeMessage *msg)
 				  g_mime_message_get_mime_part(msg), "Content-Language"));
     if (mail->language == NULL)
 	mail->language = first_language(g_mime_object_get_header(obj, "Accept-Language"));
-    msgid_date(mail, msg);
+    v = header_first(obj, "Date");
+    msgid_date(mail, v);
+    g_free(v);
     for (int f = 0; f < MAIL_ADDR_FIELD_COUNT; f++)
-	address_collect(mail->addresses[f],
-			g_mime_message_get_addresses(msg, types[f]), MAIL_MAX_ADDRESSES);
+	header_addresses(mail, obj, fields[f], mail->addresses[f], f == MAIL_ADDR_FROM);
+}
+
+/* mail_header_line - does a line start a header field ("Name:") */
+
+static int mail_header_line(const char *p, const char *end)
+{
+    const char *q = p;
+
+    while (q < end && *q > ' ' && *q < 0x7f && *q != ':')
+	q++;
+    if (q == p)
+	return (0);
+    while (q < end && (*q == ' ' || *q == '\t'))
+	q++;
+    return (q < end && *q == ':');
+}
+
+/* mail_skip_garbage - bytes before the header block to skip, or 0 */
+
+static size_t mail_skip_garbage(const char *data, size_t len)
+{
+    const char *end = data + MIN(len, MAIL_GARBAGE_SCAN);
+    const char *p = data;
+    const char *nl;
+    int     from_line = 0;
+
+    /*
+     * A byte order mark, blank lines and one mbox "From " line, looked
+     * for in the first kilobytes only, and skipped only when a header
+     * field follows them: a message may legally start with its body.
+     */
+    for (int lines = 0; p < end && lines < MAIL_GARBAGE_LINES; lines++) {
+	const char *q;
+
+	if (end - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
+	    p += 3;
+	    continue;
+	}
+	if ((nl = memchr(p, '\n', end - p)) == NULL)
+	    break;
+	for (q = p; q < nl && (*q == ' ' || *q == '\t' || *q == '\r'); q++)
+	     /* void */ ;
+	if (q == nl) {
+	    p = nl + 1;
+	} else if (!from_line && nl - p > 5 && memcmp(p, "From ", 5) == 0
+		   && !mail_header_line(p, nl)) {
+	    from_line = 1;
+	    p = nl + 1;
+	} else {
+	    break;
+	}
+    }
+    return (p > data && mail_header_line(p, end) ? (size_t) (p - data) : 0);
 }
 
 /* mail_new - an empty MAIL with the given bounds and options */
@@ -196,7 +259,60 @@ static MAIL *mail_new(const MAIL_LIMITS *limits, const MAIL_OPTIONS *options)
     mail->bounce_strings = g_ptr_array_new_with_free_func(g_free);
     mail->attachments = g_ptr_array_new_with_free_func((GDestroyNotify) attachment_free);
     mail->text_source = "none";
+    mail->duplicates = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(mail->duplicates, NULL);
+    mail->defect_names = g_ptr_array_new_with_free_func(g_free);
     return (mail);
+}
+
+/* mail_construct - let gmime parse bytes in place */
+
+static GMimeMessage *mail_construct(const char *data, size_t len,
+				            GMimeParserOptions *popts,
+				            GByteArray **view)
+{
+    GMimeStream *stream;
+    GMimeParser *parser;
+    GMimeMessage *msg;
+
+    /* Let gmime read the caller's bytes in place: its parts refer to
+     * ranges of the stream, so the input is not copied. gmime only
+     * reads from the array; mail_release() hands it back. */
+    *view = g_byte_array_new_take((guint8 *) data, len);
+    stream = g_mime_stream_mem_new_with_byte_array(*view);
+    g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
+    parser = g_mime_parser_new_with_stream(stream);
+    msg = g_mime_parser_construct_message(parser, popts);
+    g_object_unref(parser);
+    g_object_unref(stream);
+    return (msg);
+}
+
+/* mail_release - free what mail_construct() made; the bytes stay */
+
+static void mail_release(GMimeMessage *msg, GByteArray *view, const char *data)
+{
+    guint8 *back;
+
+    if (msg != NULL)
+	g_object_unref(msg);
+    /* The bytes are the caller's: take them back, then free the array. */
+    back = g_byte_array_steal(view, NULL);
+    g_assert(back == (const guint8 *) data);
+    g_byte_array_unref(view);
+}
+
+/* mail_finish_defects - the names of the defects, for JSON and the store */
+
+static void mail_finish_defects(MAIL *mail)
+{
+    for (unsigned bit = 1; bit && bit <= mail->defects; bit <<= 1)
+	if ((mail->defects & bit) && mail_defect_name(bit) != NULL)
+	    g_ptr_array_add(mail->defect_names, g_strdup(mail_defect_name(bit)));
+    for (guint i = 0; i + 1 < mail->duplicates->len; i++)
+	g_ptr_array_add(mail->defect_names, g_strdup_printf("duplicate_header:%s",
+				   (char *) g_ptr_array_index(mail->duplicates, i)));
+    g_ptr_array_add(mail->defect_names, NULL);
 }
 
 /* mail_parse_bytes_with - parse a message held in memory */
@@ -206,18 +322,12 @@ MAIL   *mail_parse_bytes_with(const char *data, size_t len, const MAIL_LIMITS *l
 {
     MAIL   *mail = mail_new(limits, options);
     GMimeParserOptions *popts = g_mime_parser_options_new();
-    GMimeStream *stream;
-    GMimeParser *parser;
     GMimeMessage *msg;
-    char   *lf_copy = NULL;
     GByteArray *view;
-    guint8 *back;
+    char   *lf_copy = NULL;
+    char   *ct_copy = NULL;
+    size_t  skip;
 
-    /* A byte order mark before the header is seen in the wild. */
-    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
-	data += 3;
-	len -= 3;
-    }
     /* Old Mac mail ends lines with CR alone; gmime knows LF and CRLF. */
     if (len > 0 && memchr(data, '\n', MIN(len, 65536)) == NULL
 	&& memchr(data, '\r', MIN(len, 65536)) != NULL) {
@@ -226,6 +336,14 @@ MAIL   *mail_parse_bytes_with(const char *data, size_t len, const MAIL_LIMITS *l
 	    if (lf_copy[i] == '\r')
 		lf_copy[i] = '\n';
 	data = lf_copy;
+    }
+    /* A byte order mark, a blank line or an mbox "From " line before
+     * the header: gmime would find no message, or no header. The bytes
+     * stored and digested stay the caller's, garbage included. */
+    if ((skip = mail_skip_garbage(data, len)) > 0) {
+	data += skip;
+	len -= skip;
+	mail->defects |= MAIL_DEFECT_LEADING_GARBAGE;
     }
     {
 	char    hint[64];
@@ -238,14 +356,25 @@ MAIL   *mail_parse_bytes_with(const char *data, size_t len, const MAIL_LIMITS *l
 	g_mime_parser_options_set_fallback_charsets(popts, fallback);
     }
     g_mime_parser_options_set_allow_addresses_without_domain(popts, TRUE);
-    /* Let gmime read the caller's bytes in place: its parts refer to
-     * ranges of the stream, so the input is not copied. gmime only
-     * reads from the array; it is handed back before returning. */
-    view = g_byte_array_new_take((guint8 *) data, len);
-    stream = g_mime_stream_mem_new_with_byte_array(view);
-    g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
-    parser = g_mime_parser_new_with_stream(stream);
-    msg = g_mime_parser_construct_message(parser, popts);
+    mail->popts = popts;
+    msg = mail_construct(data, len, popts, &view);
+    if (msg != NULL) {
+	header_duplicates(mail, msg);
+	/* A second Content-Type on top: gmime built the entity the last
+	 * one describes; parse again, with the later ones renamed. */
+	if ((ct_copy = header_neutralize(msg, data, len)) != NULL) {
+	    GByteArray *view2;
+	    GMimeMessage *again = mail_construct(ct_copy, len, popts, &view2);
+
+	    if (again != NULL) {
+		mail_release(msg, view, data);
+		msg = again;
+		view = view2;
+		data = ct_copy;
+	    } else
+		mail_release(NULL, view2, ct_copy);
+	}
+    }
     if (msg != NULL) {
 	mail_headers(mail, msg);
 	mail->subject_normalized = subject_normalize(mail->subject,
@@ -254,23 +383,20 @@ MAIL   *mail_parse_bytes_with(const char *data, size_t len, const MAIL_LIMITS *l
 	mime_walk(mail, msg);
 	bounce_detect(mail, msg);
 	loop_collect(mail, GMIME_OBJECT(msg));
-	g_object_unref(msg);
     } else {
 	mail->defects |= MAIL_DEFECT_NO_MESSAGE;
 	mail->subject_normalized = g_strdup("");
 	mail->text = g_strdup("");
     }
     mail->reply_text = reply_strip(mail->text, mail->options.reply_marker);
+    mail_release(msg, view, data);
+    mail_finish_defects(mail);
     /* Options are borrowed for the parse only. */
     mail->options.tag_format = NULL;
     mail->options.reply_marker = NULL;
-    g_object_unref(parser);
-    g_object_unref(stream);
-    /* The bytes are the caller's: take them back, then free the array. */
-    back = g_byte_array_steal(view, NULL);
-    g_assert(back == (guint8 *) data);
-    g_byte_array_unref(view);
+    mail->popts = NULL;
     g_mime_parser_options_free(popts);
+    g_free(ct_copy);
     g_free(lf_copy);
     return (mail);
 }
@@ -346,6 +472,8 @@ void    mail_free(MAIL *mail)
     g_free(mail->text);
     g_free(mail->reply_text);
     g_ptr_array_free(mail->attachments, TRUE);
+    g_ptr_array_free(mail->duplicates, TRUE);
+    g_ptr_array_free(mail->defect_names, TRUE);
     g_free(mail);
 }
 
@@ -520,6 +648,52 @@ unsigned mail_bounds_hit(const MAIL *mail)
 unsigned mail_defects(const MAIL *mail)
 {
     return (mail->defects);
+}
+
+/* mail_duplicate_headers - the singleton fields that came twice */
+
+const char *const *mail_duplicate_headers(const MAIL *mail, size_t *count)
+{
+    if (count)
+	*count = mail->duplicates->len - 1;
+    return ((const char *const *) mail->duplicates->pdata);
+}
+
+/* mail_defect_names - the defects by name, with the duplicated fields */
+
+const char *const *mail_defect_names(const MAIL *mail, size_t *count)
+{
+    if (count)
+	*count = mail->defect_names->len - 1;
+    return ((const char *const *) mail->defect_names->pdata);
+}
+
+/* mail_defect_name - the name of one MAIL_DEFECT_* bit */
+
+const char *mail_defect_name(unsigned bit)
+{
+    switch (bit) {
+    case MAIL_DEFECT_NO_MESSAGE:
+	return ("no_message");
+    case MAIL_DEFECT_CHARSET:
+	return ("charset");
+    case MAIL_DEFECT_INVALID_BYTES:
+	return ("invalid_bytes");
+    case MAIL_DEFECT_NUL:
+	return ("nul");
+    case MAIL_DEFECT_8BIT_HEADER:
+	return ("8bit_header");
+    case MAIL_DEFECT_TNEF:
+	return ("tnef");
+    case MAIL_DEFECT_DUPLICATE_HEADER:
+	return ("duplicate_header");
+    case MAIL_DEFECT_FROM_UNBRACKETED:
+	return ("from_unbracketed");
+    case MAIL_DEFECT_LEADING_GARBAGE:
+	return ("leading_garbage");
+    default:
+	return (NULL);
+    }
 }
 
 /* mail_bound_name - the name of one MAIL_BOUND_* bit */

@@ -56,6 +56,10 @@
 /*	unsigned mail_bounds_hit(const MAIL *mail)
 /*	const char *mail_bound_name(unsigned bit)
 /*	unsigned mail_defects(const MAIL *mail)
+/*	const char *mail_defect_name(unsigned bit)
+/*	const char *const *mail_defect_names(const MAIL *mail, size_t *count)
+/*	const char *const *mail_duplicate_headers(const MAIL *mail,
+/*				size_t *count)
 /*
 /*	char	*mail_to_json(const MAIL *mail, int with_bytes)
 /* DESCRIPTION
@@ -121,7 +125,33 @@
 /*
 /*	mail_bounds_hit() returns the MAIL_BOUND_* bits of the limits that
 /*	were reached; mail_bound_name() names one bit. mail_defects()
-/*	returns MAIL_DEFECT_* bits for malformed input that was repaired.
+/*	returns MAIL_DEFECT_* bits for malformed input that was repaired;
+/*	mail_defect_name() names one bit ("duplicate_header",
+/*	"from_unbracketed", "leading_garbage"...). mail_defect_names()
+/*	returns the names of the defects found, NULL-terminated, their
+/*	number in *count (may be null): one name per bit, then
+/*	"duplicate_header:NAME" for each duplicated field.
+/*	mail_duplicate_headers() returns those field names alone, lower
+/*	case ("from", "subject", "content-type"...), in the order of the
+/*	list below, NULL-terminated, their number in *count (may be null).
+/*
+/*	A field RFC 5322 allows once (From, Sender, To, Cc, Subject,
+/*	Date, Message-ID, and the top entity's Content-Type) that comes
+/*	twice sets MAIL_DEFECT_DUPLICATE_HEADER; every accessor then gives
+/*	the first instance, as mail clients show it. Callers that vouch
+/*	for a sender (DMARC, agent authentication) must not when that bit
+/*	is set: a From added on top of a signed message can still verify.
+/*	A From without angle brackets ("Jane Doe jane@example.org") gives
+/*	that address and name, and sets MAIL_DEFECT_FROM_UNBRACKETED. A
+/*	byte order mark, blank lines or an mbox "From " line before the
+/*	header (looked for in the first 8 KB, and skipped only when a
+/*	header field follows) are skipped and set
+/*	MAIL_DEFECT_LEADING_GARBAGE.
+/*
+/*	RFC 2047 encoded words that a writer split (Gmail, Outlook) are
+/*	decoded whole in the subject, display names and file names, and
+/*	base64 bodies written in padded chunks whole, despite the gmime
+/*	3.2.13 bugs #133 and #150 (see rfc2047.c and base64.c).
 /*
 /*	mail_to_json() renders the whole result as UTF-8 JSON (see
 /*	parser/README.md for the fields); the caller g_free()s it.
@@ -265,6 +295,9 @@ extern const MAIL_ATTACHMENT *mail_attachment(const MAIL *, size_t);
 extern unsigned mail_bounds_hit(const MAIL *);
 extern const char *mail_bound_name(unsigned);
 extern unsigned mail_defects(const MAIL *);
+extern const char *mail_defect_name(unsigned);
+extern const char *const *mail_defect_names(const MAIL *, size_t *);
+extern const char *const *mail_duplicate_headers(const MAIL *, size_t *);
 
 extern char *mail_to_json(const MAIL *, int);
 

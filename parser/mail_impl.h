@@ -53,7 +53,34 @@ struct MAIL {
     const char *text_source;
 
     GPtrArray *attachments;		/* MAIL_ATTACHMENT * */
+
+    GPtrArray *duplicates;		/* char *, lower case, NULL-terminated */
+    GPtrArray *defect_names;		/* char *, NULL-terminated */
+    GMimeParserOptions *popts;		/* during the parse only */
 };
+
+#define MAIL_MAX_ADDRESSES	1000	/* per header */
+
+/* base64.c */
+typedef struct BASE64_STATE {
+    unsigned bits;			/* up to four characters' bits */
+    int     count;			/* characters in the group */
+} BASE64_STATE;
+extern void base64_init(BASE64_STATE *);
+extern void base64_step(BASE64_STATE *, const char *, size_t, GByteArray *);
+extern void base64_finish(BASE64_STATE *, GByteArray *);
+extern GByteArray *base64_part(GMimePart *, size_t);
+
+/* rfc2047.c */
+extern char *rfc2047_rejoin(const char *, unsigned *);
+
+/* header.c */
+extern char *header_first(GMimeObject *, const char *);
+extern void header_duplicates(MAIL *, GMimeMessage *);
+extern char *header_neutralize(GMimeMessage *, const char *, size_t);
+extern char *header_text(MAIL *, GMimeObject *, const char *);
+extern void header_addresses(MAIL *, GMimeObject *, const char *, GArray *, int);
+extern char *header_filename(MAIL *, GMimeObject *);
 
 /* charset.c */
 extern char *charset_to_utf8(const char *, size_t, const char *, unsigned *);
@@ -67,7 +94,7 @@ extern char *address_normalize(const char *);
 /* msgid.c */
 extern char *msgid_first(const char *);
 extern GPtrArray *msgid_list(const char *, size_t);
-extern void msgid_date(MAIL *, GMimeMessage *);
+extern void msgid_date(MAIL *, const char *);
 
 /* subject.c */
 extern char *subject_normalize(const char *, const char *);

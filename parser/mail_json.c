@@ -169,10 +169,6 @@ char   *mail_to_json(const MAIL *mail, int with_bytes)
 	"depth", "parts", "headers", "header_bytes", "decoded_bytes",
 	"tnef_bytes", NULL,
     };
-    static const char *const defect_names[] = {
-	"no_message", "charset", "invalid_bytes", "nul", "8bit_header",
-	"tnef", NULL,
-    };
     JsonBuilder *b = json_builder_new();
     JsonGenerator *gen = json_generator_new();
     JsonNode *root;
@@ -216,7 +212,11 @@ char   *mail_to_json(const MAIL *mail, int with_bytes)
     json_string_or_null(b, "html", mail_html(mail));
     json_attachments(b, mail, with_bytes);
     json_flags(b, "bounds_hit", mail_bounds_hit(mail), bound_names);
-    json_flags(b, "defects", mail_defects(mail), defect_names);
+    json_builder_set_member_name(b, "defects");
+    json_builder_begin_array(b);
+    for (const char *const *d = mail_defect_names(mail, NULL); *d; d++)
+	json_builder_add_string_value(b, *d);
+    json_builder_end_array(b);
     json_builder_end_object(b);
 
     root = json_builder_get_root(b);

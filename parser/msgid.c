@@ -10,7 +10,7 @@
 /*
 /*	GPtrArray *msgid_list(const char *value, size_t max)
 /*
-/*	void	msgid_date(MAIL *mail, GMimeMessage *msg)
+/*	void	msgid_date(MAIL *mail, const char *value)
 /* DESCRIPTION
 /*	msgid_first() returns the first message id in a header value
 /*	(In-Reply-To), without angle brackets, or NULL.
@@ -19,8 +19,9 @@
 /*	most max, as a NULL-terminated array of strings. Clients that
 /*	write the same id twice are common; duplicates are dropped.
 /*
-/*	msgid_date() stores the Date header as epoch seconds, the zone
-/*	offset in minutes and an ISO 8601 text with that zone.
+/*	msgid_date() stores a Date value (the first instance's) as epoch
+/*	seconds, the zone offset in minutes and an ISO 8601 text with
+/*	that zone.
 /*--*/
 
 #include <string.h>
@@ -66,15 +67,15 @@ char   *msgid_first(const char *value)
 
 /* msgid_date - the Date header with its zone */
 
-void    msgid_date(MAIL *mail, GMimeMessage *msg)
+void    msgid_date(MAIL *mail, const char *value)
 {
     GDateTime *dt;
 
     mail->date = -1;
-    if (g_mime_object_get_header(GMIME_OBJECT(msg), "Date") == NULL
-	|| (dt = g_mime_message_get_date(msg)) == NULL)
+    if (value == NULL || (dt = g_mime_utils_header_decode_date(value)) == NULL)
 	return;
     mail->date = g_date_time_to_unix(dt);
     mail->date_tz = (int) (g_date_time_get_utc_offset(dt) / G_TIME_SPAN_MINUTE);
     mail->date_text = g_date_time_format(dt, "%Y-%m-%dT%H:%M:%S%:z");
+    g_date_time_unref(dt);
 }

@@ -29,7 +29,7 @@ a_before=$(count_in tickets)
 
 # B's address writes to A, like a person would (no Auto-Submitted).
 swaks --server 127.0.0.1:"$PF_INJECT_PORT" --silent 2 --from help@peer.test --to loop@relay.test \
-	--header "Subject: Hello from the other help desk" --header "Message-ID: <loop-start@peer.test>" \
+	--header "Subject: Hello from the other help desk" --header "Message-Id: <loop-start@peer.test>" \
 	>/dev/null 2>&1
 check "A stores the mail from B's address" wait_for 20 bash -c \
 	"psql -X -At -c \"SELECT 1 FROM messages WHERE message_id = 'loop-start@peer.test'\" | grep -q 1"

@@ -157,7 +157,7 @@ out=$(send --from gina@customer.test --to support@help.test \
 check "database down: client gets 451 4.3.0" \
 	grep -q '^<\*\* 451 4.3.0 Ticket database unavailable' <<<"$out"
 swaks --server 127.0.0.1:"$PF_INJECT_PORT" --silent 2 --from gina@customer.test --to support@relay.test \
-	--header "Message-ID: <down-2@customer.test>" --header "Subject: queued while down" >/dev/null 2>&1
+	--header "Message-Id: <down-2@customer.test>" --header "Subject: queued while down" >/dev/null 2>&1
 check "database down: the sending MTA keeps the message queued" \
 	wait_for 15 bash -c "grep -q 'down-2@customer.test\|status=deferred.*4.3.0' '$PF_MAILLOG' && grep -q 'status=deferred' '$PF_MAILLOG'"
 pg_up >/dev/null
