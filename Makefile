@@ -36,7 +36,8 @@ PARSER_SRC := $(filter-out parser/ticket_parse.c,$(wildcard parser/*.c))
 CORE_SRC   := milter/log.c milter/config.c milter/store.c milter/migrations.c \
               milter/ingest.c milter/session.c milter/msgbuf.c \
               milter/netlist.c \
-              milter/queue_addr.c milter/digest.c milter/template.c milter/json_out.c
+              milter/queue_addr.c milter/digest.c milter/template.c milter/json_out.c \
+              milter/addr_check.c
 # milter/: the daemon only (libmilter callbacks and what they use).
 DAEMON_SRC := milter/callbacks.c milter/config_current.c milter/inflight.c milter/msglog.c \
               milter/queue_cache.c \
