@@ -11,7 +11,7 @@
 #   make deb        the Debian package, build/ticket-milter_VERSION_ARCH.deb
 #   make package-check  build, install, try and purge the package
 
-PKGS      := gmime-3.0 json-glib-1.0 libxml-2.0 libpq milter opendkim libpsl libcurl libcrypto
+PKGS      := gmime-3.0 json-glib-1.0 libxml-2.0 libpq milter opendkim libpsl libcurl libcrypto libseccomp
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # libspf2, libopendmarc and libytnef ship no pkg-config file.
