@@ -11,7 +11,7 @@
 #   make deb        the Debian package, build/ticket-milter_VERSION_ARCH.deb
 #   make package-check  build, install, try and purge the package
 
-PKGS      := gmime-3.0 json-glib-1.0 libxml-2.0 libpq milter opendkim libpsl libcurl libcrypto
+PKGS      := gmime-3.0 json-glib-1.0 libxml-2.0 libpq milter opendkim libpsl libcurl libcrypto libseccomp
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # libspf2, libopendmarc and libytnef ship no pkg-config file.
@@ -36,7 +36,8 @@ PARSER_SRC := $(filter-out parser/ticket_parse.c,$(wildcard parser/*.c))
 CORE_SRC   := milter/log.c milter/config.c milter/store.c milter/migrations.c \
               milter/ingest.c milter/session.c milter/msgbuf.c \
               milter/netlist.c \
-              milter/queue_addr.c milter/digest.c milter/template.c milter/json_out.c
+              milter/queue_addr.c milter/digest.c milter/template.c milter/json_out.c \
+              milter/addr_check.c
 # milter/: the daemon only (libmilter callbacks and what they use).
 DAEMON_SRC := milter/callbacks.c milter/config_current.c milter/inflight.c milter/msglog.c \
               milter/queue_cache.c \

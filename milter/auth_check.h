@@ -48,7 +48,8 @@
 /*
 /*	auth_dns_query() asks one question (class IN) and returns the
 /*	length of the whole answer in answer, whatever its rcode, or -1
-/*	when none came (timeout, no server).
+/*	when none came (timeout, no server) or it was truncated: longer
+/*	than size, or with the TC flag still set after the TCP retry.
 /*
 /*	auth_dns_txt() appends the TXT records of name to texts (each
 /*	record's strings joined) and returns AUTH_DNS_FOUND, AUTH_DNS_NONE

@@ -9,6 +9,14 @@
 /*	attempt per name server. libopendkim asks through auth_dns_query()
 /*	too: its own stub shares one resolver state between all threads,
 /*	and concurrent queries then lose each other's answers.
+/*
+/*	An answer is read whole or not at all: glibc's res_nsend() returns
+/*	the full length of a TCP answer larger than the buffer it filled,
+/*	so a length past the buffer, or an answer that still says it is
+/*	truncated (TC), is a failure (temperror), never parsed. TXT
+/*	answers go into a buffer that holds any DNS message (64 KiB, the
+/*	most a TCP length can say), on the heap: the libmilter threads'
+/*	stacks may be small.
 /*--*/
 
 #include <sys/types.h>
@@ -16,9 +24,12 @@
 #include <arpa/nameser.h>
 #include <netdb.h>
 #include <resolv.h>
+#include <limits.h>
 #include <string.h>
 
 #include <milter/auth_check.h>
+
+#define DNS_MESSAGE_MAX	65536		/* a TCP length field is 16 bits */
 
 static int dns_timeout = 5;
 static GHashTable *test_zone;		/* name -> GPtrArray of texts, or NULL */
@@ -105,25 +116,22 @@ int     auth_dns_query(const char *name, int type, unsigned char *answer, size_t
     len = res_nmkquery(&res, ns_o_query, name, ns_c_in, type, NULL, 0, NULL,
 		       query, sizeof(query));
     if (len > 0)
-	len = res_nsend(&res, query, len, answer, (int) size);
+	len = res_nsend(&res, query, len, answer, size > INT_MAX ? INT_MAX : (int) size);
     res_nclose(&res);
+    /* Larger than the buffer (only its start is there), or truncated. */
+    if (len > 0 && ((size_t) len > size
+		    || (len >= NS_HFIXEDSZ && (answer[2] & 0x02) != 0)))
+	return (-1);
     return (len);
 }
 
-/* auth_dns_txt - the TXT records of a name */
+/* txt_records - the TXT records of a parsed answer */
 
-int     auth_dns_txt(const char *name, GPtrArray *texts)
+static int txt_records(ns_msg msg, GPtrArray *texts)
 {
-    unsigned char answer[8192];
-    ns_msg  msg;
     ns_rr   rr;
-    int     len, status = AUTH_DNS_NONE;
+    int     status = AUTH_DNS_NONE;
 
-    if (test_zone)
-	return (test_zone_txt(name, texts));
-    if ((len = auth_dns_query(name, ns_t_txt, answer, sizeof(answer))) < 0
-	|| ns_initparse(answer, len, &msg) < 0)
-	return (AUTH_DNS_TEMPFAIL);
     switch (ns_msg_getflag(msg, ns_f_rcode)) {
     case ns_r_noerror:
 	break;
@@ -139,5 +147,25 @@ int     auth_dns_txt(const char *name, GPtrArray *texts)
 	g_ptr_array_add(texts, auth_dns_txt_rdata(ns_rr_rdata(rr), ns_rr_rdlen(rr)));
 	status = AUTH_DNS_FOUND;
     }
+    return (status);
+}
+
+/* auth_dns_txt - the TXT records of a name */
+
+int     auth_dns_txt(const char *name, GPtrArray *texts)
+{
+    unsigned char *answer;
+    ns_msg  msg;
+    int     len, status;
+
+    if (test_zone)
+	return (test_zone_txt(name, texts));
+    answer = g_malloc(DNS_MESSAGE_MAX);
+    if ((len = auth_dns_query(name, ns_t_txt, answer, DNS_MESSAGE_MAX)) < 0
+	|| ns_initparse(answer, len, &msg) < 0)
+	status = AUTH_DNS_TEMPFAIL;
+    else
+	status = txt_records(msg, texts);
+    g_free(answer);
     return (status);
 }

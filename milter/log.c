@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <syslog.h>
 
 #include <milter/log.h>
@@ -34,18 +35,43 @@ void    log_set_verbose(int verbose)
     log_verbose = verbose;
 }
 
-/* log_vprint - write one message at a syslog priority */
+/* log_escape - one line: control characters shown as \r, \n, \xNN */
+
+static void log_escape(const char *in, char *out, size_t size)
+{
+    size_t  len = strlen(in), o = 0;
+
+    /* libpq's messages end with a newline: no empty line, no "\n". */
+    while (len > 0 && (in[len - 1] == '\n' || in[len - 1] == '\r'))
+	len--;
+    for (size_t i = 0; i < len && o + 5 < size; i++) {
+	unsigned char c = (unsigned char) in[i];
+
+	if (c == '\n' || c == '\r') {
+	    out[o++] = '\\';
+	    out[o++] = c == '\n' ? 'n' : 'r';
+	} else if ((c < 0x20 && c != '\t') || c == 0x7f) {
+	    o += (size_t) snprintf(out + o, size - o, "\\x%02x", c);
+	} else {
+	    out[o++] = (char) c;
+	}
+    }
+    out[o] = 0;
+}
+
+/* log_vprint - write one message at a syslog priority, as one line */
 
 static void log_vprint(int priority, const char *label, const char *fmt, va_list ap)
 {
-    if (log_to_stderr) {
-	char    line[2048];
+    char    text[2048], line[2048];
 
-	vsnprintf(line, sizeof(line), fmt, ap);
+    /* A value from a client must not start a line of its own. */
+    vsnprintf(text, sizeof(text), fmt, ap);
+    log_escape(text, line, sizeof(line));
+    if (log_to_stderr)
 	fprintf(stderr, "%s: %s%s\n", log_ident, label, line);
-    } else {
-	vsyslog(priority, fmt, ap);
-    }
+    else
+	syslog(priority, "%s", line);
 }
 
 #define LOG_FUNCTION(name, priority, label) \

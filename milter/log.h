@@ -23,7 +23,10 @@
 /*	Messages go to syslog, or to stderr (with the program name) when
 /*	log_init() was told so or before it is called. Safe from any
 /*	thread. msg_debug() prints only when verbose. msg_fatal() logs and
-/*	exits with status 1.
+/*	exits with status 1. Every message is one line: a CR, LF or other
+/*	control character inside it (a value a client chose) is written
+/*	as \r, \n or \xNN, a trailing newline is dropped, and a message
+/*	is cut at 2 KiB.
 /*
 /*	TM_ERROR carries the text of a failure from the layer that saw it
 /*	to the layer that turns it into an SMTP reply or a log line.

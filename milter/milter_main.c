@@ -7,7 +7,8 @@
 /*	ticket-milter [-c FILE] [-f] [-n] [-v] [-V]
 /* DESCRIPTION
 /*	The daemon: read the configuration, open the milter socket (a
-/*	local one gets SocketMode and SocketGroup), drop privileges, then
+/*	local one gets SocketMode and SocketGroup), drop privileges (started
+/*	as root, the daemon refuses to go on without UserID), then
 /*	serve the MTA until SIGTERM (libmilter also stops on SIGHUP and
 /*	SIGINT). SIGUSR1 reads the configuration again. On a stop, the
 /*	support messages in flight are answered before the process exits.
@@ -161,11 +162,27 @@ static void daemonize(void)
 
 static FILE *open_pid_file(const char *path)
 {
-    FILE   *fp = fopen(path, "w");
+    /* Not through a symbolic link: one planted there would have root
+     * write (and truncate) a file of the link owner's choosing. */
+    int     fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    FILE   *fp;
 
-    if (fp == NULL)
+    if (fd < 0 && errno == ELOOP)
+	msg_fatal("PidFile %s: is a symbolic link; it is not followed", path);
+    if (fd < 0 || (fp = fdopen(fd, "w")) == NULL)
 	msg_fatal("PidFile %s: cannot write: %m", path);
     return (fp);
+}
+
+/* refuse_root - started as root, stay root only when UserID says so */
+
+static void refuse_root(const CONFIG *config, const char *config_path)
+{
+    if (geteuid() == 0 && config->user_id == NULL)
+	msg_fatal("%s: UserID is not set: ticket-milter does not run as root."
+		  " Set UserID to the user it should become (the package's is"
+		  " \"UserID ticket-milter\"), or start it as that user",
+		  config_path);
 }
 
 /* write_pid_file - record our process id (after any fork) */
@@ -316,6 +333,7 @@ int     main(int argc, char **argv)
 	config_free(config);
 	return (0);
     }
+    refuse_root(config, config_path);
     log_init("ticket-milter", foreground || !config->syslog, config->syslog_facility);
     log_set_verbose(verbose || config->log_verbose);
     mail_parser_init();

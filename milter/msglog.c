@@ -5,8 +5,8 @@
 /*	the one log line per support message
 /* DESCRIPTION
 /*	See msglog.h. Values that come from the client (addresses, the
-/*	Message-ID) are logged as received; the parser and libmilter have
-/*	already refused control characters in them.
+/*	Message-ID) are logged as received; msg_info() writes a control
+/*	character in them escaped (log.h), so the line stays one line.
 /*--*/
 
 #include <milter/config.h>

@@ -7,7 +7,9 @@
 /*	See outbox.h. The row lock is held while the mail is submitted,
 /*	so no other sender takes it; if this process dies in between, the
 /*	lock goes with its connection and the mail is sent again later
-/*	(at least once, never lost).
+/*	(at least once, never lost). A recipient that addr_unsafe()
+/*	refuses is never rendered nor submitted: the mail fails at once,
+/*	and the log line shows the address escaped.
 /*--*/
 
 #include <stdlib.h>
@@ -15,6 +17,7 @@
 
 #include <glib.h>
 
+#include <milter/addr_check.h>
 #include <milter/compose.h>
 #include <milter/config_current.h>
 #include <milter/outbox.h>
@@ -51,7 +54,8 @@ static int outbox_deliver(PGconn *conn, const CONFIG *config, const char *id)
     const char *params[5] = {id};
     PGresult *res;
     TM_ERROR err;
-    char   *data, *from = NULL, *rcpt;
+    char   *data = NULL, *from = NULL, *rcpt, *shown;
+    const char *why;
     size_t  len = 0;
     int     permanent = 0, ret;
     char    max_attempts[16], first_delay[16];
@@ -59,7 +63,11 @@ static int outbox_deliver(PGconn *conn, const CONFIG *config, const char *id)
     if (exec_simple(conn, "SELECT outbox_mail($1), recipient FROM outbox WHERE id = $1", 1, params, &res) < 0)
 	return (-1);
     rcpt = g_strdup(PQgetvalue(res, 0, 1));
-    data = compose_mail(PQgetvalue(res, 0, 0), config->ticket_tag_format, &from, &len, &err);
+    shown = addr_escape(rcpt);
+    if ((why = addr_unsafe(rcpt)) != NULL)
+	tm_error(&err, "the recipient address has %s: not sent", why);
+    else
+	data = compose_mail(PQgetvalue(res, 0, 0), config->ticket_tag_format, &from, &len, &err);
     PQclear(res);
     if (data == NULL)
 	permanent = 1;
@@ -74,11 +82,12 @@ static int outbox_deliver(PGconn *conn, const CONFIG *config, const char *id)
 	if (ret < 0)
 	    msg_warn("outbox: recording mail %s as sent: %s", id, PQresultErrorMessage(res));
 	else
-	    msg_info("outbox: mail %s to <%s> sent", id, rcpt);
+	    msg_info("outbox: mail %s to <%s> sent", id, shown);
 	PQclear(res);
 	g_free(data);
 	g_free(from);
 	g_free(rcpt);
+	g_free(shown);
 	return (ret);
     }
     snprintf(max_attempts, sizeof(max_attempts), "%d", config->outbox_max_attempts);
@@ -90,13 +99,14 @@ static int outbox_deliver(PGconn *conn, const CONFIG *config, const char *id)
     ret = exec_simple(conn, "SELECT outbox_failed($1, $2, $3::boolean, $4::integer, $5::integer)",
 		      5, params, &res);
     if (ret == 0) {
-	msg_warn("outbox: mail %s to <%s>: %s (%s)", id, rcpt, err.text,
+	msg_warn("outbox: mail %s to <%s>: %s (%s)", id, shown, err.text,
 		 strcmp(PQgetvalue(res, 0, 0), "failed") == 0 ? "gave up" : "will retry");
 	PQclear(res);
     }
     g_free(data);
     g_free(from);
     g_free(rcpt);
+    g_free(shown);
     return (ret);
 }
 

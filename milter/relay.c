@@ -13,6 +13,7 @@
 #include <gmime/gmime.h>
 #include <json-glib/json-glib.h>
 
+#include <milter/addr_check.h>
 #include <milter/compose.h>
 #include <milter/relay.h>
 
@@ -160,8 +161,17 @@ int     relay_apply(SMFICTX *ctx, const CONFIG *config, const SESSION *session,
     to = g_strdup("");
     for (guint i = 0; ret == 0 && i < json_array_get_length(rcpts); i++) {
 	const char *rcpt = json_array_get_string_element(rcpts, i);
+	const char *why;
 	char   *old = to;
 
+	/* Trust (addr_check): no control character into smfi_addrcpt or To. */
+	if ((why = addr_unsafe(rcpt)) != NULL) {
+	    char   *shown = addr_escape(rcpt);
+
+	    msg_warn("relay: recipient <%s> refused: it has %s", shown, why);
+	    g_free(shown);
+	    continue;
+	}
 	addr = g_strdup_printf("<%s>", rcpt);
 	if (smfi_addrcpt(ctx, addr) != MI_SUCCESS)
 	    ret = tm_error(err, "relay: cannot add recipient %s", addr);
@@ -169,6 +179,8 @@ int     relay_apply(SMFICTX *ctx, const CONFIG *config, const SESSION *session,
 	g_free(old);
 	g_free(addr);
     }
+    if (ret == 0 && *to == 0)
+	ret = tm_error(err, "relay: the ticket has no customer address safe to answer");
     /* The header, as the customer should see it. */
     tag = compose_tag(config->ticket_tag_format, compose_member(r, "ticket_number"));
     from = mailbox_text(compose_member(r, "from_name"), compose_member(r, "from_address"));

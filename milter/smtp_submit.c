@@ -6,6 +6,9 @@
 /* DESCRIPTION
 /*	See smtp_submit.h. libcurl does the SMTP dialogue, dot-stuffing
 /*	included; we feed it the bytes and read back the reply code.
+/*	libcurl writes MAIL FROM and RCPT TO as it is given them: an
+/*	address with CR LF would add SMTP commands of its own, so both
+/*	are checked here, where they leave (addr_unsafe()).
 /*--*/
 
 #include <string.h>
@@ -13,6 +16,7 @@
 #include <curl/curl.h>
 #include <glib.h>
 
+#include <milter/addr_check.h>
 #include <milter/smtp_submit.h>
 
 typedef struct UPLOAD {
@@ -46,8 +50,19 @@ int     smtp_submit(const char *relay, int timeout, const char *from, const char
     CURLcode code;
     long    reply = 0;
     int     ret = 0;
+    const char *why;
 
     *permanent = 0;
+    if ((why = addr_unsafe(from)) != NULL || (why = addr_unsafe(rcpt)) != NULL) {
+	char   *shown = addr_escape(addr_unsafe(from) ? from : rcpt);
+
+	*permanent = 1;
+	ret = tm_error(err, "refused to send: the %s address <%s> has %s",
+		       addr_unsafe(from) ? "sender" : "recipient", shown, why);
+	g_free(shown);
+	curl_easy_cleanup(curl);
+	return (ret);
+    }
     if (curl == NULL)
 	return (tm_error(err, "cannot start libcurl"));
     url = g_strdup_printf("smtp://%s", relay);

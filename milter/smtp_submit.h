@@ -21,7 +21,9 @@
 /* DIAGNOSTICS
 /*	-1 with the reason (the server's reply when there was one) in err;
 /*	*permanent is set for a 5xx answer, clear for what may be retried
-/*	(4xx, connection refused, timeout).
+/*	(4xx, connection refused, timeout). A sender or recipient that
+/*	addr_unsafe() refuses (a control character, white space...) is
+/*	not sent at all: -1, *permanent set, the address escaped in err.
 /*--*/
 
 #include <stddef.h>

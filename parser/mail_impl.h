@@ -130,6 +130,7 @@ extern void attachment_free(MAIL_ATTACHMENT *);
 
 /* tnef.c */
 extern int tnef_expand(MAIL *, const unsigned char *, size_t);
+extern void (*tnef_test_hook) (int);	/* tests: in the child (tnef.c) */
 
 /* mime_walk.c */
 extern void mime_walk(MAIL *, GMimeMessage *);

@@ -25,20 +25,41 @@
 /*	(killed after TNEF_SECONDS) or sends more than the stream could
 /*	hold counts as an unreadable stream. winmail.dat is rare; the fork
 /*	is paid only for it.
+/*
+/*	The child is confined before it reads a byte: every descriptor it
+/*	inherited (database connections, the MTA's sockets, the spool) is
+/*	closed but its pipe, now descriptor 3, with stdin, stdout and
+/*	stderr on /dev/null; PR_SET_NO_NEW_PRIVS is set; and a seccomp
+/*	filter (libseccomp) lets through only what libytnef and malloc
+/*	need: write to the pipe and to /dev/null, fstat and the terminal
+/*	check of stdio on stdout, brk, mmap, munmap, mremap, madvise,
+/*	futex and exit. Any other system call (socket, open, execve...)
+/*	kills the child, which the parent sees as an unreadable stream.
+/*	tnef_test_hook, for tests only, is called in the child with 0 once
+/*	the descriptors are closed, and with 1 once it is confined, before
+/*	the stream is parsed.
 /* DIAGNOSTICS
 /*	tnef_expand() returns -1 when the stream is not TNEF, libytnef
 /*	rejects it or its process fails, and adds nothing then; 0
 /*	otherwise.
 /*--*/
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <stdio.h>				/* ytnef.h needs FILE */
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <seccomp.h>
 
 #include <gio/gio.h>
 #include <ytnef.h>
@@ -46,6 +67,9 @@
 #include <parser/mail_impl.h>
 
 #define TNEF_SECONDS	10		/* wall clock for the child */
+#define TNEF_PIPE_FD	3		/* the child's pipe, after confinement */
+
+void    (*tnef_test_hook) (int);
 
 /* Name kinds in the child's records. */
 #define TNEF_NAME_NONE	0
@@ -147,19 +171,105 @@ static void tnef_child_data(Attachment *att, TNEF_FILE *f)
     }
 }
 
+/* tnef_close_from - close every descriptor from lowest on */
+
+static void tnef_close_from(int lowest)
+{
+    struct rlimit rl;
+    DIR    *dir;
+    struct dirent *de;
+
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, (unsigned) lowest, ~0U, 0) == 0)
+	return;
+#endif
+    /* An older kernel: the open ones, as /proc lists them. */
+    if ((dir = opendir("/proc/self/fd")) != NULL) {
+	int     dfd = dirfd(dir);
+
+	while ((de = readdir(dir)) != NULL) {
+	    int     fd = atoi(de->d_name);
+
+	    if (fd >= lowest && fd != dfd)
+		close(fd);
+	}
+	closedir(dir);
+	return;
+    }
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+	rl.rlim_cur = 65536;
+    for (int fd = lowest; fd < (int) rl.rlim_cur; fd++)
+	close(fd);
+}
+
+/* tnef_seccomp - allow only what parsing and sending back need */
+
+static int tnef_seccomp(void)
+{
+    static const int plain[] = {
+	SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap),
+	SCMP_SYS(madvise), SCMP_SYS(futex), SCMP_SYS(exit), SCMP_SYS(exit_group),
+	SCMP_SYS(rt_sigreturn),
+	SCMP_SYS(sigaltstack),		/* AddressSanitizer, at _exit() */
+    };
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+    int     ret = 0;
+
+    if (ctx == NULL)
+	return (-1);
+    for (size_t i = 0; ret == 0 && i < sizeof(plain) / sizeof(plain[0]); i++)
+	ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, plain[i], 0);
+    /* The pipe, and stdout (/dev/null), where libytnef prints. */
+    if (ret == 0)
+	ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
+			       SCMP_A0(SCMP_CMP_EQ, TNEF_PIPE_FD));
+    if (ret == 0)
+	ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_EQ, 1));
+    /* stdio looks at stdout before its first printf. */
+    if (ret == 0)
+	ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fstat), 1, SCMP_A0(SCMP_CMP_EQ, 1));
+    if (ret == 0)
+	ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(newfstatat), 1, SCMP_A0(SCMP_CMP_EQ, 1));
+    if (ret == 0)
+	ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
+			       SCMP_A0(SCMP_CMP_EQ, 1), SCMP_A1(SCMP_CMP_EQ, TCGETS));
+    if (ret == 0)
+	ret = seccomp_load(ctx);
+    seccomp_release(ctx);
+    return (ret);
+}
+
+/* tnef_confine - the child keeps its pipe and nothing else */
+
+static void tnef_confine(int out)
+{
+    int     null = open("/dev/null", O_RDWR);
+
+    /* libytnef prints its complaints on stdout. */
+    if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+	_exit(4);
+    if (out != TNEF_PIPE_FD && dup2(out, TNEF_PIPE_FD) < 0)
+	_exit(4);
+    tnef_close_from(TNEF_PIPE_FD + 1);
+    if (tnef_test_hook)
+	tnef_test_hook(0);
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || tnef_seccomp() < 0)
+	_exit(4);
+}
+
 /* tnef_child - parse in the child and send the files; never returns */
 
 static void tnef_child(int out, const unsigned char *data, size_t len)
 {
     TNEFStruct tnef;
-    int     null = open("/dev/null", O_WRONLY);
 
-    /* libytnef prints its complaints on stdout. */
-    if (null >= 0)
-	dup2(null, 1);
     /* The program's own SIGALRM handler must not run here. */
     signal(SIGALRM, SIG_DFL);
     alarm(TNEF_SECONDS);
+    tnef_confine(out);
+    out = TNEF_PIPE_FD;
+    if (tnef_test_hook)
+	tnef_test_hook(1);
     TNEFInitialize(&tnef);
     tnef.Debug = 0;
     if (TNEFParseMemory((BYTE *) data, (long) len, &tnef) < 0)

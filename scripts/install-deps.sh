@@ -8,6 +8,8 @@ packages=(
 	build-essential pkg-config clang libclang-rt-14-dev
 	libmilter-dev libgmime-3.0-dev libpq-dev libspf2-dev libopendkim-dev
 	libopendmarc-dev libjson-glib-dev libxml2-dev libytnef0-dev libssl-dev
+	# the TNEF child's seccomp filter (parser/tnef.c)
+	libseccomp-dev
 	# outgoing mail: SMTP submission to the MTA
 	libcurl4-openssl-dev
 	# organizational domains for DMARC: libpsl and the Public Suffix List

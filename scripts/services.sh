@@ -246,7 +246,8 @@ postfix_flush() { postqueue -c "$SVC_REAL/postfix/etc" -f >/dev/null 2>&1; }
 
 # milter_config FILE PORT [EXTRA] - write a ticket-milter config for the
 # private PostgreSQL, listening on 127.0.0.1:PORT; EXTRA lines replace the
-# settings of the same keys
+# settings of the same keys. UserID is the user running this (ticket-milter
+# refuses to run as root without UserID).
 milter_config() {
 	local key
 	mkdir -p "$SVC_REAL/tmp"
@@ -260,6 +261,7 @@ milter_config() {
 	MtaCopy             remove
 	OutboxRelay         127.0.0.1:$PF_INJECT_PORT
 	DatabaseTimeout     10
+	UserID              $(id -un)
 	CONF
 	for key in $(printf '%s\n' "${3:-}" | awk '{print $1}'); do
 		sed -i "/^$key[[:space:]]/Id" "$1.new"

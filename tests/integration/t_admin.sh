@@ -111,7 +111,7 @@ check "after a bad file the old configuration serves (MtaCopy keep)" outgoing_ha
 
 # Keys read at start only are named and ignored until a restart.
 sed -i '/^MaximumMessageSize lots/d; s/^Socket .*/Socket inet:1@127.0.0.1/' "$TM_CONF"
-printf 'UserID nobody\n' >>"$TM_CONF"
+sed -i 's/^UserID .*/UserID nobody/' "$TM_CONF"
 reload
 check "a restart-only key: named, ignored until restart" \
 	grep -qF "warning: reload: Socket, UserID changed; ignored until a restart" <<<"$(log_since)"
@@ -200,6 +200,23 @@ PidFile $work/run/tm.pid"
 	milter_config "$TM_CONF" "$MILTER_PORT"
 else
 	skip "local socket with SocketMode, SocketGroup, UserID" "needs root, the user nobody and the group postfix"
+fi
+
+# Root: no UserID, no running as root; PidFile not through a symbolic link.
+if [ "$(id -u)" -eq 0 ]; then
+	milter_config "$work/root.conf" "$MILTER_PORT" "PidFile $work/run/root.pid"
+	sed -i '/^UserID[[:space:]]/d' "$work/root.conf"
+	expect_status 1 "started as root without UserID: refused" timeout 20 "$TM_BUILD/ticket-milter" -f -c "$work/root.conf"
+	check "the refusal names the file and the key" grep -qF \
+		"fatal: $work/root.conf: UserID is not set: ticket-milter does not run as root" <<<"$out"
+	mkdir -p "$work/run" && printf 'precious\n' >"$work/precious"
+	ln -sfn "$work/precious" "$work/run/link.pid"
+	milter_config "$work/link.conf" "$MILTER_PORT" "PidFile $work/run/link.pid"
+	expect_status 1 "a PidFile that is a symbolic link: refused" timeout 20 "$TM_BUILD/ticket-milter" -f -c "$work/link.conf"
+	check "the refusal says why" grep -qF "PidFile $work/run/link.pid: is a symbolic link; it is not followed" <<<"$out"
+	check_eq "the file the link points to is untouched" "precious" "$(cat "$work/precious")"
+else
+	skip "root without UserID; PidFile through a symbolic link" "needs root"
 fi
 
 expect_status 1 "-n refuses SocketMode with an inet socket" "$TM_BUILD/ticket-milter" -n -c <(

@@ -224,5 +224,21 @@ check_eq "DNS down: SPF and DMARC temperror, message stored" "temperror|temperro
 	"$(auth_of down1 spf,result)|$(auth_of down1 dmarc,result)"
 check "DNS down: the answer came within a few DNS timeouts (${down_secs} s)" awk "BEGIN { exit !($down_secs < 12) }"
 
+# --- Answers too large for UDP: read whole over TCP -----------------------
+# glibc's res_nsend() returns the whole length of a TCP answer larger than
+# the buffer it filled; that length once went to ns_initparse() unclamped
+# (a read past an 8 KB stack buffer). _dmarc.big-dmarc.test holds 41 TXT
+# records, 10.5 KB, the DMARC record last; big._domainkey.dkim.test is a
+# key record of 900 bytes.
+authns_dns_start "$work" || fail "dnsmasq starts again" "see $work/dnsmasq.log"
+case_plain big1 192.0.2.10 mx.client.test bounce@big-dmarc.test a@big-dmarc.test
+check_eq "a 10.5 KB TXT RRset is read whole: its last record, the DMARC policy, found" "pass|quarantine|true" \
+	"$(auth_of big1 dmarc,result)|$(auth_of big1 dmarc,policy)|$(auth_of big1 dmarc,spf_aligned)"
+signed big2 a@dkim.test big >"$work/big2.eml"
+deliver big2 192.0.2.20 mx.client.test bounce@spf-none.test "$work/big2.eml"
+check_eq "a DKIM key record larger than a UDP answer is read over TCP: pass" "pass|big|pass" \
+	"$(auth_of big2 dkim,0,result)|$(auth_of big2 dkim,0,selector)|$(auth_of big2 dmarc,result)"
+check "the daemon still takes mail after the large answers" case_plain big3 192.0.2.10 mx.client.test bounce@spf-pass.test a@spf-pass.test
+
 milter_stop
 check "no sanitizer or leak report in the milter log" milter_log_clean

@@ -6,7 +6,7 @@
 #
 #   authns_up NAME            create it: lo up, client addresses, resolv.conf
 #   authns_down NAME          stop what runs in it (by PID) and delete it
-#   authns_keys DIR           DKIM keys for dkim.test: sel, gone, revoked
+#   authns_keys DIR           DKIM keys for dkim.test: sel, gone, revoked, big
 #   authns_dns_start DIR      write DIR/dnsmasq.conf, start dnsmasq (inside)
 #   authns_dns_stop DIR       stop that dnsmasq, by its PID
 #
@@ -42,6 +42,28 @@ authns_keys() {
 		opendkim-genkey -b 1024 -D "$1" -d dkim.test -s "$sel" || return 1
 	done
 	cp "$1/sel.private" "$1/revoked.private"
+	cp "$1/sel.private" "$1/big.private"
+}
+
+# authns_txt_strings TEXT - TEXT as dnsmasq's quoted character-strings
+# ("...","..."), each at most 250 bytes (a TXT string holds 255)
+authns_txt_strings() {
+	printf '%s' "$1" | fold -w 250 | sed 's/.*/"&"/' | paste -sd,
+}
+
+# authns_big_records PUBKEY - records too large for UDP (TCP fallback):
+# big._domainkey.dkim.test, sel's key with a 600-byte note (n=; dnsmasq
+# reads config lines of up to 1 KB), and at
+# _dmarc.big-dmarc.test 40 records of 250 bytes, then the DMARC record,
+# about 10.5 KB in all, past the 8 KB buffer DMARC lookups once had
+authns_big_records() {
+	local note i junk
+	note=$(head -c 600 /dev/zero | tr '\0' x)
+	echo "txt-record=big._domainkey.dkim.test,$(authns_txt_strings "v=DKIM1; k=rsa; n=$note; p=$1")"
+	junk=$(head -c 240 /dev/zero | tr '\0' j)
+	for i in $(seq 10 49); do echo "txt-record=_dmarc.big-dmarc.test,\"junk$i $junk\""; done
+	echo 'txt-record=_dmarc.big-dmarc.test,"v=DMARC1; p=quarantine"'
+	echo 'txt-record=big-dmarc.test,"v=spf1 ip4:192.0.2.10 -all"'
 }
 
 # authns_dns_start DIR - serve the test records from a dnsmasq in DIR
@@ -85,6 +107,7 @@ authns_dns_start() {
 	txt-record=_dmarc.p-quar.test,"v=DMARC1; p=quarantine"
 	txt-record=_dmarc.p-reject.test,"v=DMARC1; p=reject"
 	txt-record=_dmarc.org-sp.test,"v=DMARC1; p=none; sp=reject"
+	$(authns_big_records "$pubkey")
 	EOF
 	dnsmasq --conf-file="$1/dnsmasq.conf"
 }

@@ -116,9 +116,9 @@ build_and_lint() {
 
 # uncommented_defaults - the shipped config with every "#Key value" line on
 uncommented_defaults() {
-	# SocketMode and SocketGroup go with the local socket the file offers.
-	sed -E -e 's/^#([A-Z][A-Za-z-]*[[:space:]])/\1/' \
-		-e 's/^#[[:space:]]+(Socket[[:space:]]+local:)/\1/' -e '/^Socket[[:space:]]+inet:/d' "$conf"
+	# The alternative sockets ("#<tab>Socket ...") stay commented out: the
+	# shipped Socket is the local one SocketMode and SocketGroup go with.
+	sed -E -e 's/^#([A-Z][A-Za-z-]*[[:space:]])/\1/' "$conf"
 }
 
 # check_installed - what dpkg -i put on the machine works
@@ -169,25 +169,39 @@ check_upgrade() {
 		"$(ls /etc/ticket-milter | grep -v '^ticket-milter.conf$')"
 }
 
+# connects_as USER SOCKET - USER may connect to the unix socket SOCKET
+connects_as() {
+	runuser -u "$1" -- python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])' "$2" 2>/dev/null
+}
+refused_to() { ! connects_as "$@"; }
+
 # check_daemon_as_the_unit_runs_it - the installed daemon starts as the user
-# ticket-milter with the unit's umask and runtime directory, on a local
-# socket (no port to collide with) and with no database reachable: it must
-# listen, write its pid file, and stop on SIGTERM
+# ticket-milter with the unit's umask and runtime directory, on the shipped
+# socket (made in the directory postinst made inside Postfix's chroot) and
+# with no database reachable: it must listen, write its pid file, let the
+# group postfix connect and nobody else, and stop on SIGTERM
 check_daemon_as_the_unit_runs_it() {
-	local run=/run/ticket-milter pid
+	local run=/run/ticket-milter pid sock=/var/spool/postfix/ticket-milter/ticket-milter.sock
 	check "install/ticket-milter -n as the user ticket-milter" \
 		runuser -u ticket-milter -- /usr/sbin/ticket-milter -n
+	check "install/the shipped socket is the unix socket in Postfix's chroot" \
+		grep -qx "Socket[[:space:]]*local:$sock" "$conf"
+	check_eq "install/the socket's directory: ticket-milter, group postfix, 2750" \
+		"ticket-milter postfix 2750" "$(stat -c '%U %G %a' "$(dirname $sock)" 2>&1)"
 	install -d -o ticket-milter -g ticket-milter -m 0750 "$run"
-	sed -e 's|^Socket.*|Socket local:/run/ticket-milter/ticket-milter.sock|' \
-		-e 's|^Database.*|Database host=/nonexistent dbname=tickets user=ticket-milter|' \
+	sed -e 's|^Database.*|Database host=/nonexistent dbname=tickets user=ticket-milter|' \
 		"$conf" >"$work/daemon.conf"
 	chmod 644 "$work/daemon.conf"
 	runuser -u ticket-milter -- sh -c "umask 0007; exec /usr/sbin/ticket-milter -f -c $work/daemon.conf" \
 		>"$work/daemon.log" 2>&1 &
-	if wait_for 10 test -S $run/ticket-milter.sock -a -s $run/ticket-milter.pid; then
+	if wait_for 10 test -S $sock -a -s $run/ticket-milter.pid; then
 		pass "install/the daemon starts as the unit runs it"
-		check_eq "install/the socket is the group's" "srwxrwx--- ticket-milter ticket-milter" \
-			"$(stat -c '%A %U %G' $run/ticket-milter.sock)"
+		check_eq "install/the socket: SocketMode 0660, SocketGroup postfix" "srw-rw---- ticket-milter postfix" \
+			"$(stat -c '%A %U %G' $sock)"
+		check "install/the user postfix (smtpd) connects" connects_as postfix $sock
+		check "install/another local user cannot connect" refused_to nobody $sock
 		pid=$(cat $run/ticket-milter.pid)
 		kill -TERM "$pid"
 		check "install/the daemon stops on SIGTERM and removes its pid file" \
@@ -238,4 +252,5 @@ else
 fi
 check "purge/dpkg --purge" dpkg_retry --purge ticket-milter
 check_eq "purge/no file left behind" "" "$(leftovers | tr '\n' ' ')"
+check "purge/the socket's directory is gone" test ! -e /var/spool/postfix/ticket-milter
 summary
