@@ -40,8 +40,11 @@ confirmation_done() {
 bob_has() { grep -rqsF "$1" "$PF_MAILDIR/mbox.test/bob"; }
 
 # --- The confirmation: SMTP command injection -----------------------------
-# The folded quoted local part keeps CR LF; Postfix (at OutboxRelay) takes
-# " rcpt to:<bob@mbox.test>" after the 501 for the first line, and
+# The parser unfolds the field (the folds' CR LF become white space, which
+# RFC 5322 makes of a fold); the address still holds white space and is
+# refused. Before, gmime kept the raw CR LF and curl sent them: Postfix
+# (at OutboxRelay) took " rcpt to:<bob@mbox.test>" after the 501 for the
+# first line, and
 # " bdat 27 last" then reads the next 27 bytes as a message for bob.
 raw_mail "$work/1.eml" inj-1 '"x\r\n RCPT TO:<bob@mbox.test>\r\n BDAT 27 LAST\r\n inj1mark"@customer.test'
 send --from mallory@customer.test --to inject@help.test --data "@$work/1.eml" >/dev/null
@@ -49,7 +52,7 @@ t1=$(ticket_of inj-1)
 check "the message with CR LF in its From address is stored as a ticket" test -n "$t1"
 check "its confirmation is dealt with (not left pending)" wait_for 20 confirmation_done inj-1
 check_eq "the confirmation is not sent: failed for good, the reason named" \
-	"failed|the recipient address has a control character: not sent" \
+	"failed|the recipient address has white space or an invisible character: not sent" \
 	"$(sql "SELECT o.status || '|' || o.last_error FROM outbox o JOIN messages m ON m.id = o.cause_id
 	        WHERE m.message_id = 'inj-1@customer.test' AND o.kind = 'confirmation'")"
 sleep 2	# what an injected BDAT would deliver, Postfix delivers at once
@@ -62,7 +65,7 @@ note=$(grep -rlsF 'In-Reply-To: <inj-1@customer.test>' "$PF_OUTGOING" | head -n1
 check "the notification's header has no line of the attacker's" \
 	bash -c "test -n '$note' && ! sed -n '/^\r\?\$/q;p' '$note' | grep -qiE '^ *(rcpt|bdat|inj1mark)'"
 check_eq "the daemon log has one line for it, the address escaped" "1" \
-	"$(grep -cF 'to <"x\r\n rcpt to:<bob@mbox.test>\r\n bdat 27 last\r\n inj1mark"@customer.test>: the recipient address has a control character: not sent (gave up)' "$log")"
+	"$(grep -cF 'to <"x rcpt to:<bob@mbox.test> bdat 27 last inj1mark"@customer.test>: the recipient address has white space or an invisible character: not sent (gave up)' "$log")"
 check "no log line starts with the injected text" bash -c "! grep -qiE '^ (rcpt|bdat|inj1mark)' '$log'"
 
 # --- A relayed agent answer: smfi_addrcpt() and the To header --------------
@@ -76,7 +79,7 @@ sleep 2
 check "no relayed copy with a control character in its recipient or To" \
 	bash -c "! grep -rlsF relaymark '$PF_OUTGOING' '$PF_MAILDIR' | grep -q ."
 check_eq "the relay's refusal is one log line, the address escaped" "1" \
-	"$(grep -cF 'relay: recipient <"x\r\n rcpt to:<bob@mbox.test>\r\n bdat 27 last\r\n inj1mark"@customer.test> refused: it has a control character' "$log")"
+	"$(grep -cF 'relay: recipient <"x rcpt to:<bob@mbox.test> bdat 27 last inj1mark"@customer.test> refused: it has white space or an invisible character' "$log")"
 
 # --- Encoded-words and a bare CR ------------------------------------------
 # gmime decodes no encoded-word inside an addr-spec: the address keeps
