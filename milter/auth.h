@@ -88,6 +88,8 @@ typedef struct AUTH_DKIM {
     char   *selector;			/* s= */
     char   *b_prefix;			/* first characters of b=, RFC 6008 */
     char   *reason;			/* why not pass, or NULL */
+    int     signs_from;			/* h= lists From */
+    int     body_length;		/* l= limits the signed body */
 } AUTH_DKIM;
 
 typedef struct AUTH_DMARC {

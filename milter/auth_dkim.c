@@ -7,7 +7,9 @@
 /*	See auth_check.h. One library handle serves every thread, as
 /*	libopendkim allows; each message has a verifying handle of its
 /*	own. Every signature is verified (not only the first), with body
-/*	lengths (l=) and canonicalization as the library does them. DNS
+/*	lengths (l=) and canonicalization as the library does them; each
+/*	result says whether h= covers From and whether l= was used, which
+/*	policy_dkim_vouches() needs. DNS
 /*	queries go through auth_dns_query(), one resolver state per query.
 /*--*/
 
@@ -174,6 +176,23 @@ static char *sig_b_prefix(DKIM_SIGINFO *sig)
     return (g_string_free(prefix, FALSE));
 }
 
+/* sig_signs_from - h= names From (RFC 6376: colon-separated, any case) */
+
+static int sig_signs_from(DKIM_SIGINFO *sig)
+{
+    const u_char *h = dkim_sig_gettagvalue(sig, false, (u_char *) "h");
+    char  **names;
+    int     found = 0;
+
+    if (h == NULL)
+	return (0);
+    names = g_strsplit((const char *) h, ":", -1);
+    for (char **n = names; *n && !found; n++)
+	found = g_ascii_strcasecmp(g_strstrip(*n), "from") == 0;
+    g_strfreev(names);
+    return (found);
+}
+
 /* add_sig - one AUTH_DKIM for one signature */
 
 static void add_sig(GPtrArray *sigs, DKIM_SIGINFO *sig)
@@ -188,6 +207,8 @@ static void add_sig(GPtrArray *sigs, DKIM_SIGINFO *sig)
     one->selector = g_strdup(selector ? (const char *) selector : "");
     one->b_prefix = sig_b_prefix(sig);
     one->reason = g_strdup(reason);
+    one->signs_from = sig_signs_from(sig);
+    one->body_length = dkim_sig_gettagvalue(sig, false, (u_char *) "l") != NULL;
     g_ptr_array_add(sigs, one);
 }
 

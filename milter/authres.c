@@ -119,7 +119,7 @@ sfsistat authres_check(SMFICTX *ctx, const CONFIG *config, SESSION *session,
     *results = auth_verify(&input);
     g_free(session->auth_json);
     session->auth_json = auth_results_json(*results);
-    session->sender_authenticated = policy_sender_authenticated(*results);
+    session->sender_authenticated = policy_sender_authenticated(*results, session->duplicate_header);
     log_results(qid ? qid : "NOQUEUE", *results);
     if ((*results)->dmarc.disposition != 'r' || config->dmarc_reject_action != ACTION_REJECT)
 	return (SMFIS_CONTINUE);

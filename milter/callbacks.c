@@ -245,6 +245,8 @@ static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
     authres_note_header(session, session->config->authserv_id, name, value);
     if (g_ascii_strcasecmp(name, "DKIM-Signature") == 0)
 	session->dkim_signatures++;
+    else if (g_ascii_strcasecmp(name, "From") == 0)
+	session->from_fields++;
     g_string_append(line, name);
     g_string_append_c(line, ':');
     /* Without HDR_LEADSPC the MTA removed the space after the colon. */
@@ -370,6 +372,9 @@ static sfsistat cb_eom(SMFICTX *ctx)
     options.reply_marker = config->reply_marker;
     log.mail = mail = mail_parse_bytes_with(raw, size, &config->limits, &options);
     log.parse_us = msglog_since(&clock);
+    /* Two From fields: DKIM signs the last, readers show the first. */
+    session->duplicate_header = (mail_defects(mail) & MAIL_DEFECT_DUPLICATE_HEADER) != 0
+	|| session->from_fields > 1;
     status = authres_check(ctx, config, session, mail, raw, size, &auth);
     log.auth_us = config->verify_senders ? msglog_since(&clock) : 0;
     if (status != SMFIS_CONTINUE) {
@@ -382,11 +387,13 @@ static sfsistat cb_eom(SMFICTX *ctx)
     }
     log.auth = auth;
     {
+	/* Which proofs it carries; whether a login is the From agent's own
+	 * is decided in the database (message_kind()), with the logins. */
 	POLICY_CLIENT client = {session->client_ip, session->auth_authen};
 
-	session->agent_authenticated = mail_from_address(mail) != NULL
-	    && policy_agent_authenticated(auth, &client, mail_from_address(mail),
-					  config->internal_hosts);
+	session->agent_proof = policy_agent_proof(auth, &client, mail_from_address(mail),
+						  config->internal_hosts,
+						  session->duplicate_header);
     }
     if (ingest_message(cb_store, config, session, qid, mail, raw, size, &result, &err) < 0) {
 	if (strcmp(err.code, "TM001") == 0) {
@@ -419,7 +426,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
     if (result.relay) {
 	/* Stored; now the MTA delivers it to the customer instead. */
 	status = SMFIS_CONTINUE;
-	if (relay_apply(ctx, config, session, mail, result.relay, &err) < 0) {
+	if (relay_apply(ctx, config, session, mail, raw, size, result.relay, &err) < 0) {
 	    msg_error("%s: agent reply stored, but %s", qid, err.text);
 	    status = reply(ctx, config->on_internal_error, "451", "4.3.0",
 			   "Help desk cannot relay the reply now, please try again later");

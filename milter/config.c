@@ -79,6 +79,7 @@ static const CONFIG_KEY config_keys[] = {
     {"AutoReplyPerAddressDay", KEY_COUNT, AT(autoreply_per_address_day), 0},
     {"AutoMailPerTicketHour", KEY_COUNT, AT(automail_per_ticket_hour), 0},
     {"BounceHold", KEY_SECONDS, AT(bounce_hold), 0},
+    {"MaximumRecipients", KEY_COUNT, AT(max_recipients), 0},
     {"MaximumMimeDepth", KEY_COUNT, AT(limits.max_depth), 0},
     {"MaximumMimeParts", KEY_COUNT, AT(limits.max_parts), 0},
     {"MaximumHeaders", KEY_COUNT, AT(limits.max_headers), 0},
@@ -137,6 +138,7 @@ static CONFIG *config_defaults(const char *path)
     config->autoreply_per_address_day = 20;
     config->automail_per_ticket_hour = 20;
     config->bounce_hold = 30 * 86400;
+    config->max_recipients = 50;
     mail_limits_default(&config->limits);
     return (config);
 }

@@ -105,6 +105,7 @@ typedef struct CONFIG {
     int     autoreply_per_address_day;	/* AutoReplyPerAddressDay */
     int     automail_per_ticket_hour;	/* AutoMailPerTicketHour */
     int     bounce_hold;		/* BounceHold, seconds */
+    int     max_recipients;		/* MaximumRecipients of one agent answer */
     MAIL_LIMITS limits;			/* MaximumMimeDepth, ... */
 } CONFIG;
 

@@ -110,7 +110,7 @@ static int message_show(PGconn *conn, int argc, char **argv)
 		    "From:        %s\\nTo:          %s\\nCc:          %s\\nSubject:     %s\\n"
 		    "Date:        %s\\nMessage-ID:  %s\\nEnvelope:    from <%s> to %s\\n"
 		    "Client:      %s (HELO %s), queue id %s\\nReceived:    %s, %s bytes\\n"
-		    "Auth:        %s\\n%s\\n%s',"
+		    "Auth:        %s\\n%s%s\\n%s',"
 		    "  m.id, t.number, m.direction, m.kind, t.status, m.thread_rule,"
 		    "  trim(coalesce(m.from_name, '') || ' <' || coalesce(m.from_address, '') || '>'),"
 		    "  (SELECT coalesce(string_agg(x->>'address', ', '), '-') FROM jsonb_array_elements(m.to_addresses) x),"
@@ -126,6 +126,8 @@ static int message_show(PGconn *conn, int argc, char **argv)
 		    "  (SELECT coalesce(string_agg(format(E'Attachment:  %s (%s, %s bytes)\\n',"
 		    "      coalesce(a.filename, '(no name)'), a.content_type, a.size), '' ORDER BY a.position), '')"
 		    "   FROM attachments a WHERE a.msg_id = m.id),"
+		    "  coalesce(E'Flags:       ' || nullif(replace(message_flags_text(m.facts), E'\\n',"
+		    "     E'\\n             '), '') || E'\\n', ''),"
 		    "  coalesce(m.body_text, ''))"
 		    " FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.id = $1",
 		    1, params);

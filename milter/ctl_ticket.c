@@ -8,6 +8,7 @@
 /*				[--customer ADDRESS]
 /*	ticketctl ticket show NUMBER [--json]
 /*	ticketctl ticket status NUMBER open|pending|solved|closed
+/*	ticketctl ticket cc NUMBER add|remove ADDRESS
 /* DESCRIPTION
 /*	ticket list --json prints an array of ticket objects, newest
 /*	first: number, queue, subject, status, customer, customer_name,
@@ -24,16 +25,29 @@
 /*	origin}). Times are ISO 8601 with zone.
 /*
 /*	ticket status sets the status and logs the change as an event.
+/*
+/*	ticket cc adds or removes a CC participant: the addresses besides
+/*	the customer that an agent's answer is relayed to. An agent adds
+/*	here the people a sender asked to include. Support addresses, agents and
+/*	the customer are refused; the change is logged as an event.
+/*
+/*	Messages that were not relayed, or relayed to fewer addresses, show
+/*	their flags (message_flags() in sql/014_agent_identity.sql):
+/*	forged-agent, agent-auto-reply, recipients-capped.
 /*--*/
 
 #include <stdio.h>
 #include <string.h>
 
+#include <glib.h>
+
 #include <milter/ctl.h>
+#include <milter/queue_addr.h>
 
 #define TICKET_USAGE "ticket list [--json] [--queue ADDRESS] [--status STATUS] [--customer ADDRESS]\n" \
 		     "       ticketctl ticket show NUMBER [--json]\n" \
-		     "       ticketctl ticket status NUMBER open|pending|solved|closed"
+		     "       ticketctl ticket status NUMBER open|pending|solved|closed\n" \
+		     "       ticketctl ticket cc NUMBER add|remove ADDRESS"
 
 /* The ticket object, shared by list and show (t tickets, q queues, c contacts). */
 #define TICKET_FIELDS \
@@ -87,9 +101,11 @@ static int ticket_list(PGconn *conn, int argc, char **argv)
 
 /* The thread as text: one block per message. */
 #define MESSAGES_TEXT \
-    "(SELECT string_agg(format(E'\\n#%s  %s  %s  from %s <%s>  [%s]\\n%s%s'," \
+    "(SELECT string_agg(format(E'\\n#%s  %s  %s  from %s <%s>  [%s]\\n%s%s%s'," \
     "    m.id, coalesce(m.sent_at, m.received_at), m.kind, coalesce(m.from_name, ''), " \
     "    coalesce(m.from_address, m.envelope_sender), m.thread_rule," \
+    "    coalesce(E'  ! ' || nullif(replace(message_flags_text(m.facts), E'\\n', E'\\n  ! '), '')" \
+    "       || E'\\n', '')," \
     "    regexp_replace(coalesce(nullif(m.reply_text, ''), m.body_text, ''), '^', '  ', 'gn')," \
     "    (SELECT coalesce(string_agg(format(E'\\n  [attachment] %s (%s, %s bytes)'," \
     "        coalesce(a.filename, '(no name)'), a.content_type, a.size), '' ORDER BY a.position), '')" \
@@ -121,9 +137,13 @@ static int ticket_show(PGconn *conn, int argc, char **argv)
 		    "     FROM events e WHERE e.ticket_id = t.id),"
 		    "  'messages', " MESSAGES_JSON "),"
 		    " format(E'Ticket %s  [%s]  %s\\nQueue:     %s\\nCustomer:  %s %s\\n"
-		    "Reply to:  %s\\nCreated:   %s%s\\n',"
+		    "CC:        %s\\nReply to:  %s\\nCreated:   %s%s\\n',"
 		    "  t.number, t.status, t.subject, q.address, coalesce(c.name, ''),"
-		    "  coalesce('<' || c.address || '>', '-'), ticket_reply_address(t.id), t.created_at,"
+		    "  coalesce('<' || c.address || '>', '-'),"
+		    "  coalesce((SELECT string_agg(pc.address, ', ' ORDER BY pc.address)"
+		    "     FROM ticket_participants p JOIN contacts pc ON pc.id = p.contact_id"
+		    "     WHERE p.ticket_id = t.id AND p.role = 'cc'), '-'),"
+		    "  ticket_reply_address(t.id), t.created_at,"
 		    "  coalesce(E'\\nLinked to: ' || (SELECT l.number FROM tickets l WHERE l.id = t.linked_ticket_id), '')),"
 		    " " MESSAGES_TEXT
 		    TICKET_FROM " WHERE t.number = $1", 1, params);
@@ -173,6 +193,80 @@ static int ticket_status(PGconn *conn, int argc, char **argv)
     return (0);
 }
 
+/* ticket_cc - add or remove a CC participant: who receives the answers */
+
+static int ticket_cc(PGconn *conn, int argc, char **argv)
+{
+    char   *address;
+    PGresult *res;
+    int     add;
+
+    if (argc != 5 || (strcmp(argv[3], "add") != 0 && strcmp(argv[3], "remove") != 0))
+	return (ctl_usage("ticket cc NUMBER add|remove ADDRESS"));
+    add = strcmp(argv[3], "add") == 0;
+    if ((address = queue_addr_normalize(argv[4])) == NULL)
+	return (ctl_fail("\"%s\" is not an address of the form local@domain", argv[4]));
+    const char *params[2] = {argv[2], address};
+
+    res = ctl_query(conn,
+		    "SELECT t.id, is_queue_address($2),"
+		    " EXISTS (SELECT 1 FROM agents a WHERE a.address = $2),"
+		    " (SELECT p.role FROM ticket_participants p JOIN contacts c ON c.id = p.contact_id"
+		    "  WHERE p.ticket_id = t.id AND c.address = $2)"
+		    " FROM tickets t WHERE t.number = $1", 2, params);
+    if (PQntuples(res) == 0) {
+	PQclear(res);
+	g_free(address);
+	return (ctl_fail("no ticket %s (see ticketctl ticket list)", argv[2]));
+    }
+    if (add && strcmp(PQgetvalue(res, 0, 1), "t") == 0) {
+	PQclear(res);
+	g_free(address);
+	return (ctl_fail("%s is a support address; it cannot take part in a ticket", argv[4]));
+    }
+    if (add && strcmp(PQgetvalue(res, 0, 2), "t") == 0) {
+	PQclear(res);
+	g_free(address);
+	return (ctl_fail("%s is an agent: agents get notifications, not the answers", argv[4]));
+    }
+    if (strcmp(PQgetvalue(res, 0, 3), "customer") == 0) {
+	PQclear(res);
+	g_free(address);
+	return (ctl_fail("%s is the ticket's customer, not a CC participant", argv[4]));
+    }
+    if (add && !PQgetisnull(res, 0, 3)) {
+	printf("%s is a CC participant of ticket %s already\n", address, argv[2]);
+	PQclear(res);
+	g_free(address);
+	return (0);
+    }
+    if (!add && PQgetisnull(res, 0, 3)) {
+	PQclear(res);
+	g_free(address);
+	return (ctl_fail("%s is not a CC participant of ticket %s", argv[4], argv[2]));
+    }
+    PQclear(res);
+    if (add)
+	res = ctl_query(conn,
+			"WITH t AS (SELECT id FROM tickets WHERE number = $1),"
+			" ins AS (INSERT INTO ticket_participants SELECT t.id, contact_id($2, NULL), 'cc'"
+			"  FROM t ON CONFLICT DO NOTHING RETURNING ticket_id)"
+			" SELECT ticket_event(ticket_id, 'ticketctl', 'participant',"
+			"  jsonb_build_object('add', $2::text, 'role', 'cc')) FROM ins", 2, params);
+    else
+	res = ctl_query(conn,
+			"WITH del AS (DELETE FROM ticket_participants p USING tickets t, contacts c"
+			"  WHERE p.ticket_id = t.id AND p.contact_id = c.id AND t.number = $1"
+			"  AND c.address = $2 AND p.role = 'cc' RETURNING p.ticket_id)"
+			" SELECT ticket_event(ticket_id, 'ticketctl', 'participant',"
+			"  jsonb_build_object('remove', $2::text, 'role', 'cc')) FROM del", 2, params);
+    printf("ticket %s: %s %s\n", argv[2], address,
+	   add ? "added as a CC participant" : "is no longer a CC participant");
+    PQclear(res);
+    g_free(address);
+    return (0);
+}
+
 const char ctl_ticket_usage[] = TICKET_USAGE;
 
 /* ctl_ticket - dispatch "ticket" subcommands */
@@ -185,5 +279,7 @@ int     ctl_ticket(PGconn *conn, int argc, char **argv)
 	return (ticket_show(conn, argc, argv));
     if (argc >= 2 && strcmp(argv[1], "status") == 0)
 	return (ticket_status(conn, argc, argv));
+    if (argc >= 2 && strcmp(argv[1], "cc") == 0)
+	return (ticket_cc(conn, argc, argv));
     return (ctl_usage(TICKET_USAGE));
 }

@@ -16,6 +16,7 @@
 #include <milter/digest.h>
 #include <milter/ingest.h>
 #include <milter/json_out.h>
+#include <milter/policy.h>
 
 /* add_list - add "name": [strings] */
 
@@ -182,6 +183,23 @@ static void add_limits(JSON_OUT *out, const CONFIG *config)
     json_out_close(out, '}');
 }
 
+/* add_agent_proof - what proves the From agent, for message_kind(), and
+ * how many addresses one agent answer may reach */
+
+static void add_agent_proof(JSON_OUT *out, const CONFIG *config, const SESSION *session)
+{
+    int     proof = session->agent_proof;
+
+    json_out_open(out, "agent_proof", '{');
+    /* The login only counts when bound to the agent, in the database. */
+    json_out_string(out, "sasl_login", (proof & POLICY_PROOF_SASL) ? session->auth_authen : NULL);
+    json_out_bool(out, "internal_host", (proof & POLICY_PROOF_INTERNAL) != 0);
+    json_out_bool(out, "dkim", (proof & POLICY_PROOF_DKIM) != 0);
+    json_out_bool(out, "duplicate_header", session->duplicate_header);
+    json_out_close(out, '}');
+    json_out_int(out, "max_recipients", config->max_recipients);
+}
+
 /* ingest_meta - the JSON description of one message; the attachments'
  * bytes are added to blobs (STORE_BYTES, pointing into mail) */
 
@@ -218,7 +236,7 @@ char   *ingest_meta(const CONFIG *config, const SESSION *session, const char *mt
     add_facts(out, mail);
     json_out_text(out, "auth", session->auth_json);
     json_out_bool(out, "sender_authenticated", session->sender_authenticated);
-    json_out_bool(out, "agent_authenticated", session->agent_authenticated);
+    add_agent_proof(out, config, session);
     add_limits(out, config);
     json_out_string(out, "client_ip", session->client_ip);
     json_out_string(out, "client_name", session->client_name);

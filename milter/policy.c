@@ -13,11 +13,11 @@
 
 /* policy_sender_authenticated - the From domain is proven */
 
-int     policy_sender_authenticated(const AUTH_RESULTS *results)
+int     policy_sender_authenticated(const AUTH_RESULTS *results, int duplicate_header)
 {
     const AUTH_DMARC *dmarc;
 
-    if (results == NULL)
+    if (results == NULL || duplicate_header)
 	return (0);
     dmarc = &results->dmarc;
     if (dmarc->record)
@@ -26,9 +26,9 @@ int     policy_sender_authenticated(const AUTH_RESULTS *results)
     return (dmarc->result == AUTH_NONE && (dmarc->spf_aligned || dmarc->dkim_aligned));
 }
 
-/* dkim_pass_for - a DKIM signature passed for a domain aligned with addr */
+/* policy_dkim_vouches - a passing signature of the From domain covers From */
 
-static int dkim_pass_for(const AUTH_RESULTS *results, const char *address)
+int     policy_dkim_vouches(const AUTH_RESULTS *results, const char *address)
 {
     const char *at = address ? strrchr(address, '@') : NULL;
 
@@ -37,21 +37,28 @@ static int dkim_pass_for(const AUTH_RESULTS *results, const char *address)
     for (guint i = 0; i < results->dkim->len; i++) {
 	const AUTH_DKIM *sig = g_ptr_array_index(results->dkim, i);
 
-	if (sig->result == AUTH_PASS && auth_domains_aligned(sig->domain, at + 1, 0))
+	if (sig->result == AUTH_PASS && sig->signs_from && !sig->body_length
+	    && auth_domains_aligned(sig->domain, at + 1, 1))
 	    return (1);
     }
     return (0);
 }
 
-/* policy_agent_authenticated - the message may be taken as the agent's */
+/* policy_agent_proof - the proofs a message carries for its From agent */
 
-int     policy_agent_authenticated(const AUTH_RESULTS *results, const POLICY_CLIENT *client,
-				           const char *agent_address,
-				           const NETLIST *internal_hosts)
+int     policy_agent_proof(const AUTH_RESULTS *results, const POLICY_CLIENT *client,
+			           const char *from_address, const NETLIST *internal_hosts,
+			           int duplicate_header)
 {
+    int     proof = 0;
+
+    if (duplicate_header || from_address == NULL)
+	return (0);
     if (client && client->sasl_login && *client->sasl_login)
-	return (1);
+	proof |= POLICY_PROOF_SASL;
     if (client && netlist_contains(internal_hosts, client->ip))
-	return (1);
-    return (dkim_pass_for(results, agent_address));
+	proof |= POLICY_PROOF_INTERNAL;
+    if (policy_dkim_vouches(results, from_address))
+	proof |= POLICY_PROOF_DKIM;
+    return (proof);
 }

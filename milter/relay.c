@@ -123,16 +123,103 @@ static int replace_body(SMFICTX *ctx, const SESSION *session, GMimeObject *body,
     return (ret);
 }
 
+/* The header fields a relayed answer carries: all composed here. */
+static const char *const composed[] = {
+    "From", "To", "Reply-To", "Subject", "Date", "Message-ID", "In-Reply-To",
+    "References", "MIME-Version", "Content-Type", "Content-Transfer-Encoding", 0,
+};
+
+/* is_composed - a field name we write ourselves */
+
+static int is_composed(const char *name)
+{
+    for (int i = 0; composed[i]; i++)
+	if (g_ascii_strcasecmp(composed[i], name) == 0)
+	    return (1);
+    return (0);
+}
+
+/* field_counts - each field name of the header with its count, in order of
+ * first appearance: names (as first spelled) and counts (int) */
+
+static void field_counts(const char *raw, size_t len, GPtrArray *names, GArray *counts)
+{
+    const char *p = raw, *end = raw + len;
+
+    while (p < end && *p != '\r' && *p != '\n') {
+	const char *eol = memchr(p, '\n', (size_t) (end - p));
+	const char *colon = memchr(p, ':', (size_t) ((eol ? eol : end) - p));
+
+	/* A continuation line (leading white space) belongs to the field before. */
+	if (*p != ' ' && *p != '\t' && colon && colon > p) {
+	    char   *name = g_strndup(p, (size_t) (colon - p));
+	    guint   i;
+
+	    g_strchomp(name);
+	    for (i = 0; i < names->len && g_ascii_strcasecmp(g_ptr_array_index(names, i), name); i++)
+		 /* void */ ;
+	    if (i < names->len) {
+		g_array_index(counts, int, i)++;
+		g_free(name);
+	    } else {
+		int     one = 1;
+
+		g_ptr_array_add(names, name);
+		g_array_append_val(counts, one);
+	    }
+	}
+	if (eol == NULL)
+	    break;
+	p = eol + 1;
+    }
+}
+
+/* delete_foreign - remove every field we do not compose, and every
+ * instance past the first of those we do (a second To or Cc, say) */
+
+static int delete_foreign(SMFICTX *ctx, const char *raw, size_t len, TM_ERROR *err)
+{
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    GArray *counts = g_array_new(FALSE, FALSE, sizeof(int));
+    int     ret = 0;
+
+    field_counts(raw, len, names, counts);
+    for (guint i = 0; ret == 0 && i < names->len; i++) {
+	char   *name = g_ptr_array_index(names, i);
+	int     keep = is_composed(name) ? 1 : 0;
+
+	/* Last first: deleting an instance must not renumber the others. */
+	for (int n = g_array_index(counts, int, i); ret == 0 && n > keep; n--)
+	    if (smfi_chgheader(ctx, name, n, NULL) != MI_SUCCESS)
+		ret = tm_error(err, "relay: cannot remove the %s header", name);
+    }
+    g_ptr_array_free(names, TRUE);
+    g_array_free(counts, TRUE);
+    return (ret);
+}
+
+/* date_now - the Date of the relayed answer */
+
+static char *date_now(void)
+{
+    GDateTime *now = g_date_time_new_now_local();
+    char   *text = g_mime_utils_header_format_date(now);
+
+    g_date_time_unref(now);
+    return (text);
+}
+
 /* relay_apply - rewrite the agent's reply for the customer */
 
 int     relay_apply(SMFICTX *ctx, const CONFIG *config, const SESSION *session,
-		            const MAIL *mail, const char *relay_json, TM_ERROR *err)
+		            const MAIL *mail, const char *raw, size_t raw_len,
+		            const char *relay_json, TM_ERROR *err)
 {
     JsonParser *parser = json_parser_new();
     JsonObject *r;
     JsonArray *rcpts;
     char   *from = NULL, *reply_to = NULL, *to = NULL, *subject = NULL, *refs = NULL;
-    char   *addr, *tag, *msgid = NULL, *irt = NULL;
+    char   *addr, *tag, *msgid = NULL, *irt = NULL, *date;
     GMimeObject *body;
     int     ret = 0;
 
@@ -181,7 +268,9 @@ int     relay_apply(SMFICTX *ctx, const CONFIG *config, const SESSION *session,
     }
     if (ret == 0 && *to == 0)
 	ret = tm_error(err, "relay: the ticket has no customer address safe to answer");
-    /* The header, as the customer should see it. */
+    /* The header, as the customer should see it: only what we compose. */
+    if (ret == 0)
+	ret = delete_foreign(ctx, raw, raw_len, err);
     tag = compose_tag(config->ticket_tag_format, compose_member(r, "ticket_number"));
     from = mailbox_text(compose_member(r, "from_name"), compose_member(r, "from_address"));
     reply_to = mailbox_text("", compose_member(r, "reply_to"));
@@ -194,8 +283,6 @@ int     relay_apply(SMFICTX *ctx, const CONFIG *config, const SESSION *session,
     if (ret == 0)
 	ret = set_header(ctx, session, "To", to, err);
     if (ret == 0)
-	ret = set_header(ctx, session, "Cc", NULL, err);
-    if (ret == 0)
 	ret = set_header(ctx, session, "Reply-To", reply_to, err);
     if (ret == 0) {
 	char   *encoded = g_mime_utils_header_encode_text(NULL, subject, "utf-8");
@@ -203,16 +290,16 @@ int     relay_apply(SMFICTX *ctx, const CONFIG *config, const SESSION *session,
 	ret = set_header(ctx, session, "Subject", encoded, err);
 	g_free(encoded);
     }
+    date = date_now();
+    if (ret == 0)
+	ret = set_header(ctx, session, "Date", date, err);
+    g_free(date);
     if (ret == 0)
 	ret = set_header(ctx, session, "Message-ID", msgid, err);
     if (ret == 0)
 	ret = set_header(ctx, session, "In-Reply-To", irt, err);
     if (ret == 0)
 	ret = set_header(ctx, session, "References", refs, err);
-    /* The agent's DKIM signatures no longer hold: remove them, last first. */
-    for (int i = session->dkim_signatures; ret == 0 && i > 0; i--)
-	if (smfi_chgheader(ctx, "DKIM-Signature", i, NULL) != MI_SUCCESS)
-	    ret = tm_error(err, "relay: cannot remove a DKIM-Signature");
     if (ret == 0) {
 	body = new_body(compose_member(r, "text"), mail);
 	ret = replace_body(ctx, session, body, err);

@@ -37,8 +37,10 @@ void    session_reset_message(SESSION *session)
     g_clear_pointer(&session->message, msgbuf_free);
     g_clear_pointer(&session->auth_json, g_free);
     session->sender_authenticated = 0;
-    session->agent_authenticated = 0;
+    session->agent_proof = 0;
     session->dkim_signatures = 0;
+    session->from_fields = 0;
+    session->duplicate_header = 0;
     session->ar_count = 0;
     g_array_set_size(session->ar_forged, 0);
     session->too_big = 0;

@@ -44,8 +44,10 @@ typedef struct SESSION {
     MSGBUF *message;			/* header and body, from DATA on */
     char   *auth_json;			/* SPF/DKIM/DMARC results, JSON, or NULL */
     int     sender_authenticated;	/* policy_sender_authenticated() */
-    int     agent_authenticated;	/* policy_agent_authenticated() for From */
+    int     agent_proof;		/* policy_agent_proof() for From */
     int     dkim_signatures;		/* DKIM-Signature fields seen */
+    int     from_fields;		/* From fields seen */
+    int     duplicate_header;		/* a second From (or other singleton) */
     guint   ar_count;			/* Authentication-Results fields seen */
     GArray *ar_forged;			/* guint: ordinals of forged ones */
     int     too_big;			/* past MaximumMessageSize */

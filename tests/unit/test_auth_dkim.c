@@ -129,6 +129,8 @@ static void test_pass(void **state)
     assert_int_equal(sig->result, AUTH_PASS);
     assert_string_equal(sig->selector, "sel");
     assert_int_equal(strlen(sig->b_prefix), 8);
+    assert_true(sig->signs_from);
+    assert_false(sig->body_length);
     sigs_free(sigs);
     g_free(text);
 }
@@ -164,8 +166,15 @@ static void test_body_length(void **state)
     char   *text = sign(message, "sel", (ssize_t) strlen("My printer is on fire.\r\n"));
     char   *more = g_strconcat(text, "Appended by a list.\r\n", NULL);
 
+    GPtrArray *sigs;
+
     expect_one(text, AUTH_PASS, NULL);
     expect_one(more, AUTH_PASS, NULL);
+    /* It passes, and says it used l=: no proof of an agent (policy.h). */
+    sigs = verify(more);
+    assert_true(((AUTH_DKIM *) g_ptr_array_index(sigs, 0))->body_length);
+    assert_true(((AUTH_DKIM *) g_ptr_array_index(sigs, 0))->signs_from);
+    sigs_free(sigs);
     g_free(text);
     g_free(more);
 }

@@ -77,56 +77,110 @@ static void test_sender_authenticated(void **state)
     /* A DMARC pass proves the sender. */
     r->dmarc.record = 1;
     r->dmarc.result = AUTH_PASS;
-    assert_true(policy_sender_authenticated(r));
+    assert_true(policy_sender_authenticated(r, 0));
+    /* ... but never with a second From (or another duplicated singleton):
+     * DKIM signed the last, readers show the first. */
+    assert_false(policy_sender_authenticated(r, 1));
     /* A DMARC fail does not, whatever SPF said. */
     r->dmarc.result = AUTH_FAIL;
-    assert_false(policy_sender_authenticated(r));
+    assert_false(policy_sender_authenticated(r, 0));
     /* No record: an aligned SPF or DKIM pass is enough. */
     r->dmarc.record = 0;
     r->dmarc.result = AUTH_NONE;
     r->dmarc.spf_aligned = 1;
-    assert_true(policy_sender_authenticated(r));
+    assert_true(policy_sender_authenticated(r, 0));
+    assert_false(policy_sender_authenticated(r, 1));
     r->dmarc.spf_aligned = 0;
-    assert_false(policy_sender_authenticated(r));
+    assert_false(policy_sender_authenticated(r, 0));
     r->dmarc.dkim_aligned = 1;
-    assert_true(policy_sender_authenticated(r));
+    assert_true(policy_sender_authenticated(r, 0));
     /* DNS trouble proves nothing. */
     r->dmarc.result = AUTH_TEMPERROR;
-    assert_false(policy_sender_authenticated(r));
-    assert_false(policy_sender_authenticated(NULL));
+    assert_false(policy_sender_authenticated(r, 0));
+    assert_false(policy_sender_authenticated(NULL, 0));
     auth_results_free(r);
 }
 
-static void test_agent_authenticated(void **state)
+/* signed_results - one passing (or not) signature of domain, with h= and l= facts */
+
+static AUTH_RESULTS *signed_results(AUTH_RESULT result, const char *domain,
+				            int signs_from, int body_length)
+{
+    AUTH_RESULTS *r = auth_fixture_results(AUTH_NONE, "x.test", result, domain);
+    AUTH_DKIM *sig = g_ptr_array_index(r->dkim, 0);
+
+    sig->signs_from = signs_from;
+    sig->body_length = body_length;
+    return (r);
+}
+
+static void test_agent_proof(void **state)
 {
     TM_ERROR err;
     NETLIST *internal = netlist_parse("127.0.0.1 192.0.2.0/24", &err);
     AUTH_RESULTS *none = auth_fixture_results(AUTH_FAIL, "forged.test", AUTH_NONE, NULL);
-    AUTH_RESULTS *signed_ok = auth_fixture_results(AUTH_NONE, "x.test", AUTH_PASS, "mail.help.test");
-    AUTH_RESULTS *signed_bad = auth_fixture_results(AUTH_NONE, "x.test", AUTH_FAIL, "help.test");
-    AUTH_RESULTS *signed_other = auth_fixture_results(AUTH_NONE, "x.test", AUTH_PASS, "other.test");
     POLICY_CLIENT outside = {.ip = "203.0.113.9", .sasl_login = NULL};
     POLICY_CLIENT inside = {.ip = "192.0.2.33", .sasl_login = NULL};
     POLICY_CLIENT sasl = {.ip = "203.0.113.9", .sasl_login = "agent1"};
     POLICY_CLIENT empty_login = {.ip = "203.0.113.9", .sasl_login = ""};
+    POLICY_CLIENT both = {.ip = "127.0.0.1", .sasl_login = "agent1"};
 
     /* A forged From alone is never enough. */
-    assert_false(policy_agent_authenticated(none, &outside, "alice@help.test", internal));
-    assert_false(policy_agent_authenticated(NULL, &outside, "alice@help.test", internal));
-    assert_false(policy_agent_authenticated(none, &empty_login, "alice@help.test", internal));
-    /* SASL login, an internal host, or an aligned DKIM pass is. */
-    assert_true(policy_agent_authenticated(none, &sasl, "alice@help.test", internal));
-    assert_true(policy_agent_authenticated(none, &inside, "alice@help.test", internal));
-    assert_false(policy_agent_authenticated(none, &inside, "alice@help.test", NULL));
-    assert_true(policy_agent_authenticated(signed_ok, &outside, "alice@help.test", internal));
-    assert_false(policy_agent_authenticated(signed_bad, &outside, "alice@help.test", internal));
-    assert_false(policy_agent_authenticated(signed_other, &outside, "alice@help.test", internal));
-    assert_false(policy_agent_authenticated(signed_ok, &outside, "no-at-sign", internal));
+    assert_int_equal(policy_agent_proof(none, &outside, "alice@help.test", internal, 0), 0);
+    assert_int_equal(policy_agent_proof(NULL, &outside, "alice@help.test", internal, 0), 0);
+    assert_int_equal(policy_agent_proof(none, &empty_login, "alice@help.test", internal, 0), 0);
+    /*
+     * A SASL login is reported as a proof to check, not as the agent's:
+     * whether "agent1" is alice's login is the database's decision
+     * (message_kind() with agent_logins; t_sasl.sh, t_agent.sh).
+     */
+    assert_int_equal(policy_agent_proof(none, &sasl, "alice@help.test", internal, 0), POLICY_PROOF_SASL);
+    assert_int_equal(policy_agent_proof(none, &inside, "alice@help.test", internal, 0), POLICY_PROOF_INTERNAL);
+    assert_int_equal(policy_agent_proof(none, &inside, "alice@help.test", NULL, 0), 0);
+    assert_int_equal(policy_agent_proof(none, &both, "alice@help.test", internal, 0),
+		     POLICY_PROOF_SASL | POLICY_PROOF_INTERNAL);
+    /* A message with a second From proves nothing, whoever sent it. */
+    assert_int_equal(policy_agent_proof(none, &both, "alice@help.test", internal, 1), 0);
+    assert_int_equal(policy_agent_proof(none, &sasl, NULL, internal, 0), 0);
     auth_results_free(none);
-    auth_results_free(signed_ok);
-    auth_results_free(signed_bad);
-    auth_results_free(signed_other);
     netlist_free(internal);
+}
+
+static void test_dkim_vouches(void **state)
+{
+    AUTH_RESULTS *ok = signed_results(AUTH_PASS, "help.test", 1, 0);
+    AUTH_RESULTS *sub = signed_results(AUTH_PASS, "mail.help.test", 1, 0);
+    AUTH_RESULTS *bad = signed_results(AUTH_FAIL, "help.test", 1, 0);
+    AUTH_RESULTS *other = signed_results(AUTH_PASS, "other.test", 1, 0);
+    AUTH_RESULTS *no_from = signed_results(AUTH_PASS, "help.test", 0, 0);
+    AUTH_RESULTS *length = signed_results(AUTH_PASS, "help.test", 1, 1);
+    POLICY_CLIENT outside = {.ip = "203.0.113.9", .sasl_login = NULL};
+
+    /* d= the From domain, h= with From, no l=: the mailbox is vouched for. */
+    assert_true(policy_dkim_vouches(ok, "alice@help.test"));
+    assert_true(policy_dkim_vouches(ok, "alice@HELP.test"));
+    assert_int_equal(policy_agent_proof(ok, &outside, "alice@help.test", NULL, 0), POLICY_PROOF_DKIM);
+    /* ... but not with a second From. */
+    assert_int_equal(policy_agent_proof(ok, &outside, "alice@help.test", NULL, 1), 0);
+    /* Relaxed alignment is not enough for an agent: a sibling subdomain
+     * of the organization does not speak for the agent's mailbox. */
+    assert_false(policy_dkim_vouches(sub, "alice@help.test"));
+    assert_false(policy_dkim_vouches(ok, "alice@mail.help.test"));
+    assert_false(policy_dkim_vouches(bad, "alice@help.test"));
+    assert_false(policy_dkim_vouches(other, "alice@help.test"));
+    /* A signature that does not cover From vouches for no From. */
+    assert_false(policy_dkim_vouches(no_from, "alice@help.test"));
+    /* l=: anyone may append to the signed body. */
+    assert_false(policy_dkim_vouches(length, "alice@help.test"));
+    assert_false(policy_dkim_vouches(ok, "no-at-sign"));
+    assert_false(policy_dkim_vouches(ok, NULL));
+    assert_false(policy_dkim_vouches(NULL, "alice@help.test"));
+    auth_results_free(ok);
+    auth_results_free(sub);
+    auth_results_free(bad);
+    auth_results_free(other);
+    auth_results_free(no_from);
+    auth_results_free(length);
 }
 
 int     main(void)
@@ -135,7 +189,8 @@ int     main(void)
 	cmocka_unit_test(test_netlist),
 	cmocka_unit_test(test_org_domain),
 	cmocka_unit_test(test_sender_authenticated),
-	cmocka_unit_test(test_agent_authenticated),
+	cmocka_unit_test(test_agent_proof),
+	cmocka_unit_test(test_dkim_vouches),
     };
     TM_ERROR err;
 
