@@ -235,6 +235,22 @@ static void collect(SESSION *session, const void *data, size_t len)
     }
 }
 
+/* note_singleton - a second From, To or Cc, as the MTA shows the header */
+
+static void note_singleton(SESSION *session, const char *name)
+{
+    static const char *const singletons[] = {"From", "To", "Cc", 0};
+
+    for (unsigned i = 0; singletons[i]; i++) {
+	if (g_ascii_strcasecmp(name, singletons[i]) == 0) {
+	    if (session->seen_fields & (1U << i))
+		session->duplicate_header = 1;
+	    session->seen_fields |= 1U << i;
+	    return;
+	}
+    }
+}
+
 /* cb_header - append one header field, as it was sent, in CRLF form */
 
 static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
@@ -245,8 +261,7 @@ static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
     authres_note_header(session, session->config->authserv_id, name, value);
     if (g_ascii_strcasecmp(name, "DKIM-Signature") == 0)
 	session->dkim_signatures++;
-    else if (g_ascii_strcasecmp(name, "From") == 0)
-	session->from_fields++;
+    note_singleton(session, name);
     g_string_append(line, name);
     g_string_append_c(line, ':');
     /* Without HDR_LEADSPC the MTA removed the space after the colon. */
@@ -372,9 +387,14 @@ static sfsistat cb_eom(SMFICTX *ctx)
     options.reply_marker = config->reply_marker;
     log.mail = mail = mail_parse_bytes_with(raw, size, &config->limits, &options);
     log.parse_us = msglog_since(&clock);
-    /* Two From fields: DKIM signs the last, readers show the first. */
-    session->duplicate_header = (mail_defects(mail) & MAIL_DEFECT_DUPLICATE_HEADER) != 0
-	|| session->from_fields > 1;
+    /*
+     * Two From fields: DKIM signs the last, readers show the first; two To
+     * or Cc: who would get an answer is unclear. Such a message proves
+     * nothing (policy.h). The parser knows more fields; the MTA's view
+     * holds even where the parser's would differ.
+     */
+    if (mail_defects(mail) & MAIL_DEFECT_DUPLICATE_HEADER)
+	session->duplicate_header = 1;
     status = authres_check(ctx, config, session, mail, raw, size, &auth);
     log.auth_us = config->verify_senders ? msglog_since(&clock) : 0;
     if (status != SMFIS_CONTINUE) {

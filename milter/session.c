@@ -39,7 +39,7 @@ void    session_reset_message(SESSION *session)
     session->sender_authenticated = 0;
     session->agent_proof = 0;
     session->dkim_signatures = 0;
-    session->from_fields = 0;
+    session->seen_fields = 0;
     session->duplicate_header = 0;
     session->ar_count = 0;
     g_array_set_size(session->ar_forged, 0);

@@ -46,8 +46,9 @@ typedef struct SESSION {
     int     sender_authenticated;	/* policy_sender_authenticated() */
     int     agent_proof;		/* policy_agent_proof() for From */
     int     dkim_signatures;		/* DKIM-Signature fields seen */
-    int     from_fields;		/* From fields seen */
-    int     duplicate_header;		/* a second From (or other singleton) */
+    unsigned seen_fields;		/* From, To, Cc: which were seen */
+    int     duplicate_header;		/* a second From, To or Cc (or another
+					 * singleton, by the parser) */
     guint   ar_count;			/* Authentication-Results fields seen */
     GArray *ar_forged;			/* guint: ordinals of forged ones */
     int     too_big;			/* past MaximumMessageSize */
