@@ -18,6 +18,9 @@ packages=(
 	libcmocka-dev python3 miltertest swaks jq opendkim-tools
 	# tests: a DNS server for SPF, DKIM and DMARC records
 	dnsmasq-base
+	# tests: SMTP AUTH in the private Postfix (Cyrus SASL with a sasldb),
+	# so agents log in for real (t_sasl.sh)
+	sasl2-bin libsasl2-modules
 	# the real services: a private PostgreSQL and a private Postfix
 	postgresql postfix
 	# make deb and make package-check: build, lint and install the .deb

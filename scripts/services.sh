@@ -12,6 +12,10 @@
 #   PF_INJECT_PORT  Postfix smtpd port without milters       (PF_PORT+1)
 #   PF_PEER_PORT    Postfix smtpd port with the peer milter   (PF_PORT+2)
 #   PF_PEER_MILTER  its smtpd_milters: a second help desk     (inet:127.0.0.1:8892)
+#   PF_SASL_PORT    Postfix smtpd port with the milter and SMTP AUTH
+#                   (Cyrus SASL: PLAIN and LOGIN against the sasldb
+#                   $SVC_DIR/postfix/sasl/sasldb2, realm mx-sasl.ticket.test,
+#                   the listener's host name: saslpasswd2 -f FILE -u REALM USER)  (PF_PORT+3)
 #   PF_MILTER       smtpd_milters value, e.g. inet:127.0.0.1:8891
 #   PF_MAILBOXES    addresses delivered to $SVC_DIR/mail/<domain>/<local>/
 #
@@ -30,6 +34,7 @@ PF_PORT=${PF_PORT:-2525}
 PF_INJECT_PORT=${PF_INJECT_PORT:-$((PF_PORT + 1))}
 PF_PEER_PORT=${PF_PEER_PORT:-$((PF_PORT + 2))}
 PF_PEER_MILTER=${PF_PEER_MILTER:-inet:127.0.0.1:8892}
+PF_SASL_PORT=${PF_SASL_PORT:-$((PF_PORT + 3))}
 PF_MILTER=${PF_MILTER:-}
 PF_MAILBOXES=${PF_MAILBOXES:-}
 
@@ -124,8 +129,17 @@ pf_write() {
 # postfix_config - generate main.cf, master.cf and maps; true if changed
 postfix_config() {
 	local d=$SVC_REAL/postfix changed=1 a
-	mkdir -p "$d/etc" "$d/spool" "$d/data" "$SVC_REAL/mail" "$SVC_REAL/outgoing"
-	chown postfix: "$d/data" "$SVC_REAL/mail" "$SVC_REAL/outgoing"
+	mkdir -p "$d/etc/sasl" "$d/spool" "$d/data" "$d/sasl" "$SVC_REAL/mail" "$SVC_REAL/outgoing"
+	chown postfix: "$d/data" "$d/sasl" "$SVC_REAL/mail" "$SVC_REAL/outgoing"
+	# SMTP AUTH on PF_SASL_PORT: Cyrus SASL with a private sasldb. Debian's
+	# Postfix reads $config_directory/sasl/smtpd.conf whatever
+	# cyrus_sasl_config_path says; others read that path.
+	pf_write "$d/etc/sasl/smtpd.conf" <<-CONF
+	pwcheck_method: auxprop
+	auxprop_plugin: sasldb
+	mech_list: PLAIN LOGIN
+	sasldb_path: $d/sasl/sasldb2
+	CONF
 	pf_write "$d/etc/main.cf" <<-CF && changed=0
 	compatibility_level = 3.6
 	queue_directory = $d/spool
@@ -159,6 +173,7 @@ postfix_config() {
 	127.0.0.1:$PF_PORT inet n - n - - smtpd -o myhostname=mx-in.ticket.test
 	127.0.0.1:$PF_INJECT_PORT inet n - n - - smtpd -o smtpd_milters=
 	127.0.0.1:$PF_PEER_PORT inet n - n - - smtpd -o smtpd_milters=$PF_PEER_MILTER -o myhostname=mx-peer.ticket.test
+	127.0.0.1:$PF_SASL_PORT inet n - n - - smtpd -o myhostname=mx-sasl.ticket.test -o smtpd_sasl_auth_enable=yes -o smtpd_sasl_type=cyrus -o smtpd_sasl_path=smtpd -o cyrus_sasl_config_path=$d/etc/sasl -o smtpd_sasl_security_options=noanonymous
 	pickup    unix  n       -       n       60      1       pickup
 	cleanup   unix  n       -       n       -       0       cleanup
 	qmgr      unix  n       -       n       300     1       qmgr
@@ -201,7 +216,7 @@ postfix_up() {
 		postfix_wait_gone
 	fi
 	if ! postfix_running; then
-		for p in "$PF_PORT" "$PF_INJECT_PORT" "$PF_PEER_PORT"; do
+		for p in "$PF_PORT" "$PF_INJECT_PORT" "$PF_PEER_PORT" "$PF_SASL_PORT"; do
 			if svc_port_busy "$p"; then svc_say "port $p is in use by another program"; return 1; fi
 		done
 		postfix -c "$d/etc" start >/dev/null 2>&1 \
@@ -209,6 +224,7 @@ postfix_up() {
 		svc_wait_port "$PF_PORT" 20 || { tail -n 20 "$d/maillog" >&2; svc_say "Postfix does not listen on $PF_PORT"; return 1; }
 	fi
 	export PF_MAILDIR=$SVC_REAL/mail PF_OUTGOING=$SVC_REAL/outgoing PF_MAILLOG=$d/maillog PF_CONFIG=$d/etc
+	export PF_SASLDB=$d/sasl/sasldb2
 }
 
 # postfix_wait_gone - wait for the master process to exit, else abort it

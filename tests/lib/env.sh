@@ -4,7 +4,8 @@
 # Ports differ from `make run`, so both can run at once; to run two test
 # runs at once, give the second its own SVC_DIR, PG_PORT, PF_PORT,
 # PF_INJECT_PORT, PF_PEER_PORT and MILTER_PORT (the peer milter of
-# t_loop.sh listens on MILTER_PORT+1).
+# t_loop.sh listens on MILTER_PORT+1; Postfix's SMTP AUTH listener, for
+# t_sasl.sh, on PF_SASL_PORT, PF_PORT+3 unless set).
 #
 #   env_up / env_down      start (fresh state) / stop everything
 #   milter_start [LINES]   (re)start ticket-milter with extra config LINES
@@ -21,6 +22,7 @@
 export SVC_DIR=${SVC_DIR:-$TM_ROOT/var/check} PG_PORT=${PG_PORT:-15442}
 export PF_PORT=${PF_PORT:-2625} PF_INJECT_PORT=${PF_INJECT_PORT:-2626}
 export MILTER_PORT=${MILTER_PORT:-8991} PF_PEER_PORT=${PF_PEER_PORT:-$((PF_PORT + 2))}
+export PF_SASL_PORT=${PF_SASL_PORT:-$((PF_PORT + 3))}
 export PF_MILTER=inet:127.0.0.1:$MILTER_PORT PF_PEER_MILTER=inet:127.0.0.1:$((MILTER_PORT + 1))
 export PF_MAILBOXES="bob@mbox.test"
 . "$TM_ROOT/scripts/services.sh"
@@ -52,6 +54,7 @@ env_load() {
 	export PGHOST=127.0.0.1 PGPORT=$PG_PORT PGUSER=ticket PGDATABASE=tickets
 	export PG_CONNINFO="host=127.0.0.1 port=$PG_PORT user=ticket dbname=tickets"
 	export PF_MAILDIR=$SVC_REAL/mail PF_OUTGOING=$SVC_REAL/outgoing PF_MAILLOG=$SVC_REAL/postfix/maillog
+	export PF_SASLDB=$SVC_REAL/postfix/sasl/sasldb2
 }
 
 # milter_start [LINES] - (re)start ticket-milter, extra config lines appended
