@@ -94,6 +94,20 @@ static void log_results(const char *qid, const AUTH_RESULTS *results)
     g_string_free(dkim, TRUE);
 }
 
+/* dmarc_duplicate_from - a second From: DMARC cannot pass (RFC 6376,
+ * section 8.15; RFC 7489, section 6.6.1); the policy applies as to a failure */
+
+static void dmarc_duplicate_from(AUTH_DMARC *dmarc)
+{
+    dmarc->spf_aligned = dmarc->dkim_aligned = 0;
+    if (dmarc->result != AUTH_PASS)
+	return;
+    dmarc->result = AUTH_FAIL;
+    dmarc->disposition = dmarc->policy ? dmarc->policy : 'n';
+    g_free(dmarc->reason);
+    dmarc->reason = g_strdup("more than one From field");
+}
+
 /* authres_check - verify the sender; refuse what DMARC says to reject */
 
 sfsistat authres_check(SMFICTX *ctx, const CONFIG *config, SESSION *session,
@@ -117,6 +131,9 @@ sfsistat authres_check(SMFICTX *ctx, const CONFIG *config, SESSION *session,
     if (!config->verify_senders)
 	return (SMFIS_CONTINUE);
     *results = auth_verify(&input);
+    /* Only From: a second Subject is odd, not a forged sender. */
+    if (session->twice_fields & SESSION_FIELD_FROM)
+	dmarc_duplicate_from(&(*results)->dmarc);
     g_free(session->auth_json);
     session->auth_json = auth_results_json(*results);
     session->sender_authenticated = policy_sender_authenticated(*results, session->duplicate_header);

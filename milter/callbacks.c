@@ -239,13 +239,20 @@ static void collect(SESSION *session, const void *data, size_t len)
 
 static void note_singleton(SESSION *session, const char *name)
 {
-    static const char *const singletons[] = {"From", "To", "Cc", 0};
+    static const struct {
+	const char *name;
+	unsigned bit;
+    }       singletons[] = {
+	{"From", SESSION_FIELD_FROM}, {"To", SESSION_FIELD_TO}, {"Cc", SESSION_FIELD_CC}, {0},
+    };
 
-    for (unsigned i = 0; singletons[i]; i++) {
-	if (g_ascii_strcasecmp(name, singletons[i]) == 0) {
-	    if (session->seen_fields & (1U << i))
+    for (int i = 0; singletons[i].name; i++) {
+	if (g_ascii_strcasecmp(name, singletons[i].name) == 0) {
+	    if (session->seen_fields & singletons[i].bit) {
+		session->twice_fields |= singletons[i].bit;
 		session->duplicate_header = 1;
-	    session->seen_fields |= 1U << i;
+	    }
+	    session->seen_fields |= singletons[i].bit;
 	    return;
 	}
     }

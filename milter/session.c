@@ -40,6 +40,7 @@ void    session_reset_message(SESSION *session)
     session->agent_proof = 0;
     session->dkim_signatures = 0;
     session->seen_fields = 0;
+    session->twice_fields = 0;
     session->duplicate_header = 0;
     session->ar_count = 0;
     g_array_set_size(session->ar_forged, 0);

@@ -26,6 +26,11 @@
 #include <milter/config.h>
 #include <milter/msgbuf.h>
 
+/* Fields that must appear once, as the MTA shows the header. */
+#define SESSION_FIELD_FROM	(1U<<0)
+#define SESSION_FIELD_TO	(1U<<1)
+#define SESSION_FIELD_CC	(1U<<2)
+
 typedef struct SESSION {
     /* The connection. */
     const CONFIG *config;		/* a reference, taken when it opened */
@@ -46,7 +51,8 @@ typedef struct SESSION {
     int     sender_authenticated;	/* policy_sender_authenticated() */
     int     agent_proof;		/* policy_agent_proof() for From */
     int     dkim_signatures;		/* DKIM-Signature fields seen */
-    unsigned seen_fields;		/* From, To, Cc: which were seen */
+    unsigned seen_fields;		/* SESSION_FIELD_*: seen once */
+    unsigned twice_fields;		/* SESSION_FIELD_*: seen again */
     int     duplicate_header;		/* a second From, To or Cc (or another
 					 * singleton, by the parser) */
     guint   ar_count;			/* Authentication-Results fields seen */

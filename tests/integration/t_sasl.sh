@@ -6,7 +6,7 @@
 # any login counted as any agent); bob hears that an answer in his name was
 # not relayed; a DKIM signature of the agent's domain proves the agent, but
 # not when a second From was added to a signed message (RFC 6376, 8.15),
-# and such a message does not prove its sender either.
+# and such a message does not pass DMARC nor prove its sender either.
 #
 # Outside: create the namespace tm-sasl-PID and run this script inside it;
 # delete the namespace and what runs in it whatever happens.
@@ -147,8 +147,10 @@ check "... not relayed" bash -c "$(declare -f relayed); ! relayed s-twofrom"
 } >"$work/s-newtwo.eml"
 swaks --server 127.0.0.1:"$PF_PORT" --silent 2 --local-interface 192.0.2.20 --from other@dkim.test --to support@help.test --data "@$work/s-newtwo.eml"
 sleep 2
-check_eq "a second From: the signature passes, the sender is not authenticated, no confirmation" "pass|sender-not-authenticated" \
-	"$(sql "SELECT (auth->'dkim'->0->>'result') || '|' || autoreply FROM messages WHERE message_id = 's-newtwo@agents.test'")"
+check_eq "a second From: the signature passes, DMARC does not, no confirmation" "pass|fail|more than one From field|sender-not-authenticated" \
+	"$(sql "SELECT concat_ws('|', auth->'dkim'->0->>'result', auth->'dmarc'->>'result', auth->'dmarc'->>'reason', autoreply) FROM messages WHERE message_id = 's-newtwo@agents.test'")"
+check_eq "... and the view message_auth agrees" "fail|false" \
+	"$(sql "SELECT dmarc || '|' || sender_authenticated FROM message_auth WHERE message_id = 's-newtwo@agents.test'")"
 
 milter_stop
 check "no sanitizer or leak report in the milter log" milter_log_clean
