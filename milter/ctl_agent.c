@@ -44,7 +44,15 @@
 
 static char *agent_address(const char *arg)
 {
-    char   *address = queue_addr_normalize(arg);
+    char   *address;
+
+    /* It goes into envelopes and header fields: no control characters. */
+    for (const char *p = arg; *p; p++)
+	if ((unsigned char) *p < ' ' || *p == 0x7f) {
+	    ctl_fail("an address cannot hold control characters");
+	    return (NULL);
+	}
+    address = queue_addr_normalize(arg);
 
     if (address == NULL)
 	ctl_fail("\"%s\" is not an address of the form local@domain", arg);

@@ -204,6 +204,10 @@ static int ticket_cc(PGconn *conn, int argc, char **argv)
     if (argc != 5 || (strcmp(argv[3], "add") != 0 && strcmp(argv[3], "remove") != 0))
 	return (ctl_usage("ticket cc NUMBER add|remove ADDRESS"));
     add = strcmp(argv[3], "add") == 0;
+    /* It goes into envelopes and header fields: no control characters. */
+    for (const char *p = argv[4]; *p; p++)
+	if ((unsigned char) *p < ' ' || *p == 0x7f)
+	    return (ctl_fail("an address cannot hold control characters"));
     if ((address = queue_addr_normalize(argv[4])) == NULL)
 	return (ctl_fail("\"%s\" is not an address of the form local@domain", argv[4]));
     const char *params[2] = {argv[2], address};

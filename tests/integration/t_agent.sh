@@ -185,6 +185,7 @@ check "ticket cc add of a participant again is harmless" ctl ticket cc "$t" add 
 check "ticket cc add of an agent is refused" bash -c "! \"$TM_BUILD/ticketctl\" -c \"$TM_CONF\" ticket cc $t add alice@agents.test"
 check "ticket cc add of a support address is refused" bash -c "! \"$TM_BUILD/ticketctl\" -c \"$TM_CONF\" ticket cc $t add agents@help.test"
 check "ticket cc remove of the customer is refused" bash -c "! \"$TM_BUILD/ticketctl\" -c \"$TM_CONF\" ticket cc $t remove cust@customer.test"
+check "ticket cc add of an address with a line break is refused" bash -c "! \"$TM_BUILD/ticketctl\" -c \"$TM_CONF\" ticket cc $t add \$'x@customer.test\\r\\nX-Injected:1'"
 check "ticket cc of an unknown ticket is refused" bash -c "\"$TM_BUILD/ticketctl\" -c \"$TM_CONF\" ticket cc 999999999 add x@customer.test 2>&1 | grep -q 'no ticket 999999999'"
 check_eq "ticket show --json lists the participants" "colleague@customer.test:cc,cust@customer.test:customer,extra1@customer.test:cc,extra2@customer.test:cc" \
 	"$(ctl ticket show "$t" --json | jq -r '[.participants[] | select(.address | test("customer.test")) | .address + ":" + .role] | sort | join(",")')"
