@@ -266,8 +266,6 @@ static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
     GString *line = g_string_sized_new(strlen(name) + strlen(value) + 4);
 
     authres_note_header(session, session->config->authserv_id, name, value);
-    if (g_ascii_strcasecmp(name, "DKIM-Signature") == 0)
-	session->dkim_signatures++;
     note_singleton(session, name);
     g_string_append(line, name);
     g_string_append_c(line, ':');

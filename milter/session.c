@@ -38,7 +38,6 @@ void    session_reset_message(SESSION *session)
     g_clear_pointer(&session->auth_json, g_free);
     session->sender_authenticated = 0;
     session->agent_proof = 0;
-    session->dkim_signatures = 0;
     session->seen_fields = 0;
     session->twice_fields = 0;
     session->duplicate_header = 0;

@@ -50,7 +50,6 @@ typedef struct SESSION {
     char   *auth_json;			/* SPF/DKIM/DMARC results, JSON, or NULL */
     int     sender_authenticated;	/* policy_sender_authenticated() */
     int     agent_proof;		/* policy_agent_proof() for From */
-    int     dkim_signatures;		/* DKIM-Signature fields seen */
     unsigned seen_fields;		/* SESSION_FIELD_*: seen once */
     unsigned twice_fields;		/* SESSION_FIELD_*: seen again */
     int     duplicate_header;		/* a second From, To or Cc (or another
