@@ -21,7 +21,7 @@
 /*	void	auth_dmarc_check(const AUTH_INPUT *input, AUTH_RESULTS *results)
 /*	char	*auth_org_domain(const char *domain)
 /*
-/*	void	auth_dns_init(int dns_timeout)
+/*	void	auth_dns_init(int dns_timeout, size_t cache_size)
 /*	int	auth_dns_query(const char *name, int type,
 /*			       unsigned char *answer, size_t size)
 /*
@@ -46,10 +46,17 @@
 /*	auth_org_domain() returns the organizational domain (g_free it), or
 /*	NULL for a public suffix or no domain.
 /*
+/*	auth_dns_init() bounds each query to dns_timeout seconds in all
+/*	(several short attempts, see auth_dns.c) and sizes the answer
+/*	cache to cache_size bytes (0: no cache); call it before any
+/*	thread asks.
+/*
 /*	auth_dns_query() asks one question (class IN) and returns the
 /*	length of the whole answer in answer, whatever its rcode, or -1
 /*	when none came (timeout, no server) or it was truncated: longer
 /*	than size, or with the TC flag still set after the TCP retry.
+/*	A NOERROR or NXDOMAIN answer may come from the cache (for its
+/*	TTL); a failure never does.
 /*
 /*	auth_dns_txt() appends the TXT records of name to texts (each
 /*	record's strings joined) and returns AUTH_DNS_FOUND, AUTH_DNS_NONE
@@ -80,7 +87,7 @@ extern int auth_dmarc_init(const char *, TM_ERROR *);
 extern void auth_dmarc_check(const AUTH_INPUT *, AUTH_RESULTS *);
 extern char *auth_org_domain(const char *);
 
-extern void auth_dns_init(int);
+extern void auth_dns_init(int, size_t);
 extern int auth_dns_query(const char *, int, unsigned char *, size_t);
 extern int auth_dns_txt(const char *, GPtrArray *);
 extern char *auth_dns_txt_rdata(const unsigned char *, size_t);

@@ -8,7 +8,7 @@
 /*	libopendkim allows; each message has a verifying handle of its
 /*	own. Every signature is verified (not only the first), with body
 /*	lengths (l=) and canonicalization as the library does them. DNS
-/*	queries go through auth_dns_query(), one resolver state per query.
+/*	queries go through auth_dns_query() (short attempts, a cache).
 /*--*/
 
 #include <sys/types.h>
