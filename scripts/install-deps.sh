@@ -18,6 +18,9 @@ packages=(
 	libcmocka-dev python3 miltertest swaks jq opendkim-tools
 	# tests: a DNS server for SPF, DKIM and DMARC records
 	dnsmasq-base
+	# tests: nft drops a share of the DNS queries in the test's namespace
+	# (t_dns_lossy: a resolver that loses packets under load)
+	nftables
 	# the real services: a private PostgreSQL and a private Postfix
 	postgresql postfix
 	# make deb and make package-check: build, lint and install the .deb
