@@ -48,6 +48,18 @@
 /*	counted); past that the oldest entries go first; 0 turns it off.
 /*	One mutex guards it, held only to copy an answer in or out, never
 /*	while the DNS is asked.
+/*
+/*	Why not libunbound. Measured against dnsmasq dropping 20 % of the
+/*	queries, libunbound (Debian 12, forwarding to resolv.conf's
+/*	servers) lost nothing either, its adaptive timeouts costing less
+/*	per lost packet (worst 0.1 s in 100 queries; ours 0.2 s per lost
+/*	packet). But out of the box it refuses to ask a resolver on
+/*	127.0.0.1 (do-not-query-localhost), answers names under .test and
+/*	other RFC 6761 zones NXDOMAIN itself, has no per-query deadline
+/*	(DNSTimeout would need asynchronous queries and ub_cancel, as
+/*	OpenDKIM's glue does) and would be one more library parsing DNS
+/*	answers from the network. This file needs none of that, and its
+/*	cache keeps only what it is told to.
 /*--*/
 
 #include <sys/types.h>
@@ -67,8 +79,8 @@
 #include <milter/auth_check.h>
 
 #define DNS_MESSAGE_MAX	65536		/* a TCP length field is 16 bits */
-#define DNS_ATTEMPT_MS	250		/* the wait after each of the first sends */
-#define DNS_ATTEMPT_FLAT 4		/* sends before the wait doubles */
+#define DNS_ATTEMPT_MS	200		/* the wait after each of the first sends */
+#define DNS_ATTEMPT_FLAT 6		/* sends before the wait doubles */
 #define DNS_ATTEMPT_MAX_MS 2000		/* the longest wait after one send */
 #define DNS_CACHE_TTL_MAX 3600		/* seconds an answer is kept, at most */
 #define DNS_CACHE_NEGATIVE_MAX 600	/* the same for "no such name/record" */
