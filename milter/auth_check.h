@@ -29,6 +29,7 @@
 /*	char	*auth_dns_txt_rdata(const unsigned char *rdata, size_t len)
 /*
 /*	void	auth_dns_test_zone(const char *name, const char *txt)
+/*	void	auth_dns_test_server(const char *ip, int port)
 /* DESCRIPTION
 /*	One file per library, so that each of libspf2, libopendkim and
 /*	libopendmarc stays behind this small interface.
@@ -67,6 +68,10 @@
 /*	auth_dns_test_zone() is for unit tests: from the first call on,
 /*	TXT records come from a table of our own; txt NULL makes the name
 /*	fail temporarily.
+/*
+/*	auth_dns_test_server() is for unit tests: from the first call on,
+/*	auth_dns_query() asks this IPv4 server (UDP; TCP goes to
+/*	resolv.conf's) instead of the name servers of resolv.conf.
 /*--*/
 
 #include <milter/auth.h>
@@ -92,5 +97,6 @@ extern int auth_dns_query(const char *, int, unsigned char *, size_t);
 extern int auth_dns_txt(const char *, GPtrArray *);
 extern char *auth_dns_txt_rdata(const unsigned char *, size_t);
 extern void auth_dns_test_zone(const char *, const char *);
+extern void auth_dns_test_server(const char *, int);
 
 #endif

@@ -66,6 +66,7 @@
 #include <sys/socket.h>
 #include <sys/random.h>
 #include <netinet/in.h>
+#include <arpa/inet.h>
 #include <arpa/nameser.h>
 #include <netdb.h>
 #include <resolv.h>
@@ -108,6 +109,7 @@ typedef struct DNS_SERVERS {
 static int dns_timeout = 5;
 static size_t cache_limit = 4 * 1024 * 1024;
 static GHashTable *test_zone;		/* name -> GPtrArray of texts, or NULL */
+static struct sockaddr_in test_server;	/* unit tests: the one name server */
 
 static GMutex cache_lock;
 static GHashTable *cache;		/* key -> DNS_CACHED */
@@ -310,11 +312,28 @@ static int answer_ttl(const unsigned char *answer, int len)
     return ((int) ttl);
 }
 
+/* auth_dns_test_server - unit tests: ask this server, not resolv.conf's */
+
+void    auth_dns_test_server(const char *ip, int port)
+{
+    memset(&test_server, 0, sizeof(test_server));
+    test_server.sin_family = AF_INET;
+    test_server.sin_port = htons(port);
+    inet_pton(AF_INET, ip, &test_server.sin_addr);
+}
+
 /* servers_load - the name servers that res_ninit() read from resolv.conf */
 
 static void servers_load(res_state res, DNS_SERVERS *servers)
 {
     memset(servers, 0, sizeof(*servers));
+    if (test_server.sin_family == AF_INET) {
+	memcpy(&servers->addr[0], &test_server, sizeof(test_server));
+	servers->addr_len[0] = sizeof(test_server);
+	servers->fd[0] = -1;
+	servers->count = 1;
+	return;
+    }
     for (int i = 0; i < res->nscount && i < MAXNS; i++) {
 	int     n = servers->count;
 
