@@ -44,10 +44,11 @@ const char *auth_policy_name(char policy)
 
 /* auth_init - bound DNS queries, load the suffix list, start libraries */
 
-int     auth_init(int dns_timeout, const char *psl_path, TM_ERROR *err)
+int     auth_init(int dns_timeout, size_t dns_cache_size, const char *psl_path,
+		          TM_ERROR *err)
 {
     /* Every library asks the DNS through auth_dns_query(). */
-    auth_dns_init(dns_timeout);
+    auth_dns_init(dns_timeout, dns_cache_size);
     if (auth_spf_init(err) < 0 || auth_dkim_init(dns_timeout, err) < 0
 	|| auth_dmarc_init(psl_path, err) < 0)
 	return (-1);

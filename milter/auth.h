@@ -9,7 +9,8 @@
 /* SYNOPSIS
 /*	#include <milter/auth.h>
 /*
-/*	int	auth_init(int dns_timeout, const char *psl_path, TM_ERROR *err)
+/*	int	auth_init(int dns_timeout, size_t dns_cache_size,
+/*			  const char *psl_path, TM_ERROR *err)
 /*
 /*	AUTH_RESULTS *auth_verify(const AUTH_INPUT *input)
 /*
@@ -31,7 +32,8 @@
 /*
 /*	auth_init() is called once, before any thread starts: it bounds
 /*	every DNS query to dns_timeout seconds (for libspf2, libopendkim
-/*	and our own lookups) and loads the Public Suffix List from
+/*	and our own lookups), keeps their answers in a cache of at most
+/*	dns_cache_size bytes (0: none) and loads the Public Suffix List from
 /*	psl_path, which defines organizational domains.
 /*
 /*	auth_verify() evaluates SPF (RFC 7208) for the MAIL FROM identity,
@@ -114,7 +116,7 @@ typedef struct AUTH_RESULTS {
     AUTH_DMARC dmarc;
 } AUTH_RESULTS;
 
-extern int auth_init(int, const char *, TM_ERROR *);
+extern int auth_init(int, size_t, const char *, TM_ERROR *);
 extern AUTH_RESULTS *auth_verify(const AUTH_INPUT *);
 extern void auth_results_free(AUTH_RESULTS *);
 extern char *auth_results_header(const AUTH_RESULTS *, const char *);

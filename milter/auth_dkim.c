@@ -9,8 +9,8 @@
 /*	own. Every signature is verified (not only the first), with body
 /*	lengths (l=) and canonicalization as the library does them; each
 /*	result says whether h= covers From and whether l= was used, which
-/*	policy_dkim_vouches() needs. DNS
-/*	queries go through auth_dns_query(), one resolver state per query.
+/*	policy_dkim_vouches() needs. DNS queries go through
+/*	auth_dns_query() (short attempts, a cache).
 /*--*/
 
 #include <sys/types.h>

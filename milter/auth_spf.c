@@ -8,8 +8,10 @@
 /*	nothing but this file includes it, and what it returns is copied
 /*	into our own strings at once. Each check has a server object of
 /*	its own (libmilter runs one thread per connection); all share our
-/*	DNS layer, which asks through auth_dns_query(): one resolver state
-/*	per query, each bounded by DNSTimeout. (libspf2's own resolv layer
+/*	DNS layer, which asks through auth_dns_query(): short attempts,
+/*	each query bounded by DNSTimeout, answers cached for their TTL and
+/*	failures never (libspf2's own cache keeps a SERVFAIL for 30
+/*	minutes, so it is not used). (libspf2's own resolv layer
 /*	takes its timeouts from the resolver configuration that the
 /*	process loaded first, which DNSTimeout could not change.)
 /*--*/

@@ -22,7 +22,8 @@ void    authres_init(const CONFIG *config)
     TM_ERROR err;
 
     if (config->verify_senders
-	&& auth_init(config->dns_timeout, config->public_suffix_list, &err) < 0)
+	&& auth_init(config->dns_timeout, config->dns_cache_size,
+		     config->public_suffix_list, &err) < 0)
 	msg_fatal("cannot verify senders: %s (set VerifySenders no to run without)", err.text);
 }
 

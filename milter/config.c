@@ -64,6 +64,7 @@ static const CONFIG_KEY config_keys[] = {
     {"AuthservID", KEY_STRING, AT(authserv_id), 0},
     {"VerifySenders", KEY_BOOL, AT(verify_senders), RESTART},
     {"DNSTimeout", KEY_SECONDS, AT(dns_timeout), RESTART},
+    {"DNSCacheSize", KEY_SIZE, AT(dns_cache_size), RESTART},
     {"DmarcRejectAction", KEY_DMARC_ACTION, AT(dmarc_reject_action), 0},
     {"InternalHosts", KEY_HOSTS, AT(internal_hosts), 0},
     {"PublicSuffixList", KEY_STRING, AT(public_suffix_list), RESTART},
@@ -124,6 +125,7 @@ static CONFIG *config_defaults(const char *path)
     config->authserv_id = g_strdup(g_get_host_name());
     config->verify_senders = 1;
     config->dns_timeout = 5;
+    config->dns_cache_size = 4 * 1024 * 1024;
     /* Mail from a customer whose domain is misconfigured is still a customer's. */
     config->dmarc_reject_action = ACTION_ACCEPT;
     config->public_suffix_list = g_strdup("/usr/share/publicsuffix/public_suffix_list.dat");

@@ -90,6 +90,7 @@ typedef struct CONFIG {
     char   *authserv_id;		/* AuthservID: in Authentication-Results */
     int     verify_senders;		/* VerifySenders: SPF, DKIM, DMARC */
     int     dns_timeout;		/* DNSTimeout, seconds per query */
+    size_t  dns_cache_size;		/* DNSCacheSize: bytes, 0: no cache */
     int     dmarc_reject_action;	/* DmarcRejectAction: ACTION_* */
     NETLIST *internal_hosts;		/* InternalHosts */
     char   *public_suffix_list;	/* PublicSuffixList: file */

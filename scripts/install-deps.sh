@@ -21,6 +21,9 @@ packages=(
 	# tests: SMTP AUTH in the private Postfix (Cyrus SASL with a sasldb),
 	# so agents log in for real (t_sasl.sh)
 	sasl2-bin libsasl2-modules
+	# tests: nft drops a share of the DNS queries in the test's namespace
+	# (t_dns_lossy: a resolver that loses packets under load)
+	nftables
 	# the real services: a private PostgreSQL and a private Postfix
 	postgresql postfix
 	# make deb and make package-check: build, lint and install the .deb

@@ -7,8 +7,13 @@
 #   authns_up NAME            create it: lo up, client addresses, resolv.conf
 #   authns_down NAME          stop what runs in it (by PID) and delete it
 #   authns_keys DIR           DKIM keys for dkim.test: sel, gone, revoked, big
-#   authns_dns_start DIR      write DIR/dnsmasq.conf, start dnsmasq (inside)
+#   authns_dns_start DIR [LINES]  write DIR/dnsmasq.conf (LINES appended:
+#                             more dnsmasq options), start dnsmasq (inside)
 #   authns_dns_stop DIR       stop that dnsmasq, by its PID
+#   authns_drop PERCENT       (inside) drop a random PERCENT of the UDP
+#                             packets to port 53 (nftables, statistic)
+#   authns_dropped            (inside) how many the rule dropped so far
+#   authns_drop_off           (inside) remove the rule
 #
 # Client addresses on the namespace's lo: 192.0.2.10 (allowed by the SPF
 # records), 192.0.2.20 (allowed for helo.test only), 198.51.100.7.
@@ -66,7 +71,8 @@ authns_big_records() {
 	echo 'txt-record=big-dmarc.test,"v=spf1 ip4:192.0.2.10 -all"'
 }
 
-# authns_dns_start DIR - serve the test records from a dnsmasq in DIR
+# authns_dns_start DIR [LINES] - serve the test records from a dnsmasq in
+# DIR; LINES are more dnsmasq options (e.g. local-ttl=300, log-queries)
 authns_dns_start() {
 	local pubkey loop i
 	pubkey=$(tr -d '\n' <"$1/sel.txt" | sed 's/.*p=\([A-Za-z0-9+/=]*\).*/\1/')
@@ -108,6 +114,7 @@ authns_dns_start() {
 	txt-record=_dmarc.p-reject.test,"v=DMARC1; p=reject"
 	txt-record=_dmarc.org-sp.test,"v=DMARC1; p=none; sp=reject"
 	$(authns_big_records "$pubkey")
+	${2:-}
 	EOF
 	dnsmasq --conf-file="$1/dnsmasq.conf"
 }
@@ -116,4 +123,28 @@ authns_dns_start() {
 authns_dns_stop() {
 	[ -f "$1/dnsmasq.pid" ] && kill "$(cat "$1/dnsmasq.pid")" 2>/dev/null
 	rm -f "$1/dnsmasq.pid"
+}
+
+# authns_drop PERCENT - (inside the namespace) a lossy resolver: drop a
+# random PERCENT of the UDP packets to port 53, as a loaded resolver drops
+# queries; nftables' numgen draws a number per packet
+authns_drop() {
+	nft -f - <<-EOF
+	table inet authns_loss {
+		chain input {
+			type filter hook input priority 0; policy accept;
+			udp dport 53 numgen random mod 100 < $1 counter drop
+		}
+	}
+	EOF
+}
+
+# authns_dropped - (inside) the packets the drop rule has dropped so far
+authns_dropped() {
+	nft list table inet authns_loss 2>/dev/null | sed -n 's/.*counter packets \([0-9]*\).*/\1/p' | head -n1
+}
+
+# authns_drop_off - (inside) no more drops
+authns_drop_off() {
+	nft delete table inet authns_loss 2>/dev/null
 }

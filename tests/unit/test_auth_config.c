@@ -41,6 +41,7 @@ static void test_defaults(void **state)
     assert_true(config->verify_senders);
     assert_string_equal(config->authserv_id, g_get_host_name());
     assert_int_equal(config->dns_timeout, 5);
+    assert_int_equal(config->dns_cache_size, 4 * 1024 * 1024);
     assert_int_equal(config->dmarc_reject_action, ACTION_ACCEPT);
     /* No internal hosts unless configured: loopback may be a content filter. */
     assert_false(netlist_contains(config->internal_hosts, "127.0.0.1"));
@@ -52,6 +53,7 @@ static void test_values(void **state)
 {
     TM_ERROR err;
     CONFIG *config = load("AuthservID mx.help.test\nVerifySenders no\nDNSTimeout 2s\n"
+			  "DNSCacheSize 0\n"
 			  "DmarcRejectAction reject\nInternalHosts 127.0.0.1, 192.0.2.0/24 ::1\n"
 			  "PublicSuffixList /srv/psl.dat\n", &err);
 
@@ -59,6 +61,7 @@ static void test_values(void **state)
     assert_string_equal(config->authserv_id, "mx.help.test");
     assert_false(config->verify_senders);
     assert_int_equal(config->dns_timeout, 2);
+    assert_int_equal(config->dns_cache_size, 0);
     assert_int_equal(config->dmarc_reject_action, ACTION_REJECT);
     assert_true(netlist_contains(config->internal_hosts, "192.0.2.200"));
     assert_true(netlist_contains(config->internal_hosts, "::1"));
