@@ -8,14 +8,17 @@
 /*	included; we feed it the bytes and read back the reply. One
 /*	SMTP_CLIENT keeps one easy handle, so libcurl keeps the SMTP
 /*	connection open between mails (MAIL FROM follows the last DATA at
-/*	once) and closes it after a failure or when it has been idle for
-/*	SMTP_IDLE_SECONDS, well below Postfix's smtpd_timeout.
+/*	once). It closes it after a failure, when it has been idle for
+/*	SMTP_IDLE_SECONDS (well below Postfix's smtpd_timeout), and once
+/*	it is SMTP_LIFE_SECONDS old, so that a change of the relay's
+/*	settings (postfix reload) reaches outgoing mail within that time.
 /*
 /*	libcurl's own error text names only the reply code ("RCPT failed:
 /*	550"). The server's reply lines reach the debug callback as
-/*	CURLINFO_HEADER_IN: the lines since the last command we sent are
-/*	kept (control characters replaced, at most SMTP_REPLY_MAX bytes),
-/*	and a failure reports them whole.
+/*	CURLINFO_HEADER_IN: the last 4xx or 5xx reply is kept, all its
+/*	lines (control characters replaced, at most SMTP_REPLY_MAX bytes),
+/*	and a failure reports it whole. Only a refusal is kept, since
+/*	libcurl ends a failed transfer with QUIT, whose "221" comes last.
 /*
 /*	libcurl writes MAIL FROM and RCPT TO as it is given them: an
 /*	address with CR LF would add SMTP commands of its own, so both
@@ -30,13 +33,15 @@
 #include <milter/addr_check.h>
 #include <milter/smtp_submit.h>
 
-#define SMTP_IDLE_SECONDS	60	/* reuse an idle connection this long */
-#define SMTP_REPLY_MAX		1000	/* bytes of the server's reply kept */
+#define SMTP_IDLE_SECONDS	10	/* reuse an idle connection this long */
+#define SMTP_LIFE_SECONDS	60	/* reuse a connection this long at most */
+#define SMTP_REPLY_MAX		400	/* bytes of the server's reply kept */
 
 struct SMTP_CLIENT {
     CURL   *curl;
-    GString *reply;			/* the server's last reply */
+    GString *reply;			/* the server's last 4xx/5xx reply */
     int     replied;			/* reply lines follow a command */
+    int     refusal;			/* ... and they are a 4xx/5xx */
 };
 
 typedef struct UPLOAD {
@@ -72,7 +77,7 @@ static void reply_add(GString *reply, const char *data, size_t size)
 	g_string_append_c(reply, (unsigned char) data[i] < 0x20 || data[i] == 0x7f ? '?' : data[i]);
 }
 
-/* reply_trace - libcurl's debug callback: keep the server's last reply */
+/* reply_trace - libcurl's debug callback: keep the last refusal */
 
 static int reply_trace(CURL *curl, curl_infotype type, char *data, size_t size, void *context)
 {
@@ -82,10 +87,14 @@ static int reply_trace(CURL *curl, curl_infotype type, char *data, size_t size, 
     if (type == CURLINFO_HEADER_OUT) {
 	client->replied = 0;
     } else if (type == CURLINFO_HEADER_IN) {
-	if (!client->replied)
-	    g_string_truncate(client->reply, 0);
+	if (!client->replied) {
+	    client->refusal = size > 0 && (data[0] == '4' || data[0] == '5');
+	    if (client->refusal)
+		g_string_truncate(client->reply, 0);
+	}
 	client->replied = 1;
-	reply_add(client->reply, data, size);
+	if (client->refusal)
+	    reply_add(client->reply, data, size);
     }
     return (0);
 }
@@ -147,7 +156,7 @@ int     smtp_client_send(SMTP_CLIENT *client, const char *relay, int timeout,
     if (client->curl == NULL && (client->curl = curl_easy_init()) == NULL)
 	return (tm_error(err, "cannot start libcurl"));
     g_string_truncate(client->reply, 0);
-    client->replied = 0;
+    client->replied = client->refusal = 0;
     url = g_strdup_printf("smtp://%s", relay);
     mail_from = g_strdup_printf("<%s>", from);
     rcpt_to = g_strdup_printf("<%s>", rcpt);
@@ -162,6 +171,7 @@ int     smtp_client_send(SMTP_CLIENT *client, const char *relay, int timeout,
     curl_easy_setopt(client->curl, CURLOPT_TIMEOUT, (long) timeout);
     curl_easy_setopt(client->curl, CURLOPT_CONNECTTIMEOUT, (long) (timeout < 10 ? timeout : 10));
     curl_easy_setopt(client->curl, CURLOPT_MAXAGE_CONN, (long) SMTP_IDLE_SECONDS);
+    curl_easy_setopt(client->curl, CURLOPT_MAXLIFETIME_CONN, (long) SMTP_LIFE_SECONDS);
     curl_easy_setopt(client->curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(client->curl, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(client->curl, CURLOPT_DEBUGFUNCTION, reply_trace);
