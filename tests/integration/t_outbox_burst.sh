@@ -45,7 +45,7 @@ if wait_for 60 bash -c "[ \"\$(psql -X -At -c \"SELECT count(*) FROM outbox o JO
 else
 	fail "every mail of the burst is sent within 60 s" "$(queued "AND o.status = 'sent'") of $want sent; $(ctl outbox list | head -n1)"
 fi
-echo "  burst: $N messages accepted in $(echo "$accepted - $start" | bc) s; $want mails sent $(echo "${drained:-$(date +%s.%N)} - $accepted" | bc) s after the last was accepted"
+printf "  burst: %s messages accepted in %.1f s; %s mails sent %.1f s after the last was accepted\n" "$N" "$(echo "$accepted - $start" | bc)" "$want" "$(echo "${drained:-$(date +%s.%N)} - $accepted" | bc)"
 postfix_queue_wait 30
 # delivered_ids - the Message-IDs of the burst's mail in the outgoing Maildir
 delivered_ids() {
