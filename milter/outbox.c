@@ -17,8 +17,12 @@
 /*
 /*	The wake-up is a pipe: outbox_wake() writes a byte (never
 /*	blocking: a full pipe already wakes), and every idle sender polls
-/*	it with its stop pipe and its database socket. A byte written
-/*	while the senders work stays readable, so no wake-up is lost.
+/*	it with its stop pipe and its database socket. The first to read
+/*	takes every byte there and does a round; the others sleep on, so
+/*	one stored message wakes one idle sender, not all. A byte written
+/*	while the senders work stays readable, so no wake-up is lost; a
+/*	sender in a round goes on until nothing unlocked is due, so a
+/*	backlog keeps every busy sender at work.
 /*--*/
 
 #include <errno.h>
@@ -190,14 +194,16 @@ static int next_due(PGconn *conn, int limit)
     return (seconds < 1 ? 1 : seconds > limit ? limit : seconds);
 }
 
-/* wake_drain - read what outbox_wake() wrote; other senders may race */
+/* wake_take - read what outbox_wake() wrote; 0 if another sender did */
 
-static void wake_drain(void)
+static int wake_take(void)
 {
     char    buf[256];
+    int     got = 0;
 
     while (read(wake_pipe[0], buf, sizeof(buf)) > 0)
-	 /* void */ ;
+	got = 1;
+    return (got);
 }
 
 /* sender_wait - sleep until woken, notified, the time, or stop; 1 = stop */
@@ -209,6 +215,8 @@ static int sender_wait(SENDER *sender, PGconn *conn, int seconds)
 	{.fd = wake_pipe[0], .events = POLLIN},
 	{.fd = conn ? PQsocket(conn) : -1, .events = POLLIN},
     };
+    gint64  deadline = g_get_monotonic_time() + (gint64) seconds * G_USEC_PER_SEC;
+    gint64  left;
     PGnotify *note;
     int     n, got = 0;
 
@@ -219,15 +227,19 @@ static int sender_wait(SENDER *sender, PGconn *conn, int seconds)
     }
     if (got)
 	return (0);
-    n = poll(pfd, conn ? 3 : 2, seconds * 1000);
-    if (n > 0 && pfd[0].revents)
-	return (1);
-    if (n > 0 && pfd[1].revents)
-	wake_drain();
-    if (conn && n > 0 && pfd[2].revents) {
-	PQconsumeInput(conn);
-	while ((note = PQnotifies(conn)) != NULL)
-	    PQfreemem(note);
+    /* A wake-up another idle sender took is not ours: sleep on. */
+    while ((left = deadline - g_get_monotonic_time()) > 0) {
+	n = poll(pfd, conn ? 3 : 2, (int) ((left + 999) / 1000));
+	if (n > 0 && pfd[0].revents)
+	    return (1);
+	if (conn && n > 0 && pfd[2].revents) {
+	    PQconsumeInput(conn);
+	    while ((note = PQnotifies(conn)) != NULL)
+		PQfreemem(note);
+	    return (0);
+	}
+	if (n <= 0 || wake_take())
+	    return (0);
     }
     return (0);
 }
