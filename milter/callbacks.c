@@ -18,6 +18,7 @@
 #include <milter/inflight.h>
 #include <milter/ingest.h>
 #include <milter/msglog.h>
+#include <milter/outbox.h>
 #include <milter/queue_addr.h>
 #include <milter/queue_cache.h>
 #include <milter/session.h>
@@ -443,6 +444,9 @@ static sfsistat cb_eom(SMFICTX *ctx)
 		      "Ticket database unavailable, please try again later"));
     }
     log.db_us = msglog_since(&clock);
+    /* Committed: mail it queued goes out now, without a NOTIFY (sql/015). */
+    if (!result.duplicate)
+	outbox_wake();
     log.decision = result.duplicate ? "duplicate" : result.relay ? "agent-reply"
 	: result.discard ? "agent-note" : result.created ? "new" : "follow-up";
     log.rule = result.rule;

@@ -75,6 +75,7 @@ static const CONFIG_KEY config_keys[] = {
     {"OutboxRelay", KEY_STRING, AT(outbox_relay), RESTART},
     {"OutboxMaxAttempts", KEY_COUNT, AT(outbox_max_attempts), 0},
     {"OutboxPoll", KEY_SECONDS, AT(outbox_poll), RESTART},
+    {"OutboxSenders", KEY_COUNT, AT(outbox_senders), RESTART},
     {"OutboxRetryDelay", KEY_SECONDS, AT(outbox_retry_delay), 0},
     {"AutoReplyPerAddressHour", KEY_COUNT, AT(autoreply_per_address_hour), 0},
     {"AutoReplyPerAddressDay", KEY_COUNT, AT(autoreply_per_address_day), 0},
@@ -134,7 +135,8 @@ static CONFIG *config_defaults(const char *path)
     config->reopen_window = 14 * 86400;
     config->outbox_relay = g_strdup("127.0.0.1:25");
     config->outbox_max_attempts = 12;
-    config->outbox_poll = 30;
+    config->outbox_poll = 5;
+    config->outbox_senders = 4;
     config->outbox_retry_delay = 60;
     config->autoreply_per_address_hour = 5;
     config->autoreply_per_address_day = 20;

@@ -101,6 +101,7 @@ typedef struct CONFIG {
     char   *outbox_relay;		/* OutboxRelay: host:port, or none */
     int     outbox_max_attempts;	/* OutboxMaxAttempts */
     int     outbox_poll;		/* OutboxPoll, seconds */
+    int     outbox_senders;		/* OutboxSenders: sender threads */
     int     outbox_retry_delay;		/* OutboxRetryDelay: first backoff, seconds */
     int     autoreply_per_address_hour;	/* AutoReplyPerAddressHour */
     int     autoreply_per_address_day;	/* AutoReplyPerAddressDay */

@@ -67,8 +67,8 @@ static const char help_text[] =
 "  template show QUEUE confirm|notify|notice [--lang LL]\n"
 "                                print a template\n"
 "  template list [--json]        list the templates\n"
-"  outbox [list] [--failed] [--json]\n"
-"                                outgoing mail waiting (or given up on)\n"
+"  outbox [list] [--pending] [--failed] [--json]\n"
+"                                outgoing mail waiting and given up on\n"
 "  outbox retry ID               send a failed mail again now\n"
 "\n"
 "exit status: 0 done, 1 failed, 2 wrong usage\n";

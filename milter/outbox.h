@@ -11,17 +11,27 @@
 /*
 /*	void	outbox_start(const CONFIG *config)
 /*
-/*	int	outbox_send_due(PGconn *conn, const CONFIG *config)
+/*	int	outbox_send_due(PGconn *conn, const CONFIG *config,
+/*				SMTP_CLIENT *smtp)
+/*
+/*	void	outbox_wake(void)
 /*
 /*	void	outbox_stop(void)
 /* DESCRIPTION
 /*	Outgoing mail (confirmations, agent notifications) is written to
 /*	the outbox table in the transaction that stored its cause. The
-/*	sender is a thread of the daemon, so it shares the configuration
-/*	and needs no process of its own; several daemons on several hosts
-/*	may share one database, since each takes due rows with FOR UPDATE
-/*	SKIP LOCKED. It wakes on the outbox's notification, and polls
-/*	every OutboxPoll seconds as well.
+/*	senders are OutboxSenders threads of the daemon, so they share the
+/*	configuration and need no process of their own; each has its own
+/*	database connection and its own connection to the relay. Threads
+/*	and several daemons on several hosts may share one database,
+/*	since each takes due rows with FOR UPDATE SKIP LOCKED.
+/*
+/*	Storing a message does not notify (a NOTIFY serializes every
+/*	committing transaction that sends one, see sql/015): the daemon
+/*	that stored it calls outbox_wake() after the commit, which wakes
+/*	its own senders at once. Mail that another daemon stored is found
+/*	within OutboxPoll seconds; mail made due again (ticketctl outbox
+/*	retry) is announced by the outbox's notification.
 /*
 /*	Each mail is rendered (compose), submitted by SMTP to OutboxRelay,
 /*	the MTA's listener without this milter, and recorded as sent (and
@@ -30,16 +40,20 @@
 /*	permanent one, or OutboxMaxAttempts attempts, marks it failed with
 /*	the reason (`ticketctl outbox --failed`, `ticketctl outbox retry`).
 /*
-/*	outbox_send_due() sends what is due now and returns how many
-/*	mails it tried (for tests and the thread). outbox_start() does
-/*	nothing when OutboxRelay is "none".
+/*	outbox_send_due() sends what is due now through smtp and returns
+/*	how many mails it tried (for tests and the threads). outbox_start()
+/*	does nothing when OutboxRelay is "none"; then outbox_wake() does
+/*	nothing either. outbox_wake() never blocks and may be called from
+/*	any thread.
 /*--*/
 
 #include <libpq-fe.h>
 #include <milter/config.h>
+#include <milter/smtp_submit.h>
 
 extern void outbox_start(const CONFIG *);
-extern int outbox_send_due(PGconn *, const CONFIG *);
+extern int outbox_send_due(PGconn *, const CONFIG *, SMTP_CLIENT *);
+extern void outbox_wake(void);
 extern void outbox_stop(void);
 
 #endif

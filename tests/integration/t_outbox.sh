@@ -14,7 +14,10 @@ ctl() { "$TM_BUILD/ticketctl" -c "$TM_CONF" "$@"; }
 # A queue of its own, so the other scripts on this database see no change.
 ctl queue add desk@help.test --name Support --confirm always >/dev/null
 ctl agent add agent@agents.test --queue desk@help.test --name "Agent Smith" >/dev/null
-milter_start "OutboxRetryDelay 1" || { fail "ticket-milter starts" "see its log"; exit 1; }
+# OutboxPoll 60: every mail below must go out because the senders were
+# woken (in process after a commit, or by ticketctl's notification).
+milter_start "OutboxRetryDelay 1
+OutboxPoll 60" || { fail "ticket-milter starts" "see its log"; exit 1; }
 
 # autoreply_of MSGID - the stored decision about an automatic answer
 autoreply_of() { sql "SELECT autoreply FROM messages WHERE message_id = '$1'"; }
@@ -151,30 +154,43 @@ check_eq "... exactly once" "1" "$(grep -rlsi '^X-Original-To: relay-down@custom
 # Failed mail is visible and can be retried.
 sql "UPDATE outbox SET status = 'failed', last_error = 'test: given up' WHERE id = (SELECT min(id) FROM outbox)" >/dev/null
 check "outbox --failed lists it with the reason" grep -q "test: given up" <<<"$(ctl outbox list --failed)"
+list=$(ctl outbox list)
+check "outbox list shows failed mail too, not \"the outbox is empty\"" grep -q " failed .*test: given up" <<<"$list"
+check_eq "... after the counts of waiting and failed mail" \
+	"$(sql "SELECT count(*) FILTER (WHERE status = 'pending') || ' waiting, ' || count(*) FILTER (WHERE status = 'failed') || ' failed' FROM outbox")" \
+	"$(head -n1 <<<"$list")"
+check_eq "outbox list --pending leaves it out" "0" "$(ctl outbox list --pending --json | jq '[.[] | select(.last_error == "test: given up")] | length')"
 id=$(sql "SELECT min(id) FROM outbox")
 check "outbox retry puts it back in line" ctl outbox retry "$id"
 check "... and it is sent again" wait_for 15 bash -c \
 	"[ \"\$(psql -X -At -c \"SELECT status FROM outbox WHERE id = $id\")\" = sent ]"
 
-# The relay refuses: a 5xx ends it after one attempt, a 4xx is tried again.
+# The relay refuses: a 5xx ends it after one attempt, a 4xx is tried
+# again; the reason kept is the relay's reply, text and all.
 pf_config=${PF_CONFIG:-$SVC_REAL/postfix/etc}
 chmod 755 "$work"
 printf 'refused@customer.test 550 5.1.1 No such user here\nlater@customer.test 450 4.2.1 Mailbox busy\n' >"$work/refuse"
 chmod 644 "$work/refuse"
 postconf -c "$pf_config" -e "smtpd_recipient_restrictions=check_recipient_access texthash:$work/refuse"
 postfix -c "$pf_config" reload >/dev/null 2>&1
+# The senders keep their relay connection open (up to 60 s), and an open
+# smtpd session keeps the settings it started with: start them anew.
+milter_start "OutboxRetryDelay 1
+OutboxPoll 60" || fail "ticket-milter starts again" "see its log"
 mail refused@customer.test desk@help.test "Refused" refused-1@customer.test
 mail later@customer.test desk@help.test "Later" later-1@customer.test
 # outbox_of ADDRESS - status, attempts and error of its confirmation
 outbox_of() { sql "SELECT status || '|' || attempts || '|' || coalesce(last_error, '') FROM outbox WHERE recipient = '$1' AND kind = 'confirmation'"; }
 check "a 5xx from the relay: given up after one attempt" wait_for 15 bash -c \
 	"psql -X -At -c \"SELECT status || attempts FROM outbox WHERE recipient = 'refused@customer.test'\" | grep -qx failed1"
-check "... the reason names the reply" grep -q '550' <<<"$(outbox_of refused@customer.test)"
+check "... the reason is the relay's whole reply" grep -q '|SMTP to [^ ]*: 550 5.1.1 <refused@customer.test>: Recipient address rejected: No such user here (RCPT failed: 550)$' <<<"$(outbox_of refused@customer.test)"
 check "a 4xx from the relay: tried again, still waiting" wait_for 15 bash -c \
 	"psql -X -At -c \"SELECT status || ' ' || attempts FROM outbox WHERE recipient = 'later@customer.test'\" | awk '\$1 == \"pending\" && \$2 >= 2 { ok = 1 } END { exit !ok }'"
-check "... the reason names the reply" grep -q '450' <<<"$(outbox_of later@customer.test)"
+check "... the reason is the relay's whole reply" grep -q '|SMTP to [^ ]*: 450 4.2.1 <later@customer.test>: Recipient address rejected: Mailbox busy (RCPT failed: 450)$' <<<"$(outbox_of later@customer.test)"
 check_eq "... and neither was delivered" "0" \
 	"$(grep -rlsiE '^X-Original-To: (refused|later)@customer.test$' "$PF_OUTGOING/new" | wc -l)"
+check "outbox list shows the waiting and the failed one, with the reasons" bash -c \
+	"'$TM_BUILD/ticketctl' -c '$TM_CONF' outbox list >'$work/list' && grep -q ' failed .*refused@customer.test .*: SMTP to .*550 5.1.1' '$work/list' && grep -q ' pending .*later@customer.test .*: SMTP to .*450 4.2.1' '$work/list'"
 postconf -c "$pf_config" -X smtpd_recipient_restrictions
 postfix -c "$pf_config" reload >/dev/null 2>&1
 sql "UPDATE outbox SET status = 'failed' WHERE recipient = 'later@customer.test'" >/dev/null
