@@ -194,9 +194,10 @@ check_eq "other mail stored nowhere" 0 "$(sql "SELECT count(*) FROM messages WHE
 # --- a burst of support mail and nothing else ---
 # Postfix's in-flow control would let the first default_process_limit
 # (100) messages in and then hold each new one in_flow_delay (1 s) before
-# its transaction could go on: most transactions would take 1 s or more.
-# So the median transaction must be shorter than in_flow_delay; slow DNS
-# answers for the SPF/DKIM/DMARC checks only lengthen the tail.
+# its transaction could go on: most transactions would take 1 s or more
+# (median 1011 ms without README's ticket-cleanup). So the median must stay
+# well under in_flow_delay, below half of it; slow DNS answers for the
+# SPF/DKIM/DMARC checks only lengthen the tail.
 python3 - "$d/burst" "$BURST" <<-'PY'
 	import os, sys
 	d, n = sys.argv[1], int(sys.argv[2])
@@ -216,8 +217,8 @@ check_eq "burst: every support message stored" "$BURST" \
 	"$(sql "SELECT count(*) FROM messages WHERE message_id LIKE 'burst-%@customer.test'")"
 check_eq "burst: Postfix discarded every copy" "$BURST" "$(( $(grep -c 'milter-discard' "$d/maillog") - discards ))"
 p50=$(awk '/^p50_ms/ { print $2 }' <<<"$out")
-check "burst: the median transaction is shorter than in_flow_delay (${p50:-?} ms < 1000 ms)" \
-	awk -v p="${p50:-x}" 'BEGIN { exit !(p ~ /^[0-9.]+$/ && p < 1000) }'
+check "burst: the median transaction is well under in_flow_delay (${p50:-?} ms < 500 ms)" \
+	awk -v p="${p50:-x}" 'BEGIN { exit !(p ~ /^[0-9.]+$/ && p < 500) }'
 stock_down
 milter_pid=
 check "the daemon's log is clean" bash -c "! grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' '$log'"
