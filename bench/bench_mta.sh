@@ -43,9 +43,9 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 env_up >/dev/null 2>&1 && env_load || { echo "PostgreSQL and Postfix did not start: not measured."; exit 0; }
 # Room for the 50 MB message and for 200 sessions at once; and a third
 # smtpd whose milter is on a unix socket (the milter socket's two forms).
+. "$root/bench/mta_config.sh"
 sock=$SVC_REAL/milter.sock PF_UNIX_PORT=$((PF_PORT + 10))
-postconf -c "$PF_CONFIG" -e message_size_limit=60000000 default_process_limit=400
-echo "127.0.0.1:$PF_UNIX_PORT inet n - n - - smtpd -o smtpd_milters=unix:$sock" >>"$PF_CONFIG/master.cf"
+bench_mta_config "$PF_CONFIG" "$PF_UNIX_PORT" "$sock"
 postfix -c "$PF_CONFIG" reload >/dev/null 2>&1; sleep 1
 authns_keys "$work" >/dev/null 2>&1 && authns_dns_start "$work" || { echo "dnsmasq did not start: not measured."; exit 0; }
 log=$SVC_REAL/ticket-milter-$MILTER_PORT.log

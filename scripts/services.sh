@@ -21,7 +21,14 @@
 #
 # pg_up exports PG_CONNINFO (and PGHOST, PGPORT, PGUSER, PGDATABASE).
 # Everything else delivered by Postfix lands in $SVC_DIR/outgoing/ (a
-# Maildir). Addresses @discard.test are discarded; mail for @relay.test is
+# Maildir). The lines for ticket-milter are the ones README gives a mail
+# admin (packaging/postfix/main.cf and master.cf): milter_default_action =
+# tempfail, recipient_delimiter = +, every smtpd with the milter naming the
+# cleanup service ticket-cleanup (in_flow_delay = 0: Postfix's in-flow
+# tokens are never returned for mail the milter discards), and a listener
+# without milters for OutboxRelay (PF_INJECT_PORT), with ticket-cleanup too. in_flow_delay itself
+# keeps Postfix's default, so the tests see what an admin's Postfix does.
+# Addresses @discard.test are discarded; mail for @relay.test is
 # queued and sent by SMTP to PF_PORT, as a customer's MTA would, so tests
 # can see what a queueing sender does with a 4xx; mail for @peer.test goes
 # the same way to PF_PEER_PORT, where a second help desk (PF_PEER_MILTER)
@@ -37,6 +44,9 @@ PF_PEER_MILTER=${PF_PEER_MILTER:-inet:127.0.0.1:8892}
 PF_SASL_PORT=${PF_SASL_PORT:-$((PF_PORT + 3))}
 PF_MILTER=${PF_MILTER:-}
 PF_MAILBOXES=${PF_MAILBOXES:-}
+# The private cluster's settings (bench/bench_settings.sh lists them).
+PG_SETTINGS="-c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off \
+-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
 
 svc_say() { echo "services: $*" >&2; }
 
@@ -100,9 +110,7 @@ pg_up() {
 		if svc_port_busy "$PG_PORT"; then svc_say "port $PG_PORT is in use by another program"; return 1; fi
 		# Unix sockets are off: everything goes over loopback TCP, so a
 		# deep checkout path cannot exceed the socket path limit.
-		pg_as_owner setsid "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 -o "-p $PG_PORT -c listen_addresses=127.0.0.1 \
-			-c unix_socket_directories='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-			-c max_connections=300" start >/dev/null \
+		pg_as_owner setsid "$bin/pg_ctl" -D "$data" -l "$log" -w -t 60 -o "-p $PG_PORT $PG_SETTINGS" start >/dev/null \
 			|| { tail -n 20 "$log" >&2; svc_say "PostgreSQL did not start"; return 1; }
 	fi
 	psql -X -q -d postgres -tAc "select 1 from pg_database where datname='tickets'" | grep -q 1 \
@@ -165,17 +173,21 @@ postfix_config() {
 	smtpd_milters = $PF_MILTER
 	non_smtpd_milters =
 	milter_default_action = tempfail
-	milter_connect_macros = j {daemon_name} {daemon_addr} {client_addr} v _
 	smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
-	in_flow_delay = 0
 	CF
 	pf_write "$d/etc/master.cf" <<-CF && changed=0
 	127.0.0.1:$PF_PORT inet n - n - - smtpd -o myhostname=mx-in.ticket.test
-	127.0.0.1:$PF_INJECT_PORT inet n - n - - smtpd -o smtpd_milters=
+	  -o cleanup_service_name=ticket-cleanup
+	127.0.0.1:$PF_INJECT_PORT inet n - n - - smtpd -o smtpd_milters= -o non_smtpd_milters=
+	  -o cleanup_service_name=ticket-cleanup
 	127.0.0.1:$PF_PEER_PORT inet n - n - - smtpd -o smtpd_milters=$PF_PEER_MILTER -o myhostname=mx-peer.ticket.test
+	  -o cleanup_service_name=ticket-cleanup
 	127.0.0.1:$PF_SASL_PORT inet n - n - - smtpd -o myhostname=mx-sasl.ticket.test -o smtpd_sasl_auth_enable=yes -o smtpd_sasl_type=cyrus -o smtpd_sasl_path=smtpd -o cyrus_sasl_config_path=$d/etc/sasl -o smtpd_sasl_security_options=noanonymous
+	  -o cleanup_service_name=ticket-cleanup
 	pickup    unix  n       -       n       60      1       pickup
 	cleanup   unix  n       -       n       -       0       cleanup
+	ticket-cleanup unix n   -       n       -       0       cleanup
+	  -o in_flow_delay=0
 	qmgr      unix  n       -       n       300     1       qmgr
 	rewrite   unix  -       -       n       -       -       trivial-rewrite
 	bounce    unix  -       -       n       -       0       bounce
