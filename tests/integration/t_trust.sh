@@ -171,11 +171,8 @@ check_eq "an out-of-office reply (subject only) gets no confirmation" "auto-repl
 check_eq "... but the agents see it" 1 "$(notified ooo1@spf-pass.test)"
 
 # --- AutoMailPerTicketHour bounds the notifications of one ticket ---
-log=$SVC_REAL/ticket-milter-$MILTER_PORT.log
-loads=$(grep -c 'loaded [0-9]* support address' "$log")
 milter_start "$MILTER_CONF
 AutoMailPerTicketHour 3" || fail "ticket-milter restarts" "see its log"
-wait_for 10 bash -c "[ \$(grep -c 'loaded [0-9]* support address' '$log') -gt $loads ]"
 alice f0 "Flood"
 tf=$(of f0@spf-pass.test t.number)
 for i in 1 2 3 4 5 6; do stranger "f$i" "Mallory <mallory@evil.test>" "Re: Flood" "In-Reply-To: <f0@spf-pass.test>"; done

@@ -59,9 +59,14 @@ env_load() {
 
 # milter_start [LINES] - (re)start ticket-milter, extra config lines appended
 milter_start() {
+	local log=$SVC_REAL/ticket-milter-$MILTER_PORT.log loads
+	loads=$(grep -c 'loaded [0-9]* support address' "$log" 2>/dev/null)
 	milter_down "$MILTER_PORT"
 	milter_config "$TM_CONF" "$MILTER_PORT" "${1:-}"
-	milter_up "$TM_BUILD/ticket-milter" "$TM_CONF" "$MILTER_PORT"
+	milter_up "$TM_BUILD/ticket-milter" "$TM_CONF" "$MILTER_PORT" || return 1
+	# Until its first load of the queues the daemon tempfails support mail;
+	# wait for it (a test that keeps the database down waits in vain, 10 s).
+	wait_for 10 bash -c "[ \$(grep -c 'loaded [0-9]* support address' '$log') -gt ${loads:-0} ]" || true
 }
 
 # milter_stop - stop ticket-milter and show sanitizer reports from its log
