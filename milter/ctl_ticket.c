@@ -61,6 +61,30 @@
     " FROM tickets t JOIN queues q ON q.id = t.queue_id" \
     " LEFT JOIN contacts c ON c.id = t.customer_id"
 
+/* ticket_status_known - a status a ticket can have */
+
+static int ticket_status_known(const char *status)
+{
+    static const char *const statuses[] = {"new", "open", "pending", "solved", "closed", 0};
+
+    for (int i = 0; statuses[i]; i++)
+	if (strcmp(statuses[i], status) == 0)
+	    return (1);
+    return (0);
+}
+
+/* ticket_queue_known - a queue with this address exists (retired or not) */
+
+static int ticket_queue_known(PGconn *conn, const char *address)
+{
+    const char *params[1] = {address};
+    PGresult *res = ctl_query(conn, "SELECT count(*) FROM queues WHERE address = lower($1)", 1, params);
+    int     known = strcmp(PQgetvalue(res, 0, 0), "0") != 0;
+
+    PQclear(res);
+    return (known);
+}
+
 /* ticket_list - list tickets, newest first */
 
 static int ticket_list(PGconn *conn, int argc, char **argv)
@@ -74,6 +98,10 @@ static int ticket_list(PGconn *conn, int argc, char **argv)
     params[2] = ctl_option(&argc, argv, "--customer");
     if (argc != 2)
 	return (ctl_usage("ticket list [--json] [--queue ADDRESS] [--status STATUS] [--customer ADDRESS]"));
+    if (params[1] && !ticket_status_known(params[1]))
+	return (ctl_fail("unknown status \"%s\": use new, open, pending, solved or closed", params[1]));
+    if (params[0] && !ticket_queue_known(conn, params[0]))
+	return (ctl_fail("no queue %s (see ticketctl queue list)", params[0]));
     res = ctl_query(conn,
 		    "SELECT coalesce(json_agg(json_build_object(" TICKET_FIELDS ","
 		    "   'messages', (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id))"

@@ -52,17 +52,19 @@
 /* How long a stop waits for the support messages in flight. */
 #define STOP_WAIT	30
 
-/* usage - explain the command line and exit */
+/* usage - explain the command line and exit: 0 when asked (-h, --help),
+ * 2 after a mistake */
 
-static void usage(void)
+static _Noreturn void usage(int status)
 {
-    fprintf(stderr, "usage: ticket-milter [-c FILE] [-f] [-n] [-v] [-V]\n"
+    fprintf(status ? stderr : stdout, "usage: ticket-milter [-c FILE] [-f] [-n] [-v] [-V]\n"
 	    "  -c FILE  configuration file (default " DEFAULT_CONFIG ")\n"
 	    "  -f       stay in the foreground, log to stderr\n"
 	    "  -n       check the configuration and exit\n"
 	    "  -v       verbose logging\n"
-	    "  -V       print the version and exit\n");
-    exit(2);
+	    "  -V       print the version and exit\n"
+	    "  -h       this help (also --help)\n");
+    exit(status);
 }
 
 /* group_id - the id of a group name, or the end */
@@ -299,7 +301,9 @@ int     main(int argc, char **argv)
     FILE   *pid_fp;
     int     ch, status, left;
 
-    while ((ch = getopt(argc, argv, "c:fnvV")) != -1) {
+    if (argc > 1 && strcmp(argv[1], "--help") == 0)
+	usage(0);
+    while ((ch = getopt(argc, argv, "c:fhnvV")) != -1) {
 	switch (ch) {
 	case 'c':
 	    config_path = optarg;
@@ -316,12 +320,14 @@ int     main(int argc, char **argv)
 	case 'V':
 	    printf("ticket-milter %s\n", TM_VERSION);
 	    return (0);
+	case 'h':
+	    usage(0);
 	default:
-	    usage();
+	    usage(2);
 	}
     }
     if (optind != argc)
-	usage();
+	usage(2);
     /* Before any thread starts (gmime, libpq, libmilter start some). */
     block_signals();
     if ((config = config_load(config_path, &err)) == NULL) {

@@ -17,6 +17,9 @@ expect_status() {
 
 expect_status 0 "ticket-milter -V" "$TM_BUILD/ticket-milter" -V
 check "ticket-milter -V names the version" grep -q "^ticket-milter $(cat "$TM_ROOT/VERSION")\$" <<<"$out"
+expect_status 0 "ticket-milter --help" "$TM_BUILD/ticket-milter" --help
+check "... lists the options" grep -q "^usage: ticket-milter .*-V" <<<"$out"
+expect_status 2 "ticket-milter with an unknown option" "$TM_BUILD/ticket-milter" -x
 expect_status 0 "ticket-milter -n accepts a good config" "$TM_BUILD/ticket-milter" -n -c "$TM_CONF"
 printf 'Socket inet:1@127.0.0.1\nDatabase dbname=x\nMaximumMessageSize lots\n' >"$work/bad.conf"
 expect_status 1 "ticket-milter -n refuses a bad value" "$TM_BUILD/ticket-milter" -n -c "$work/bad.conf"
@@ -74,3 +77,10 @@ psql -X -q -d postgres -c "DROP DATABASE race_db" >/dev/null 2>&1
 sed "s/port=$PG_PORT/port=1/" "$TM_CONF" >"$work/down.conf"
 expect_status 1 "ticketctl with the database unreachable" "$TM_BUILD/ticketctl" -c "$work/down.conf" queue list
 check "the error says it cannot connect" grep -q "cannot connect to the database" <<<"$out"
+
+# ticket list filters: a mistyped status or queue is an error, not "no tickets".
+expect_status 1 "ticket list --status with an unknown status" "$TM_BUILD/ticketctl" -c "$TM_CONF" ticket list --status opne
+check "... names the statuses there are" grep -q 'unknown status "opne": use new, open, pending, solved or closed' <<<"$out"
+expect_status 1 "ticket list --queue with an unknown queue" "$TM_BUILD/ticketctl" -c "$TM_CONF" ticket list --queue nosuch@help.test
+check "... says there is no such queue" grep -q "no queue nosuch@help.test" <<<"$out"
+expect_status 0 "ticket list --status open --queue support@help.test" "$TM_BUILD/ticketctl" -c "$TM_CONF" ticket list --status open --queue SUPPORT@help.test

@@ -27,7 +27,7 @@ trap 'milter_stop; pair2_down; rm -rf "$work"' EXIT
 milter_start "VerifySenders no" || { fail "ticket-milter starts" "see its log"; exit 1; }
 mkdir -p "$pair2"
 (export SVC_DIR=$pair2 PF_PORT=$PF2_PORT PF_INJECT_PORT=$PF2_INJECT_PORT \
-	PF_PEER_PORT=$((PF2_PORT + 2)) PF_MILTER=inet:127.0.0.1:$MILTER2_PORT \
+	PF_PEER_PORT=$((PF2_PORT + 2)) PF_SASL_PORT=$((PF2_PORT + 3)) PF_MILTER=inet:127.0.0.1:$MILTER2_PORT \
 	PF_PEER_MILTER=inet:127.0.0.1:$MILTER2_PORT; postfix_up) >"$work/pf2.log" 2>&1 \
 	|| { fail "a second Postfix starts" "$(tail -n 5 "$work/pf2.log")"; exit 1; }
 milter_config "$conf2" "$MILTER2_PORT" "VerifySenders no"

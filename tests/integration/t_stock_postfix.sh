@@ -144,7 +144,8 @@ check_eq "the smtpd with the milter names a cleanup without in-flow delay" "tick
 sed -e "s|^Socket[[:space:]].*|Socket inet:$SP_MILTER@127.0.0.1|" \
 	-e "s|^Database[[:space:]].*|Database $PG_CONNINFO|" \
 	-e "s|^PidFile[[:space:]].*|PidFile $d/ticket-milter.pid|" \
-	-e "/^UserID[[:space:]]/d" \
+	-e "s|^UserID[[:space:]].*|UserID $(id -un)|" \
+	-e "/^Socket\(Mode\|Group\)[[:space:]]/d" \
 	-e "s|^\(OutboxRelay[[:space:]]*\)127\.0\.0\.1:10026|\1127.0.0.1:$SP_OUTBOX|" \
 	"$TM_ROOT/packaging/ticket-milter.conf" >"$conf"
 "$TM_BUILD/ticketctl" -c "$conf" queue add support@example.com --name "Support" >/dev/null
@@ -168,7 +169,7 @@ stored() {
 
 # --- support mail, reply addresses, unknown addresses ---
 check "support mail accepted" smtp --from customer@customer.test --to support@example.com \
-	--header "Message-ID: <stock-1@customer.test>" --header "Subject: printer"
+	--header "Message-Id: <stock-1@customer.test>" --header "Subject: printer"
 check_eq "support mail stored as a ticket of support@example.com" 1 "$(stored stock-1@customer.test)"
 check_eq "the client's address reaches the milter with README's lines alone" 127.0.0.1 \
 	"$(sql "SELECT host(client_ip) FROM messages WHERE message_id = 'stock-1@customer.test'")"
@@ -185,7 +186,7 @@ check "Postfix keeps no copy of the support message (MtaCopy remove)" \
 
 # --- other mail ---
 check "other mail accepted" smtp --from alice@customer.test --to info@example.com \
-	--header "Message-ID: <stock-other@customer.test>" --header "Subject: hello info"
+	--header "Message-Id: <stock-other@customer.test>" --header "Subject: hello info"
 check "other mail delivered" wait_for 20 bash -c "grep -rqs 'stock-other@customer.test' '$d/mail/info/new'"
 f=$(grep -rls 'stock-other@customer.test' "$d/mail/info/new" 2>/dev/null | head -n1)
 check "other mail unchanged by the milter" bash -c "[ -n '$f' ] && ! grep -qiE '^(X-Ticket-Number|Authentication-Results):' '$f'"

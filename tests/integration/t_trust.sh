@@ -86,6 +86,11 @@ check_eq "X-Loop from outside does not hide it from the agents" 1 "$(notified m1
 check "... whose notification names who asks to be added" \
 	grep -q "unproven sender, who asks to add mallory@evil.test" <<<"$(sql "SELECT o.notice FROM outbox o JOIN messages m ON m.id = o.cause_id WHERE m.message_id = 'm1@evil.test'")"
 
+check "ticket show flags it, naming whom it asks to add" \
+	grep -q "ASKS TO ADD: mallory@evil.test" <<<"$(ctl ticket show "$t")"
+check_eq "message show --json lists the flags" '["unproven","asks-to-add"]' \
+	"$(ctl message show "$(of m1@evil.test m.id)" --json | jq -c .flags)"
+
 # --- a known Message-ID in In-Reply-To, Cc to an accomplice ---
 stranger m2 "Mallory <mallory@evil.test>" "Re: Printer on fire" \
 	"In-Reply-To: <a1@spf-pass.test>" "Cc: eve@evil.test"
