@@ -13,20 +13,7 @@ NS=${TM_AUTH_NS:-tm-auth-$$}
 
 . "$TM_ROOT/tests/lib/authns.sh"
 
-if [ "${1:-}" != "--inside" ]; then
-	if ! command -v dnsmasq >/dev/null; then
-		fail "DNS server for the auth tests" "dnsmasq is not installed (scripts/install-deps.sh: dnsmasq-base)"
-		exit 1
-	fi
-	trap 'authns_down "$NS"' EXIT
-	if ! why=$(authns_up "$NS" 2>&1); then
-		echo "######## NETWORK NAMESPACES ARE NOT AVAILABLE HERE: the SPF/DKIM/DMARC tests cannot run ########" >&2
-		fail "network namespace for the auth tests" "cannot create $NS: $why"
-		exit 1
-	fi
-	ip netns exec "$NS" bash "$0" --inside
-	exit $?
-fi
+authns_enter "$NS" "$0" "${1:-}"
 
 # --- inside the namespace: own PostgreSQL, Postfix, milter and DNS ---
 export SVC_DIR=${SVC_DIR:-$TM_ROOT/var/check}/auth-ns

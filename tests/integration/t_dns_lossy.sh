@@ -16,20 +16,7 @@
 NS=${TM_LOSSY_NS:-tm-lossy-$$}
 . "$TM_ROOT/tests/lib/authns.sh"
 
-if [ "${1:-}" != "--inside" ]; then
-	if ! command -v dnsmasq >/dev/null || ! command -v nft >/dev/null; then
-		fail "DNS server and packet filter for the lossy DNS test" \
-			"dnsmasq or nft is missing (scripts/install-deps.sh: dnsmasq-base, nftables)"
-		exit 1
-	fi
-	trap 'authns_down "$NS"' EXIT
-	if ! why=$(authns_up "$NS" 2>&1); then
-		fail "network namespace for the lossy DNS test" "cannot create $NS: $why"
-		exit 1
-	fi
-	ip netns exec "$NS" bash "$0" --inside
-	exit $?
-fi
+authns_enter "$NS" "$0" "${1:-}" nft
 
 # --- inside the namespace: own PostgreSQL, Postfix, milter and DNS ---
 export SVC_DIR=${SVC_DIR:-$TM_ROOT/var/check}/lossy-ns

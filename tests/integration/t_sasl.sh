@@ -15,23 +15,7 @@ NS=${TM_SASL_NS:-tm-sasl-$$}
 
 . "$TM_ROOT/tests/lib/authns.sh"
 
-if [ "${1:-}" != "--inside" ]; then
-	if ! command -v saslpasswd2 >/dev/null; then
-		fail "SASL users for the tests" "saslpasswd2 is not installed (scripts/install-deps.sh: sasl2-bin)"
-		exit 1
-	fi
-	if ! command -v dnsmasq >/dev/null; then
-		fail "DNS server for the DKIM cases" "dnsmasq is not installed (scripts/install-deps.sh: dnsmasq-base)"
-		exit 1
-	fi
-	trap 'authns_down "$NS"' EXIT
-	if ! why=$(authns_up "$NS" 2>&1); then
-		fail "network namespace for the SASL tests" "cannot create $NS: $why"
-		exit 1
-	fi
-	ip netns exec "$NS" bash "$0" --inside
-	exit $?
-fi
+authns_enter "$NS" "$0" "${1:-}" saslpasswd2
 
 # --- inside the namespace: own PostgreSQL, Postfix, milter and DNS ---
 export SVC_DIR=${SVC_DIR:-$TM_ROOT/var/check}/sasl-ns

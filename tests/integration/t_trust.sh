@@ -14,15 +14,7 @@
 NS=${TM_TRUST_NS:-tm-trust-$$}
 . "$TM_ROOT/tests/lib/authns.sh"
 
-if [ "${1:-}" != "--inside" ]; then
-	trap 'authns_down "$NS"' EXIT
-	if ! why=$(authns_up "$NS" 2>&1); then
-		fail "network namespace for the trust tests" "cannot create $NS: $why"
-		exit 1
-	fi
-	ip netns exec "$NS" bash "$0" --inside
-	exit $?
-fi
+authns_enter "$NS" "$0" "${1:-}"
 
 export SVC_DIR=${SVC_DIR:-$TM_ROOT/var/check}/trust-ns
 . "$TM_ROOT/tests/lib/env.sh"

@@ -4,6 +4,11 @@
 # `ip netns exec` gives every program /etc/netns/NAME/resolv.conf, which
 # points at the dnsmasq on the namespace's own loopback.
 #
+#   authns_enter NAME SCRIPT ARG [CMD...]
+#                             outside (ARG is not --inside): check that
+#                             dnsmasq and each CMD are installed, create
+#                             NAME, run SCRIPT --inside in it, delete it,
+#                             exit with its status; inside: return
 #   authns_up NAME            create it: lo up, client addresses, resolv.conf
 #   authns_down NAME          stop what runs in it (by PID) and delete it
 #   authns_keys DIR           DKIM keys for dkim.test: sel, gone, revoked, big
@@ -17,6 +22,28 @@
 #
 # Client addresses on the namespace's lo: 192.0.2.10 (allowed by the SPF
 # records), 192.0.2.20 (allowed for helo.test only), 198.51.100.7.
+
+# authns_enter NAME SCRIPT ARG [CMD...] - run SCRIPT inside a namespace
+# of its own (see above)
+authns_enter() {
+	local ns=$1 script=$2 cmd why
+	[ "$3" = --inside ] && return 0
+	shift 3
+	for cmd in dnsmasq "$@"; do
+		if ! command -v "$cmd" >/dev/null; then
+			fail "$cmd for $(basename "$script" .sh)" "$cmd is not installed (run scripts/install-deps.sh)"
+			exit 1
+		fi
+	done
+	trap "authns_down '$ns'" EXIT
+	if ! why=$(authns_up "$ns" 2>&1); then
+		echo "######## NETWORK NAMESPACES ARE NOT AVAILABLE HERE: $(basename "$script" .sh) cannot run ########" >&2
+		fail "network namespace for $(basename "$script" .sh)" "cannot create $ns: $why"
+		exit 1
+	fi
+	ip netns exec "$ns" bash "$script" --inside
+	exit $?
+}
 
 # authns_up NAME - create the namespace; false (with the reason) if impossible
 authns_up() {
