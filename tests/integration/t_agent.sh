@@ -120,7 +120,7 @@ check "the agent gets a notice: not relayed, and how to authenticate" wait_for 1
 	"grep -rlsi '^X-Original-To: alice@agents.test' '$PF_OUTGOING/new' | xargs -r grep -l 'to ticket $t was stored, but it was' | xargs -r grep -l 'ticketctl agent login alice@agents.test add LOGIN' | grep -q ."
 forged_id=$(sql "SELECT id FROM messages WHERE message_id = 'a-forged@agents.test'")
 check "ticket show flags it as not relayed" bash -c "ctl() { \"$TM_BUILD/ticketctl\" -c \"$TM_CONF\" \"\$@\"; }; ctl ticket show $t | grep -A1 '^#$forged_id ' | grep -q 'NOT RELAYED: from an agent.s address without proof'"
-check_eq "ticket show --json lists the flag" "forged-agent" "$(ctl ticket show "$t" --json | jq -r ".messages[] | select(.id == $forged_id) | .flags | join(\",\")")"
+check_eq "ticket show --json lists the flag (and that it is unproven)" "forged-agent,unproven" "$(ctl ticket show "$t" --json | jq -r ".messages[] | select(.id == $forged_id) | .flags | join(\",\")")"
 check "message show flags it too" bash -c "\"$TM_BUILD/ticketctl\" -c \"$TM_CONF\" message show $forged_id | grep -q '^Flags: *NOT RELAYED'"
 # A stranger forging the agent again and again: one notice per ticket an hour.
 for i in 1 2 3; do
