@@ -222,17 +222,17 @@ static int tnef_seccomp(void)
     /* The pipe, and stdout (/dev/null), where libytnef prints. */
     if (ret == 0)
 	ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
-			       SCMP_A0(SCMP_CMP_EQ, TNEF_PIPE_FD));
+			       SCMP_A0(SCMP_CMP_EQ, TNEF_PIPE_FD, 0));
     if (ret == 0)
-	ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_EQ, 1));
+	ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1, SCMP_A0(SCMP_CMP_EQ, 1, 0));
     /* stdio looks at stdout before its first printf. */
     if (ret == 0)
-	ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fstat), 1, SCMP_A0(SCMP_CMP_EQ, 1));
+	ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fstat), 1, SCMP_A0(SCMP_CMP_EQ, 1, 0));
     if (ret == 0)
-	ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(newfstatat), 1, SCMP_A0(SCMP_CMP_EQ, 1));
+	ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(newfstatat), 1, SCMP_A0(SCMP_CMP_EQ, 1, 0));
     if (ret == 0)
 	ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
-			       SCMP_A0(SCMP_CMP_EQ, 1), SCMP_A1(SCMP_CMP_EQ, TCGETS));
+			       SCMP_A0(SCMP_CMP_EQ, 1, 0), SCMP_A1(SCMP_CMP_EQ, TCGETS, 0));
     if (ret == 0)
 	ret = seccomp_load(ctx);
     seccomp_release(ctx);
