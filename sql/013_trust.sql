@@ -183,13 +183,14 @@ END $$;
 
 -- ingest_after - the agents' notifications and the confirmation (decided
 -- by ingest_message() before the message was stored: refusal, NULL
--- to send one) a stored message causes, in the same transaction
-CREATE OR REPLACE FUNCTION ingest_after(t tickets, q queues, message bigint, meta jsonb,
-                                        kind text, refusal text) RETURNS jsonb
+-- to send one) a stored message causes, in the same transaction; facts
+-- are the stored message's (the parser's and the trust flags)
+DROP FUNCTION ingest_after(tickets, queues, bigint, jsonb, text, text);
+CREATE FUNCTION ingest_after(t tickets, q queues, message bigint, meta jsonb,
+                             kind text, refusal text, f jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     rcpt     text := lower(meta->>'from_address');
-    f        jsonb := coalesce(meta->'facts', '{}');
     lang     text;
     notified integer := 0;
     quiet    text;
@@ -217,7 +218,6 @@ BEGIN
     -- coming back; an unproven one says so, with whom it asks to add.
     quiet := notify_refusal(meta, t, kind, rcpt);
     IF quiet IS NULL THEN
-        SELECT m.facts INTO f FROM messages m WHERE m.id = message;
         event := CASE kind WHEN 'customer' THEN 'Reply' ELSE initcap(kind) END;
         IF f ? 'asks_to_add' THEN
             event := format('%s from an unproven sender, who asks to add %s (ticketctl ticket cc %s add ADDRESS)',
@@ -420,7 +420,7 @@ BEGIN
     END IF;
     result := jsonb_build_object('ticket', t.number, 'message', m_id, 'rule', rule,
                                  'created', created, 'duplicate', false)
-              || ingest_after(t, q, m_id, meta, kind, refusal);
+              || ingest_after(t, q, m_id, meta, kind, refusal, m_facts);
     IF result ? 'relay' THEN
         UPDATE messages SET facts = facts || jsonb_build_object('relay', result->'relay')
         WHERE id = m_id;
