@@ -169,7 +169,7 @@ stored() {
 
 # --- support mail, reply addresses, unknown addresses ---
 check "support mail accepted" smtp --from customer@customer.test --to support@example.com \
-	--header "Message-Id: <stock-1@customer.test>" --header "Subject: printer"
+	--header "Message-ID: <stock-1@customer.test>" --header "Subject: printer"
 check_eq "support mail stored as a ticket of support@example.com" 1 "$(stored stock-1@customer.test)"
 check_eq "the client's address reaches the milter with README's lines alone" 127.0.0.1 \
 	"$(sql "SELECT host(client_ip) FROM messages WHERE message_id = 'stock-1@customer.test'")"
@@ -186,7 +186,7 @@ check "Postfix keeps no copy of the support message (MtaCopy remove)" \
 
 # --- other mail ---
 check "other mail accepted" smtp --from alice@customer.test --to info@example.com \
-	--header "Message-Id: <stock-other@customer.test>" --header "Subject: hello info"
+	--header "Message-ID: <stock-other@customer.test>" --header "Subject: hello info"
 check "other mail delivered" wait_for 20 bash -c "grep -rqs 'stock-other@customer.test' '$d/mail/info/new'"
 f=$(grep -rls 'stock-other@customer.test' "$d/mail/info/new" 2>/dev/null | head -n1)
 check "other mail unchanged by the milter" bash -c "[ -n '$f' ] && ! grep -qiE '^(X-Ticket-Number|Authentication-Results):' '$f'"

@@ -95,14 +95,7 @@ sql() { psql -X -q -At -v ON_ERROR_STOP=1 -c "$1"; }
 # replaces its own header field only when the name is spelled as its own:
 # "Message-ID:" would be a second field after its "Message-Id:", and the
 # parser reads the first (two Message-IDs are a defect).
-send() {
-	local a=() x
-	for x in "$@"; do
-		case $x in Message-ID:*) x="Message-Id:${x#Message-ID:}" ;; esac
-		a+=("$x")
-	done
-	swaks --server 127.0.0.1:"$PF_PORT" --silent 2 "${a[@]}"
-}
+send() { swaks --server 127.0.0.1:"$PF_PORT" --silent 2 "$@"; }
 
 # mail FROM TO SUBJECT MSGID [HEADER...] - send a plain message with these
 # fields and extra header lines (e.g. "In-Reply-To: <x>"); body from $BODY

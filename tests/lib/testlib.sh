@@ -50,15 +50,20 @@ wait_for() {
 
 # swaks ARGS - swaks, refusing an empty recipient: given "--to ''" (a value
 # a failed earlier case left empty) swaks asks for one on its input, again
-# and again at end of file, and the test would hang instead of failing
+# and again at end of file, and the test would hang instead of failing.
+# "--header Message-ID: ..." is spelled as swaks spells its own field, so
+# that it replaces swaks' Message-Id instead of adding a second one (the
+# first of two counts)
 swaks() {
-	local prev= arg
+	local prev= arg args=()
 	for arg in "$@"; do
 		if [ "$prev" = --to ] && [ -z "$arg" ]; then
 			echo "swaks: no recipient (an earlier step failed)" >&2
 			return 2
 		fi
+		case $arg in Message-ID:*) arg="Message-Id:${arg#Message-ID:}" ;; esac
+		args+=("$arg")
 		prev=$arg
 	done
-	command swaks "$@"
+	command swaks "${args[@]}"
 }
