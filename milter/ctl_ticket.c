@@ -193,15 +193,12 @@ static int ticket_show(PGconn *conn, int argc, char **argv)
 
 static int ticket_status(PGconn *conn, int argc, char **argv)
 {
-    static const char *const statuses[] = {"open", "pending", "solved", "closed", 0};
     PGresult *res;
-    int     i;
 
     if (argc != 4)
 	return (ctl_usage("ticket status NUMBER open|pending|solved|closed"));
-    for (i = 0; statuses[i] && strcmp(statuses[i], argv[3]) != 0; i++)
-	 /* void */ ;
-    if (statuses[i] == NULL)
+    /* "new" is where a ticket starts; nobody sets it again. */
+    if (!ticket_status_known(argv[3]) || strcmp(argv[3], "new") == 0)
 	return (ctl_fail("unknown status \"%s\": use open, pending, solved or closed", argv[3]));
     const char *params[2] = {argv[2], argv[3]};
 
