@@ -121,11 +121,8 @@ BEGIN
     IF EXISTS (SELECT 1 FROM agents a WHERE a.address = sender) THEN
         RETURN 'agent-address';
     END IF;
-    IF is_queue_address(meta->'facts'->>'x_loop') AND is_our_mail_back(meta) THEN
-        RETURN 'own-mail-back';
-    END IF;
-    IF kind = 'bounce' AND is_our_mail_back(meta) THEN
-        RETURN 'bounce-of-our-mail';
+    IF (kind = 'bounce' OR is_queue_address(meta->'facts'->>'x_loop')) AND is_our_mail_back(meta) THEN
+        RETURN CASE kind WHEN 'bounce' THEN 'bounce-of-our-mail' ELSE 'own-mail-back' END;
     END IF;
     IF (SELECT count(*) FROM outbox o WHERE o.ticket_id = t.id
         AND o.created_at > now() - interval '1 hour')
