@@ -153,6 +153,24 @@ static void dmarc_alignment(AUTH_RESULTS *results, int strict_spf, int strict_dk
     }
 }
 
+/* dmarc_aligned_temperror - an aligned check failed for want of DNS */
+
+static int dmarc_aligned_temperror(const AUTH_RESULTS *results, int strict_spf, int strict_dkim)
+{
+    const char *from = results->dmarc.from_domain;
+
+    if (results->spf.result == AUTH_TEMPERROR
+	&& auth_domains_aligned(results->spf.domain, from, strict_spf))
+	return (1);
+    for (guint i = 0; i < results->dkim->len; i++) {
+	const AUTH_DKIM *sig = g_ptr_array_index(results->dkim, i);
+
+	if (sig->result == AUTH_TEMPERROR && auth_domains_aligned(sig->domain, from, strict_dkim))
+	    return (1);
+    }
+    return (0);
+}
+
 /* dmarc_disposition - the policy for this message, pct= sampling applied */
 
 static char dmarc_disposition(const AUTH_DMARC *dmarc)
@@ -200,7 +218,16 @@ static void dmarc_apply_record(const AUTH_INPUT *input, AUTH_RESULTS *results,
 	&& sp != DMARC_RECORD_P_UNSPECIFIED;
     dmarc->policy = dmarc->subdomain_policy ? sp : p ? p : DMARC_RECORD_P_NONE;
     dmarc_alignment(results, aspf == DMARC_RECORD_A_STRICT, adkim == DMARC_RECORD_A_STRICT);
-    dmarc->result = dmarc->spf_aligned || dmarc->dkim_aligned ? AUTH_PASS : AUTH_FAIL;
+    if (dmarc->spf_aligned || dmarc->dkim_aligned) {
+	dmarc->result = AUTH_PASS;
+    } else if (dmarc_aligned_temperror(results, aspf == DMARC_RECORD_A_STRICT,
+				       adkim == DMARC_RECORD_A_STRICT)) {
+	/* Our DNS failed, not the sender: no policy on a maybe. */
+	dmarc->result = AUTH_TEMPERROR;
+	dmarc->reason = g_strdup("an aligned SPF or DKIM check failed for want of DNS");
+    } else {
+	dmarc->result = AUTH_FAIL;
+    }
     dmarc->disposition = dmarc_disposition(dmarc);
 }
 

@@ -451,6 +451,8 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	: result.discard ? "agent-note" : result.created ? "new" : "follow-up";
     log.rule = result.rule;
     log.ticket = result.ticket;
+    log.confirmation = result.confirmation;
+    log.notified = result.notified;
     msglog_line(qid, session, &log);
     if (result.relay) {
 	/* Stored; now the MTA delivers it to the customer instead. */

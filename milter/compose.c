@@ -93,14 +93,14 @@ static GMimeObject *text_part(const char *subtype, const char *text)
 
 /* mail_body - text/plain, or multipart/alternative with HTML */
 
-static GMimeObject *mail_body(JsonObject *template, GHashTable *values)
+static GMimeObject *mail_body(JsonObject *template, GHashTable *values, char **text)
 {
-    char   *text = template_render(compose_member(template, "text"), values, 0);
-    GMimeObject *plain = text_part("plain", text);
+    GMimeObject *plain;
     GMimeMultipart *alt;
     char   *html;
 
-    g_free(text);
+    *text = template_render(compose_member(template, "text"), values, 0);
+    plain = text_part("plain", *text);
     if (*compose_member(template, "html") == 0)
 	return (plain);
     html = template_render(compose_member(template, "html"), values, 1);
@@ -161,8 +161,7 @@ static JsonObject *mail_object(JsonParser *parser, const char *mail_json, TM_ERR
 
 /* compose_mail - render one outbox mail into RFC 5322 bytes */
 
-char   *compose_mail(const char *mail_json, const char *tag_format,
-		             char **envelope_from, size_t *len, TM_ERROR *err)
+int     compose_mail(const char *mail_json, const char *tag_format, COMPOSED *mail, TM_ERROR *err)
 {
     JsonParser *parser = json_parser_new();
     JsonObject *obj, *template;
@@ -171,12 +170,13 @@ char   *compose_mail(const char *mail_json, const char *tag_format,
     GMimeFormatOptions *format;
     GHashTable *values;
     GDateTime *now;
-    char   *tag, *subject, *from_name, *text;
+    char   *tag;
     int     confirmation;
 
+    memset(mail, 0, sizeof(*mail));
     if ((obj = mail_object(parser, mail_json, err)) == NULL) {
 	g_object_unref(parser);
-	return (NULL);
+	return (-1);
     }
     template = json_object_get_object_member(obj, "template");
     /* A confirmation or a notice comes from the queue; a notification
@@ -187,24 +187,22 @@ char   *compose_mail(const char *mail_json, const char *tag_format,
 
     msg = g_mime_message_new(TRUE);
     if (confirmation) {
-	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, compose_member(obj, "queue_name"),
-				   compose_member(obj, "queue_address"));
-	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO,
-				   strcmp(compose_member(obj, "kind"), "confirmation") == 0
-				   ? compose_member(obj, "customer_name") : NULL, compose_member(obj, "recipient"));
+	mail->from_name = g_strdup(compose_member(obj, "queue_name"));
+	mail->from_address = g_strdup(compose_member(obj, "queue_address"));
     } else {
-	from_name = g_strdup_printf("%s via %s", *compose_member(obj, "cause_from_name") ?
+	mail->from_name = g_strdup_printf("%s via %s", *compose_member(obj, "cause_from_name") ?
 			  compose_member(obj, "cause_from_name") : compose_member(obj, "customer_name"),
-				    compose_member(obj, "queue_name"));
-	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, from_name,
-				   compose_member(obj, "reply_address"));
-	g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, NULL, compose_member(obj, "recipient"));
-	g_free(from_name);
+					  compose_member(obj, "queue_name"));
+	mail->from_address = g_strdup(compose_member(obj, "reply_address"));
     }
+    g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, mail->from_name, mail->from_address);
+    g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO,
+			       strcmp(compose_member(obj, "kind"), "confirmation") == 0
+			       ? compose_member(obj, "customer_name") : NULL, compose_member(obj, "recipient"));
     g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_REPLY_TO, compose_member(obj, "queue_name"),
 			       compose_member(obj, "reply_address"));
-    subject = g_strdup_printf("%s %s", tag, compose_member(obj, "ticket_subject"));
-    g_mime_message_set_subject(msg, subject, "utf-8");
+    mail->subject = g_strdup_printf("%s %s", tag, compose_member(obj, "ticket_subject"));
+    g_mime_message_set_subject(msg, mail->subject, "utf-8");
     g_mime_message_set_message_id(msg, compose_member(obj, "message_id"));
     now = g_date_time_new_now_local();
     g_mime_message_set_date(msg, now);
@@ -216,21 +214,33 @@ char   *compose_mail(const char *mail_json, const char *tag_format,
     g_mime_object_set_header(GMIME_OBJECT(msg), "X-Loop", compose_member(obj, "queue_address"), NULL);
     g_mime_object_set_header(GMIME_OBJECT(msg), "Content-Language",
 			     *compose_member(template, "language") ? compose_member(template, "language") : "en", NULL);
-    body = mail_body(template, values);
+    body = mail_body(template, values, &mail->text);
     g_mime_message_set_mime_part(msg, body);
     g_object_unref(body);
 
     format = g_mime_format_options_new();
     g_mime_format_options_set_newline_format(format, GMIME_NEWLINE_FORMAT_DOS);
-    text = g_mime_object_to_string(GMIME_OBJECT(msg), format);
-    *len = strlen(text);
-    *envelope_from = g_strdup(compose_member(obj, "queue_address"));
+    mail->data = g_mime_object_to_string(GMIME_OBJECT(msg), format);
+    mail->len = strlen(mail->data);
+    mail->envelope_from = g_strdup(compose_member(obj, "queue_address"));
 
     g_mime_format_options_free(format);
     g_object_unref(msg);
     g_hash_table_destroy(values);
-    g_free(subject);
     g_free(tag);
     g_object_unref(parser);
-    return (text);
+    return (0);
+}
+
+/* compose_free - release what compose_mail() made */
+
+void    compose_free(COMPOSED *mail)
+{
+    g_free(mail->data);
+    g_free(mail->envelope_from);
+    g_free(mail->subject);
+    g_free(mail->from_address);
+    g_free(mail->from_name);
+    g_free(mail->text);
+    memset(mail, 0, sizeof(*mail));
 }

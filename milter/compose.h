@@ -9,9 +9,10 @@
 /* SYNOPSIS
 /*	#include <milter/compose.h>
 /*
-/*	char	*compose_mail(const char *mail_json, const char *tag_format,
-/*			      char **envelope_from, size_t *len,
-/*			      TM_ERROR *err)
+/*	int	compose_mail(const char *mail_json, const char *tag_format,
+/*			     COMPOSED *mail, TM_ERROR *err)
+/*
+/*	void	compose_free(COMPOSED *mail)
 /*
 /*	char	*compose_tag(const char *tag_format, const char *number)
 /*
@@ -32,14 +33,16 @@
 /*	X-Auto-Response-Suppress: All, and X-Loop with the queue address,
 /*	by which the daemon knows its own mail if it comes back.
 /*
-/*	*envelope_from receives the queue address (bounces come back to
-/*	the help desk, which notes addresses that bounce).
+/*	mail receives the message (data, len), its envelope sender (the
+/*	queue address: bounces come back to the help desk, which notes
+/*	addresses that bounce), and what the ticket shows of it: Subject,
+/*	From and the plain text. compose_free() releases them.
 /*
 /*	compose_tag() is the ticket tag: tag_format with NUMBER replaced
 /*	(g_free it). compose_member() reads a string member of the
 /*	database's JSON answer, "" when absent or null.
 /* DIAGNOSTICS
-/*	NULL with the reason in err: the JSON lacks what it needs, or
+/*	-1 with the reason in err: the JSON lacks what it needs, or
 /*	no template was found for the mail (the reason says how to add
 /*	one and send the mail again).
 /*--*/
@@ -48,7 +51,18 @@
 #include <json-glib/json-glib.h>
 #include <milter/log.h>
 
-extern char *compose_mail(const char *, const char *, char **, size_t *, TM_ERROR *);
+typedef struct COMPOSED {
+    char   *data;			/* the message, CRLF line ends */
+    size_t  len;
+    char   *envelope_from;		/* the queue address */
+    char   *subject;			/* as in the message, decoded */
+    char   *from_address;
+    char   *from_name;
+    char   *text;			/* the text/plain part */
+} COMPOSED;
+
+extern int compose_mail(const char *, const char *, COMPOSED *, TM_ERROR *);
+extern void compose_free(COMPOSED *);
 extern char *compose_tag(const char *, const char *);
 extern const char *compose_member(JsonObject *, const char *);
 

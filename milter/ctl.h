@@ -65,6 +65,7 @@
     " 'client_ip', host(m.client_ip), 'helo', m.helo, 'mta_queue_id', m.mta_queue_id," \
     " 'size', m.size, 'received_at', m.received_at, 'reply_text', m.reply_text," \
     " 'text', m.body_text, 'auth', m.auth, 'flags', message_flags(m.facts)," \
+    " 'confirmation', m.autoreply," \
     " 'attachments', (SELECT coalesce(json_agg(json_build_object(" \
     "    'filename', a.filename, 'content_type', a.content_type, 'size', a.size," \
     "    'sha256', a.sha256, 'origin', a.origin) ORDER BY a.position), '[]')" \

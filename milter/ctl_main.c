@@ -199,6 +199,17 @@ static const struct {
     {0},
 };
 
+/* connect_hint - what to do about a refused database login */
+
+static const char *connect_hint(const char *why)
+{
+    /* The package's database trusts the local user of the same name. */
+    if (strstr(why, "Peer authentication failed"))
+	return ("; the database knows its local users by name: run ticketctl as the user"
+		" the daemon runs as (runuser -u ticket-milter -- ticketctl ...)");
+    return ("");
+}
+
 int     main(int argc, char **argv)
 {
     const char *config_path = DEFAULT_CONFIG;
@@ -255,7 +266,7 @@ int     main(int argc, char **argv)
     ctl_loaded_config = config;
     if (conn == NULL) {
 	config_free(config);
-	return (ctl_fail("%s", err.text));
+	return (ctl_fail("%s%s", err.text, connect_hint(err.text)));
     }
     PQclear(PQexec(conn, "SET client_min_messages = warning"));
     if (commands[i].needs_schema && migrations_check(conn, &err) < 0) {

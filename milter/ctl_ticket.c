@@ -127,18 +127,27 @@ static int ticket_list(PGconn *conn, int argc, char **argv)
     "(SELECT coalesce(json_agg(json_build_object(" CTL_MESSAGE_FIELDS \
     "  ) ORDER BY m.id), '[]') FROM messages m WHERE m.ticket_id = t.id)"
 
-/* The thread as text: one block per message. */
+/* The thread as text: one block per message, in the order received. */
 #define MESSAGES_TEXT \
-    "(SELECT string_agg(format(E'\\n#%s  %s  %s  from %s <%s>  [%s]\\n%s%s%s'," \
-    "    m.id, coalesce(m.sent_at, m.received_at), m.kind, coalesce(m.from_name, ''), " \
-    "    coalesce(m.from_address, m.envelope_sender), m.thread_rule," \
+    "(SELECT string_agg(format(E'\\n#%s  %s  %s %s  from %s <%s>%s  [%s]\\n%s%s%s%s'," \
+    "    m.id, m.received_at, m.direction, m.kind, coalesce(m.from_name, ''), " \
+    "    coalesce(m.from_address, m.envelope_sender)," \
+    "    CASE WHEN m.direction = 'out' THEN ' to ' || array_to_string(m.envelope_recipients, ', ') ELSE '' END," \
+    "    m.thread_rule," \
     "    coalesce(E'  ! ' || nullif(replace(message_flags_text(m.facts), E'\\n', E'\\n  ! '), '')" \
     "       || E'\\n', '')," \
+    "    coalesce(E'  confirmation: ' || m.autoreply || E'\\n', '')," \
     "    regexp_replace(coalesce(nullif(m.reply_text, ''), m.body_text, ''), '^', '  ', 'gn')," \
     "    (SELECT coalesce(string_agg(format(E'\\n  [attachment] %s (%s, %s bytes)'," \
     "        coalesce(a.filename, '(no name)'), a.content_type, a.size), '' ORDER BY a.position), '')" \
-    "     FROM attachments a WHERE a.msg_id = m.id)), E'\\n' ORDER BY m.id)" \
+    "     FROM attachments a WHERE a.msg_id = m.id)), E'\\n' ORDER BY m.received_at, m.id)" \
     " FROM messages m WHERE m.ticket_id = t.id)"
+
+/* The ticket's events as text, oldest first. */
+#define EVENTS_TEXT \
+    "(SELECT coalesce(E'\\n\\nEvents:\\n' || string_agg(format('  %s  %s  %s  %s', e.at," \
+    "    e.actor, e.action, coalesce(e.detail::text, '')), E'\\n' ORDER BY e.id), '')" \
+    " FROM events e WHERE e.ticket_id = t.id)"
 
 /* ticket_show - one ticket with its whole thread */
 
@@ -165,15 +174,16 @@ static int ticket_show(PGconn *conn, int argc, char **argv)
 		    "     FROM events e WHERE e.ticket_id = t.id),"
 		    "  'messages', " MESSAGES_JSON "),"
 		    " format(E'Ticket %s  [%s]  %s\\nQueue:     %s\\nCustomer:  %s %s\\n"
-		    "CC:        %s\\nReply to:  %s\\nCreated:   %s%s\\n',"
+		    "Participants: %s\\nReply to:  %s\\nCreated:   %s%s\\n',"
 		    "  t.number, t.status, t.subject, q.address, coalesce(c.name, ''),"
 		    "  coalesce('<' || c.address || '>', '-'),"
-		    "  coalesce((SELECT string_agg(pc.address, ', ' ORDER BY pc.address)"
+		    "  coalesce((SELECT string_agg(trim(coalesce(pc.name, '') || ' <' || pc.address || '> ('"
+		    "     || p.role || ')'), ', ' ORDER BY p.role DESC, pc.address)"
 		    "     FROM ticket_participants p JOIN contacts pc ON pc.id = p.contact_id"
-		    "     WHERE p.ticket_id = t.id AND p.role = 'cc'), '-'),"
+		    "     WHERE p.ticket_id = t.id), '-'),"
 		    "  ticket_reply_address(t.id), t.created_at,"
 		    "  coalesce(E'\\nLinked to: ' || (SELECT l.number FROM tickets l WHERE l.id = t.linked_ticket_id), '')),"
-		    " " MESSAGES_TEXT
+		    " coalesce(" MESSAGES_TEXT ", '') || " EVENTS_TEXT
 		    TICKET_FROM " WHERE t.number = $1", 1, params);
     if (PQntuples(res) == 0) {
 	PQclear(res);

@@ -288,6 +288,8 @@ void    ingest_result_clear(INGEST_RESULT *result)
     g_clear_pointer(&result->rule, g_free);
     g_clear_pointer(&result->relay, g_free);
     g_clear_pointer(&result->discard, g_free);
+    g_clear_pointer(&result->confirmation, g_free);
+    g_clear_pointer(&result->notified, g_free);
 }
 
 /* parse_result - read the SQL function's answer */
@@ -310,6 +312,13 @@ static int parse_result(const char *json, INGEST_RESULT *result, TM_ERROR *err)
 	    result->relay = json_to_string(json_object_get_member(obj, "relay"), FALSE);
 	if (json_object_has_member(obj, "discard"))
 	    result->discard = g_strdup(json_object_get_string_member(obj, "discard"));
+	if (json_object_has_member(obj, "autoreply"))
+	    result->confirmation = g_strdup(json_object_get_string_member(obj, "autoreply"));
+	if (json_object_has_member(obj, "not_notified"))
+	    result->notified = g_strdup(json_object_get_string_member(obj, "not_notified"));
+	else if (json_object_has_member(obj, "notified"))
+	    result->notified = g_strdup_printf("%" G_GINT64_FORMAT,
+				  json_object_get_int_member(obj, "notified"));
     } else {
 	ret = tm_error(err, "ingest_message returned an unexpected result: %s", json);
     }

@@ -50,6 +50,8 @@ typedef struct INGEST_RESULT {
     int     duplicate;			/* stored before: nothing new */
     char   *relay;			/* an agent's reply to relay: JSON, or NULL */
     char   *discard;			/* why the MTA's copy goes nowhere, or NULL */
+    char   *confirmation;		/* "sent", or why none was sent */
+    char   *notified;			/* agents notified (a count), or why none */
 } INGEST_RESULT;
 
 extern int ingest_message(STORE *, const CONFIG *, const SESSION *, const char *,

@@ -16,6 +16,7 @@
 
 static const char *log_ident = "ticket-milter";
 static int log_to_stderr = 1;
+static int log_copy_stderr = 0;		/* syslog, and warnings on stderr too */
 static int log_verbose = 0;
 
 /* log_init - choose the destination of all later messages */
@@ -26,6 +27,13 @@ void    log_init(const char *ident, int to_stderr, int facility)
     log_to_stderr = to_stderr;
     if (!to_stderr)
 	openlog(ident, LOG_PID | LOG_NDELAY, facility);
+}
+
+/* log_copy_to_stderr - while logging to syslog, warnings to stderr too */
+
+void    log_copy_to_stderr(int on)
+{
+    log_copy_stderr = on;
 }
 
 /* log_set_verbose - turn debug messages on or off */
@@ -68,9 +76,9 @@ static void log_vprint(int priority, const char *label, const char *fmt, va_list
     /* A value from a client must not start a line of its own. */
     vsnprintf(text, sizeof(text), fmt, ap);
     log_escape(text, line, sizeof(line));
-    if (log_to_stderr)
+    if (log_to_stderr || (log_copy_stderr && priority <= LOG_WARNING))
 	fprintf(stderr, "%s: %s%s\n", log_ident, label, line);
-    else
+    if (!log_to_stderr)
 	syslog(priority, "%s", line);
 }
 

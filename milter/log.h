@@ -12,6 +12,8 @@
 /*	void	log_init(const char *ident, int to_stderr, int facility)
 /*	void	log_set_verbose(int verbose)
 /*
+/*	void	log_copy_to_stderr(int on)
+/*
 /*	void	msg_info(const char *fmt, ...)
 /*	void	msg_warn(const char *fmt, ...)
 /*	void	msg_error(const char *fmt, ...)
@@ -22,7 +24,10 @@
 /* DESCRIPTION
 /*	Messages go to syslog, or to stderr (with the program name) when
 /*	log_init() was told so or before it is called. Safe from any
-/*	thread. msg_debug() prints only when verbose. msg_fatal() logs and
+/*	thread. log_copy_to_stderr() has warnings, errors and fatal
+/*	errors written to stderr as well as to syslog (a daemon, until it
+/*	detaches: whoever started it sees why it did not start, also
+/*	where no syslog daemon runs). msg_debug() prints only when verbose. msg_fatal() logs and
 /*	exits with status 1. Every message is one line: a CR, LF or other
 /*	control character inside it (a value a client chose) is written
 /*	as \r, \n or \xNN, a trailing newline is dropped, and a message
@@ -45,6 +50,7 @@ typedef struct TM_ERROR {
 
 extern void log_init(const char *, int, int);
 extern void log_set_verbose(int);
+extern void log_copy_to_stderr(int);
 extern void msg_info(const char *,...) TM_PRINTF(1, 2);
 extern void msg_warn(const char *,...) TM_PRINTF(1, 2);
 extern void msg_error(const char *,...) TM_PRINTF(1, 2);

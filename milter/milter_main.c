@@ -160,15 +160,43 @@ static void daemonize(void)
     }
 }
 
+/* make_pid_dir - create PidFile's directory (one level), as systemd's
+ * RuntimeDirectory would: owned by the user we become, so that we can
+ * remove the file at exit */
+
+static void make_pid_dir(const CONFIG *config)
+{
+    char   *dir = g_path_get_dirname(config->pid_file);
+    uid_t   uid = (uid_t) -1;
+    gid_t   gid = (gid_t) -1;
+
+    if (mkdir(dir, 0755) < 0)
+	msg_fatal("PidFile %s: cannot create its directory %s: %m", config->pid_file, dir);
+    if (config->user_id && geteuid() == 0) {
+	g_free(user_ids(config->user_id, &uid, &gid));
+	if (chown(dir, uid, gid) < 0)
+	    msg_fatal("PidFile %s: cannot give %s to %s: %m", config->pid_file, dir, config->user_id);
+    }
+    msg_info("PidFile %s: created its directory %s", config->pid_file, dir);
+    g_free(dir);
+}
+
 /* open_pid_file - open PidFile while we may still write where it lives */
 
-static FILE *open_pid_file(const char *path)
+static FILE *open_pid_file(const CONFIG *config)
 {
     /* Not through a symbolic link: one planted there would have root
      * write (and truncate) a file of the link owner's choosing. */
-    int     fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+    const int flags = O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC;
+    const char *path = config->pid_file;
+    int     fd = open(path, flags, 0644);
     FILE   *fp;
 
+    /* Without systemd nothing creates /run/ticket-milter. */
+    if (fd < 0 && errno == ENOENT) {
+	make_pid_dir(config);
+	fd = open(path, flags, 0644);
+    }
     if (fd < 0 && errno == ELOOP)
 	msg_fatal("PidFile %s: is a symbolic link; it is not followed", path);
     if (fd < 0 || (fp = fdopen(fd, "w")) == NULL)
@@ -342,6 +370,8 @@ int     main(int argc, char **argv)
     refuse_root(config, config_path);
     log_init("ticket-milter", foreground || !config->syslog, config->syslog_facility);
     log_set_verbose(verbose || config->log_verbose);
+    /* Until it detaches, whoever started it sees why it did not start. */
+    log_copy_to_stderr(!foreground);
     mail_parser_init();
     curl_global_init(CURL_GLOBAL_DEFAULT);
 
@@ -354,12 +384,13 @@ int     main(int argc, char **argv)
     sockopt_no_delay();
     socket_access(config);
     /* Opened as who started us: /run and the like are root's. */
-    pid_fp = config->pid_file ? open_pid_file(config->pid_file) : NULL;
+    pid_fp = config->pid_file ? open_pid_file(config) : NULL;
     if (config->user_id)
 	drop_privileges(config->user_id);
     check_database(config);
     if (!foreground)
 	daemonize();
+    log_copy_to_stderr(0);
     if (pid_fp)
 	write_pid_file(pid_fp, config->pid_file);
 

@@ -63,6 +63,9 @@ char   *msglog_format(const char *queue_id, const SESSION *session, const MSGLOG
 			   (char *) g_ptr_array_index(session->support_queues, 0) : "-",
 			   log->size, msgid ? msgid : "");
     append_auth(line, log->auth);
+    g_string_append_printf(line, " confirmation=%s notified=%s",
+			   log->confirmation ? log->confirmation : "-",
+			   log->notified ? log->notified : "-");
     append_ms(line, "parse_ms", log->parse_us);
     append_ms(line, "auth_ms", log->auth_us);
     append_ms(line, "db_ms", log->db_us);

@@ -25,7 +25,8 @@
 /*
 /*	QUEUEID: ticket NUMBER: DECISION (RULE), from=<SENDER>
 /*	to=<RCPT>,... queue=ADDRESS size=BYTES message-id=<ID> spf=RESULT
-/*	dkim=RESULT dmarc=RESULT parse_ms=N auth_ms=N db_ms=N
+/*	dkim=RESULT dmarc=RESULT confirmation=WHAT notified=WHAT
+/*	parse_ms=N auth_ms=N db_ms=N
 /*
 /*	DECISION is new, follow-up or duplicate (stored; RULE is the
 /*	threading rule), or rejected, tempfailed or ignored (not stored;
@@ -33,7 +34,11 @@
 /*	ignored is what On-*Error accept does: the MTA delivers the
 /*	message, unstored). NUMBER is "-" without a ticket; dkim lists
 /*	DOMAIN:RESULT per signature, or none; a check or a step that did
-/*	not run shows "-". At most MSGLOG_RCPTS recipients are listed,
+/*	not run shows "-". confirmation is sent, or why none was sent
+/*	(autoreply_refusal() in SQL: follow-up, sender-not-authenticated,
+/*	rate-limit-address-hour, auto-submitted, ...); notified is how
+/*	many agents were told, or why none were (notify_refusal()).
+/*	At most MSGLOG_RCPTS recipients are listed,
 /*	then "+N".
 /*
 /*	msglog_format() returns the line (g_free it); msglog_line() logs it.
@@ -62,6 +67,8 @@ typedef struct MSGLOG {
     gint64  parse_us;			/* time in the parser, or 0: not run */
     gint64  auth_us;			/* time in SPF/DKIM/DMARC, or 0 */
     gint64  db_us;			/* time storing, or 0 */
+    const char *confirmation;		/* sent, why not, or NULL: not stored */
+    const char *notified;		/* agents told, why none, or NULL */
 } MSGLOG;
 
 extern void msglog_line(const char *, const SESSION *, const MSGLOG *);

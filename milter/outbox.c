@@ -81,10 +81,10 @@ static int outbox_deliver(PGconn *conn, const CONFIG *config, SMTP_CLIENT *smtp,
     const char *params[5] = {id};
     PGresult *res;
     TM_ERROR err;
-    char   *data = NULL, *from = NULL, *rcpt, *shown;
+    COMPOSED mail = {0};
+    char   *rcpt, *shown;
     const char *why;
-    size_t  len = 0;
-    int     permanent = 0, ret;
+    int     permanent = 0, ret = -1;
     char    max_attempts[16], first_delay[16];
 
     if (exec_simple(conn, "SELECT outbox_mail($1), recipient FROM outbox WHERE id = $1", 1, params, &res) < 0)
@@ -94,25 +94,26 @@ static int outbox_deliver(PGconn *conn, const CONFIG *config, SMTP_CLIENT *smtp,
     if ((why = addr_unsafe(rcpt)) != NULL)
 	tm_error(&err, "the recipient address has %s: not sent", why);
     else
-	data = compose_mail(PQgetvalue(res, 0, 0), config->ticket_tag_format, &from, &len, &err);
+	ret = compose_mail(PQgetvalue(res, 0, 0), config->ticket_tag_format, &mail, &err);
     PQclear(res);
-    if (data == NULL)
+    if (ret < 0)
 	permanent = 1;
-    else if (smtp_client_send(smtp, config->outbox_relay, config->database_timeout, from, rcpt,
-			      data, len, &permanent, &err) == 0) {
-	const char *sent[3] = {id, data, from};
-	int     lengths[3] = {0, (int) len, 0};
-	int     formats[3] = {0, 1, 0};
+    else if (smtp_client_send(smtp, config->outbox_relay, config->database_timeout, mail.envelope_from,
+			      rcpt, mail.data, mail.len, &permanent, &err) == 0) {
+	const char *sent[7] = {id, mail.data, mail.envelope_from, mail.subject, mail.from_address,
+	mail.from_name, mail.text};
+	int     lengths[7] = {0, (int) mail.len};
+	int     formats[7] = {0, 1};
 
-	res = PQexecParams(conn, "SELECT outbox_sent($1, $2::bytea, $3)", 3, 0, sent, lengths, formats, 0);
+	res = PQexecParams(conn, "SELECT outbox_sent($1, $2::bytea, $3, $4, $5, $6, $7)", 7, 0,
+			   sent, lengths, formats, 0);
 	ret = PQresultStatus(res) == PGRES_TUPLES_OK ? 0 : -1;
 	if (ret < 0)
 	    msg_warn("outbox: recording mail %s as sent: %s", id, PQresultErrorMessage(res));
 	else
 	    msg_info("outbox: mail %s to <%s> sent", id, shown);
 	PQclear(res);
-	g_free(data);
-	g_free(from);
+	compose_free(&mail);
 	g_free(rcpt);
 	g_free(shown);
 	return (ret);
@@ -130,8 +131,7 @@ static int outbox_deliver(PGconn *conn, const CONFIG *config, SMTP_CLIENT *smtp,
 		 strcmp(PQgetvalue(res, 0, 0), "failed") == 0 ? "gave up" : "will retry");
 	PQclear(res);
     }
-    g_free(data);
-    g_free(from);
+    compose_free(&mail);
     g_free(rcpt);
     g_free(shown);
     return (ret);

@@ -47,7 +47,7 @@ line=$(grep -F 'message-id=<admin-1@customer.test>' "$log" | tail -n 1)
 check "one log line per message: ticket, decision, rule, sender, recipients" grep -qE \
 	'^ticket-milter: [0-9A-F]+: ticket [0-9]+: new \(new\), from=<alice@customer.test> to=<support@help.test>,<bob@mbox.test> queue=support@help.test size=[0-9]+ ' <<<"$line"
 check "the log line has the auth results and the times of each step" grep -qE \
-	' spf=[a-z]+ dkim=[a-z:.,-]+ dmarc=[a-z]+ parse_ms=[0-9.]+ auth_ms=[0-9.]+ db_ms=[0-9.]+$' <<<"$line"
+	' spf=[a-z]+ dkim=[a-z:.,-]+ dmarc=[a-z]+ confirmation=[a-z-]+ notified=[a-z0-9-]+ parse_ms=[0-9.]+ auth_ms=[0-9.]+ db_ms=[0-9.]+$' <<<"$line"
 send --from alice@customer.test --to support@help.test,bob@mbox.test "${first[@]}"
 check "a second delivery is logged as a duplicate" \
 	grep -qE 'ticket [0-9]+: duplicate \(new\), .*message-id=<admin-1@customer.test>' "$log"
@@ -183,19 +183,22 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1 && getent group postfix >/d
 SocketMode 0660
 SocketGroup postfix
 UserID nobody
-PidFile $work/run/tm.pid"
+PidFile $work/run/piddir/tm.pid"
 	setsid "$TM_BUILD/ticket-milter" -f -c "$TM_CONF" >>"$log" 2>&1 </dev/null &
 	echo $! >"$SVC_REAL/ticket-milter-$MILTER_PORT.pid"
 	wait_for 20 test -S "$sock"
 	check_eq "local socket: owner, group and mode" "nobody postfix 660" "$(stat -c '%U %G %a' "$sock")"
 	check_eq "the daemon runs as UserID" "nobody" "$(ps -o user= -p "$(cat "$SVC_REAL/ticket-milter-$MILTER_PORT.pid")")"
 	check_eq "the pid file was written before privileges were dropped" \
-		"$(cat "$SVC_REAL/ticket-milter-$MILTER_PORT.pid")" "$(cat "$work/run/tm.pid" 2>/dev/null)"
+		"$(cat "$SVC_REAL/ticket-milter-$MILTER_PORT.pid")" "$(cat "$work/run/piddir/tm.pid" 2>/dev/null)"
+	check_eq "without systemd, the PidFile's directory is created for UserID" "nobody 755" \
+		"$(stat -c '%U %a' "$work/run/piddir" 2>&1)"
 	PF_MILTER=unix:$sock postfix_up >/dev/null
 	send --from alice@customer.test --to support@help.test --header "Subject: over the local socket"
 	check_eq "Postfix reaches the milter over the local socket" "1" \
 		"$(sql "SELECT count(*) FROM messages WHERE subject = 'over the local socket'")"
 	milter_stop
+	check "at exit, the daemon (now nobody) removed its pid file" test ! -e "$work/run/piddir/tm.pid"
 	PF_MILTER=inet:127.0.0.1:$MILTER_PORT postfix_up >/dev/null
 	milter_config "$TM_CONF" "$MILTER_PORT"
 else
@@ -215,6 +218,15 @@ if [ "$(id -u)" -eq 0 ]; then
 	expect_status 1 "a PidFile that is a symbolic link: refused" timeout 20 "$TM_BUILD/ticket-milter" -f -c "$work/link.conf"
 	check "the refusal says why" grep -qF "PidFile $work/run/link.pid: is a symbolic link; it is not followed" <<<"$out"
 	check_eq "the file the link points to is untouched" "precious" "$(cat "$work/precious")"
+	# Started in the background, logging to syslog: why it did not start
+	# is on stderr too, also where no syslog daemon listens.
+	milter_config "$work/bg.conf" "$MILTER_PORT" "Socket local:$work/run/bg.sock
+Syslog yes
+PidFile $work/none/run/tm.pid"
+	expect_status 1 "started in the background, a PidFile it cannot create: exit 1" \
+		timeout 20 "$TM_BUILD/ticket-milter" -c "$work/bg.conf"
+	check "the reason is on stderr" grep -qF \
+		"fatal: PidFile $work/none/run/tm.pid: cannot create its directory $work/none/run: No such file or directory" <<<"$out"
 else
 	skip "root without UserID; PidFile through a symbolic link" "needs root"
 fi

@@ -189,7 +189,7 @@ check "ticket cc add of an address with a line break is refused" bash -c "! \"$T
 check "ticket cc of an unknown ticket is refused" bash -c "\"$TM_BUILD/ticketctl\" -c \"$TM_CONF\" ticket cc 999999999 add x@customer.test 2>&1 | grep -q 'no ticket 999999999'"
 check_eq "ticket show --json lists the participants" "colleague@customer.test:cc,cust@customer.test:customer,extra1@customer.test:cc,extra2@customer.test:cc" \
 	"$(ctl ticket show "$t" --json | jq -r '[.participants[] | select(.address | test("customer.test")) | .address + ":" + .role] | sort | join(",")')"
-check "ticket show lists the CC participants" bash -c "\"$TM_BUILD/ticketctl\" -c \"$TM_CONF\" ticket show $t | grep '^CC: ' | grep -q 'colleague@customer.test, .*extra1@customer.test, extra2@customer.test'"
+check "ticket show lists the CC participants" bash -c "\"$TM_BUILD/ticketctl\" -c \"$TM_CONF\" ticket show $t | grep '^Participants: ' | grep -q 'colleague@customer.test> (cc), .*extra1@customer.test> (cc), .*extra2@customer.test> (cc)'"
 
 # MaximumRecipients: one answer reaches at most that many addresses, the
 # customer first; the agent hears who was left out.

@@ -58,6 +58,22 @@ else
 fi
 check_eq "both are stored as outgoing messages of the ticket" "2" \
 	"$(sql "SELECT count(*) FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE t.number = '$t1' AND m.direction = 'out'")"
+# What an agent reads: the mail sent with its Subject and text, in the
+# order of the thread, the participants and the events.
+shown=$(ctl ticket show "$t1")
+check "ticket show: the confirmation sent, its sender and recipient" \
+	grep -q "out auto-reply  from Support <desk@help.test> to alice@customer.test  \[outgoing\]" <<<"$shown"
+check "ticket show: the confirmation's text" grep -q "^  .*opened ticket $t1" <<<"$shown"
+check "ticket show: the notification sent to the agent" \
+	grep -q "out system  from Alice Customer via Support <$reply> to agent@agents.test" <<<"$shown"
+check "ticket show: the customer's message says its confirmation was sent" \
+	grep -qx "  confirmation: sent" <<<"$(grep -A1 "in customer  from Alice Customer <alice@customer.test>" <<<"$shown")"
+check "ticket show: the customer's message comes first" \
+	test "$(grep -n '^#' <<<"$shown" | head -n1 | grep -c 'in customer')" = 1
+check "ticket show: the participants" grep -q "^Participants: Alice Customer <alice@customer.test> (customer)" <<<"$shown"
+check_eq "message show --json: the outgoing confirmation's subject and text" "[#$t1] Printer on fire|1" \
+	"$(ctl message show "$(sql "SELECT m.id FROM messages m JOIN outbox o ON o.message_id = m.message_id WHERE o.recipient = 'alice@customer.test' AND m.direction = 'out'")" --json \
+	   | jq -r '.subject + "|" + (.text | test("opened ticket") | if . then "1" else "0" end)')"
 
 # The customer's reply to the confirmation threads, even when a relay
 # rewrote the confirmation's Message-ID (References fallback).
@@ -106,6 +122,12 @@ queue_add strict@help.test
 mail forged@customer.test strict@help.test "Unproven" forged-1@customer.test
 check_eq "an unauthenticated sender gets no confirmation from an 'authenticated' queue" \
 	"sender-not-authenticated" "$(autoreply_of forged-1@customer.test)"
+check "... the log line says why" grep -qE "message-id=<forged-1@customer.test> .*confirmation=sender-not-authenticated notified=[0-9]+ " \
+	"$SVC_REAL/ticket-milter-$MILTER_PORT.log"
+check_eq "... and message show --json" "sender-not-authenticated" \
+	"$(ctl message show "$(sql "SELECT id FROM messages WHERE message_id = 'forged-1@customer.test'")" --json | jq -r .confirmation)"
+check "... and ticket show" grep -qx "  confirmation: sender-not-authenticated" \
+	<<<"$(ctl ticket show "$(sql "SELECT t.number FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.message_id = 'forged-1@customer.test'")")"
 
 # The queue's language picks the template.
 queue_add hilfe@help.test --name Hilfe --language de --confirm always

@@ -110,6 +110,8 @@ ctl ticket cc "$t" add eve@evil.test >/dev/null 2>&1
 check "ticketctl ticket cc adds a participant" participant "$t" eve@evil.test
 ctl ticket cc "$t" remove eve@evil.test >/dev/null 2>&1
 check "... and removes one" outsider "$t" eve@evil.test
+check "ticket show lists the change among the events" grep -qE \
+	'^  .*  ticketctl  participant  \{"add": "eve@evil.test", "role": "cc"\}$' <<<"$(ctl ticket show "$t" | sed -n '/^Events:$/,$p')"
 
 # --- a message sent again with the same Message-ID and another Date ---
 DATE="Sat, 28 Nov 2026 14:00:00 +0000" alice r1 "Invoice question"

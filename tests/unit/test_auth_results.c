@@ -107,6 +107,25 @@ static void test_dmarc(void **state)
     assert_int_equal(r->dmarc.disposition, 'r');
     auth_results_free(r);
 
+    /* Our DNS failed an aligned check, nothing passed: temperror, no
+     * policy (a p=reject must not refuse a sender we could not check). */
+    r = dmarc_of("strict.test", AUTH_TEMPERROR, "strict.test", AUTH_NONE, NULL);
+    assert_int_equal(r->dmarc.result, AUTH_TEMPERROR);
+    assert_int_equal(r->dmarc.disposition, 'n');
+    auth_results_free(r);
+    r = dmarc_of("strict.test", AUTH_FAIL, "strict.test", AUTH_TEMPERROR, "strict.test");
+    assert_int_equal(r->dmarc.result, AUTH_TEMPERROR);
+    auth_results_free(r);
+    /* ... but a temperror of a domain that does not align changes nothing. */
+    r = dmarc_of("strict.test", AUTH_TEMPERROR, "mail.strict.test", AUTH_NONE, NULL);
+    assert_int_equal(r->dmarc.result, AUTH_FAIL);
+    assert_int_equal(r->dmarc.disposition, 'r');
+    auth_results_free(r);
+    /* ... and a pass of the other stays a pass. */
+    r = dmarc_of("strict.test", AUTH_TEMPERROR, "strict.test", AUTH_PASS, "strict.test");
+    assert_int_equal(r->dmarc.result, AUTH_PASS);
+    auth_results_free(r);
+
     r = dmarc_of("norecord.test", AUTH_PASS, "norecord.test", AUTH_NONE, NULL);
     assert_int_equal(r->dmarc.result, AUTH_NONE);
     assert_false(r->dmarc.record);

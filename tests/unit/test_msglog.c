@@ -36,7 +36,8 @@ static void test_stored(void **state)
 			 .dmarc = {.result = AUTH_FAIL}};
     AUTH_DKIM sig = {.result = AUTH_PASS, .domain = "customer.example"};
     MSGLOG  log = {.decision = "new", .rule = "new", .ticket = "100001", .auth = &auth,
-		   .size = 1234, .parse_us = 1500, .auth_us = 30000, .db_us = 4200};
+		   .size = 1234, .parse_us = 1500, .auth_us = 30000, .db_us = 4200,
+		   .confirmation = "sender-not-authenticated", .notified = "2"};
     char   *line;
 
     mail_limits_default(&limits);
@@ -46,7 +47,8 @@ static void test_stored(void **state)
     assert_string_equal(line, "4Xk2: ticket 100001: new (new), from=<alice@customer.example>"
 			" to=<support@example.com>,<cc1@example.org> queue=support@example.com"
 			" size=1234 message-id=<1@customer.example> spf=pass"
-			" dkim=customer.example:pass dmarc=fail parse_ms=1.5 auth_ms=30.0 db_ms=4.2");
+			" dkim=customer.example:pass dmarc=fail confirmation=sender-not-authenticated"
+			" notified=2 parse_ms=1.5 auth_ms=30.0 db_ms=4.2");
     g_free(line);
     g_ptr_array_free(auth.dkim, TRUE);
     mail_free((MAIL *) log.mail);
@@ -62,7 +64,7 @@ static void test_not_stored(void **state)
 
     assert_non_null(strstr(line, "NOQUEUE: ticket -: tempfailed (database-error), from=<alice@customer.example> to=<support@example.com>,"));
     assert_non_null(strstr(line, ",<cc9@example.org>,+3 queue=support@example.com size=99 message-id=<>"
-			   " spf=- dkim=- dmarc=- parse_ms=1.0 auth_ms=- db_ms=20000.0"));
+			   " spf=- dkim=- dmarc=- confirmation=- notified=- parse_ms=1.0 auth_ms=- db_ms=20000.0"));
     g_free(line);
     assert_string_equal(msglog_action(ACTION_ACCEPT), "ignored");
     assert_string_equal(msglog_action(ACTION_REJECT), "rejected");
