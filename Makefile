@@ -47,6 +47,10 @@ DAEMON_SRC := milter/callbacks.c milter/config_current.c milter/inflight.c milte
 # milter/: ticketctl only.
 CTL_SRC    := $(wildcard milter/ctl_*.c)
 SQL_FILES  := $(sort $(wildcard sql/[0-9]*.sql))
+# sql/functions/: the current functions, views and triggers, in this order
+# (views last: they are checked against the functions when created).
+SQL_CODE   := $(addprefix sql/functions/,util.sql threading.sql autoreply.sql agent_reply.sql \
+              ingest.sql outbox.sql reports.sql)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
@@ -64,9 +68,9 @@ $(B)/obj/%.o: %.c
 # The SQL migrations are compiled into the programs, so ticketctl needs no
 # data directory to find them. The directory is a prerequisite too: its
 # time changes when a migration is added or removed, whatever the file's.
-$(B)/obj/sql_embedded.c: $(SQL_FILES) sql scripts/embed-sql.sh
+$(B)/obj/sql_embedded.c: $(SQL_FILES) $(SQL_CODE) sql sql/functions scripts/embed-sql.sh
 	@mkdir -p $(dir $@)
-	sh scripts/embed-sql.sh $(SQL_FILES) > $@
+	sh scripts/embed-sql.sh $(SQL_FILES) -- $(SQL_CODE) > $@
 $(B)/obj/sql_embedded.o: $(B)/obj/sql_embedded.c
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
@@ -161,11 +165,12 @@ SYSCONFDIR ?= /etc
 MAN_PAGES  := $(wildcard packaging/man/*.[158])
 .PHONY: install deb package-check
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/sql \
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/sql/functions \
 		$(DESTDIR)$(SYSCONFDIR)/ticket-milter
 	install -m 755 $(B)/ticket-milter $(B)/ticketctl $(DESTDIR)$(SBINDIR)/
 	install -m 755 $(B)/ticket-parse $(DESTDIR)$(BINDIR)/
 	install -m 644 $(SQL_FILES) $(DESTDIR)$(DATADIR)/sql/
+	install -m 644 $(SQL_CODE) $(DESTDIR)$(DATADIR)/sql/functions/
 	for page in $(MAN_PAGES); do \
 		dir=$(DESTDIR)$(MANDIR)/man$${page##*.}; \
 		install -d $$dir && install -m 644 $$page $$dir/ || exit 1; \

@@ -269,7 +269,7 @@ int     main(int argc, char **argv)
 	return (ctl_fail("%s%s", err.text, connect_hint(err.text)));
     }
     PQclear(PQexec(conn, "SET client_min_messages = warning"));
-    if (commands[i].needs_schema && migrations_check(conn, &err) < 0) {
+    if (commands[i].needs_schema && migrations_check(conn, 1, &err) < 0) {
 	PQfinish(conn);
 	config_free(config);
 	return (ctl_fail("%s", err.text));

@@ -15,7 +15,7 @@
 /*	last_message_at}], bounds_hit: {count, latest: [{message, ticket,
 /*	received_at, bounds}]}}.
 /*
-/*	report reads the SQL function report_figures() (sql/004_reports.sql,
+/*	report reads the SQL function report_figures() (sql/functions/reports.sql,
 /*	over the views report_tickets and report_messages), per queue or
 /*	per agent, for the period from TIME until now: tickets created and
 /*	solved (or closed), customer messages, agent replies, the median

@@ -32,7 +32,7 @@
 /*	the customer are refused; the change is logged as an event.
 /*
 /*	Messages that were not relayed, or relayed to fewer addresses, show
-/*	their flags (message_flags() in sql/014_agent_identity.sql):
+/*	their flags (message_flags() in sql/functions/agent_reply.sql):
 /*	forged-agent, agent-auto-reply, recipients-capped.
 /*--*/
 
@@ -158,11 +158,11 @@ static int ticket_show(PGconn *conn, int argc, char **argv)
 
     if (argc != 3)
 	return (ctl_usage("ticket show NUMBER [--json]"));
-    const char *params[1] = {argv[2]};
+    const char *params[2] = {argv[2], ctl_config()->recipient_delimiter};
 
     res = ctl_query(conn,
 		    "SELECT json_build_object(" TICKET_FIELDS ","
-		    "  'reply_address', ticket_reply_address(t.id),"
+		    "  'reply_address', ticket_reply_address(t.id, $2),"
 		    "  'first_response_at', t.first_response_at,"
 		    "  'last_customer_at', t.last_customer_at, 'closed_at', t.closed_at,"
 		    "  'participants', (SELECT json_agg(json_build_object('address', pc.address,"
@@ -181,10 +181,10 @@ static int ticket_show(PGconn *conn, int argc, char **argv)
 		    "     || p.role || ')'), ', ' ORDER BY p.role DESC, pc.address)"
 		    "     FROM ticket_participants p JOIN contacts pc ON pc.id = p.contact_id"
 		    "     WHERE p.ticket_id = t.id), '-'),"
-		    "  ticket_reply_address(t.id), t.created_at,"
+		    "  ticket_reply_address(t.id, $2), t.created_at,"
 		    "  coalesce(E'\\nLinked to: ' || (SELECT l.number FROM tickets l WHERE l.id = t.linked_ticket_id), '')),"
 		    " coalesce(" MESSAGES_TEXT ", '') || " EVENTS_TEXT
-		    TICKET_FROM " WHERE t.number = $1", 1, params);
+		    TICKET_FROM " WHERE t.number = $1", 2, params);
     if (PQntuples(res) == 0) {
 	PQclear(res);
 	return (ctl_fail("no ticket %s (see ticketctl ticket list)", argv[2]));
@@ -245,14 +245,14 @@ static int ticket_cc(PGconn *conn, int argc, char **argv)
 	    return (ctl_fail("an address cannot hold control characters"));
     if ((address = queue_addr_normalize(argv[4])) == NULL)
 	return (ctl_fail("\"%s\" is not an address of the form local@domain", argv[4]));
-    const char *params[2] = {argv[2], address};
+    const char *params[3] = {argv[2], address, ctl_config()->recipient_delimiter};
 
     res = ctl_query(conn,
-		    "SELECT t.id, is_queue_address($2),"
+		    "SELECT t.id, is_queue_address($2, $3),"
 		    " EXISTS (SELECT 1 FROM agents a WHERE a.address = $2),"
 		    " (SELECT p.role FROM ticket_participants p JOIN contacts c ON c.id = p.contact_id"
 		    "  WHERE p.ticket_id = t.id AND c.address = $2)"
-		    " FROM tickets t WHERE t.number = $1", 2, params);
+		    " FROM tickets t WHERE t.number = $1", 3, params);
     if (PQntuples(res) == 0) {
 	PQclear(res);
 	g_free(address);

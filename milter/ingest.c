@@ -5,7 +5,7 @@
 /*	store one support message: what the database is told about it
 /* DESCRIPTION
 /*	See ingest.h. The threading decision itself is made in SQL
-/*	(thread_find() in sql/002_threading.sql), inside the transaction
+/*	(thread_find() in sql/functions/threading.sql), inside the transaction
 /*	that stores the message, so that concurrent deliveries cannot race.
 /*--*/
 
@@ -244,6 +244,7 @@ char   *ingest_meta(const CONFIG *config, const SESSION *session, const char *mt
     json_out_string(out, "mta_queue_id", mta_queue_id);
     json_out_int(out, "reopen_seconds", config->reopen_window);
     json_out_string(out, "number_format", config->ticket_number_format);
+    json_out_string(out, "recipient_delimiter", config->recipient_delimiter);
     json_out_close(out, '}');
     g_free(digest);
     g_free(thread_root);

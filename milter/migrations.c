@@ -22,7 +22,8 @@ static int exec_ok(PGconn *conn, const char *sql, const char *what, TM_ERROR *er
     ExecStatusType st = PQresultStatus(res);
     int     ret = 0;
 
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+    /* A migration whose functions moved to sql/functions/ is comments. */
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY)
 	ret = tm_error(err, "%s: %s", what, PQerrorMessage(conn));
     PQclear(res);
     return (ret);
@@ -125,11 +126,68 @@ rollback:
     return (-1);
 }
 
+/* code_current - 1 if the database runs this build's functions, 0 if not */
+
+static int code_current(PGconn *conn, TM_ERROR *err)
+{
+    const char *params[1] = {migrations_code_id};
+    PGresult *res = PQexecParams(conn, "SELECT 1 FROM schema_code WHERE id = $1",
+				 1, 0, params, 0, 0, 0);
+    int     current;
+
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+	tm_error(err, "reading schema_code: %s", PQerrorMessage(conn));
+	PQclear(res);
+	return (-1);
+    }
+    current = PQntuples(res) > 0;
+    PQclear(res);
+    return (current);
+}
+
+/* migrations_code_apply - replace the functions unless they are current */
+
+int     migrations_code_apply(PGconn *conn, TM_ERROR *err)
+{
+    const char *params[1] = {migrations_code_id};
+    PGresult *res;
+    int     current;
+
+    if (exec_ok(conn, "BEGIN", "BEGIN", err) < 0)
+	return (-1);
+    if (exec_ok(conn, "SELECT pg_advisory_xact_lock(" MIGRATION_LOCK ")", "lock", err) < 0
+	|| (current = code_current(conn, err)) < 0)
+	goto rollback;
+    if (current) {
+	exec_ok(conn, "ROLLBACK", "ROLLBACK", 0);
+	return (0);
+    }
+    /* Bodies are checked when called: one function may name a later one. */
+    if (exec_ok(conn, "SET LOCAL check_function_bodies = off", "SET", err) < 0
+	|| exec_ok(conn, migrations_code, "the SQL functions (sql/functions/)", err) < 0
+	|| exec_ok(conn, "DELETE FROM schema_code", "schema_code", err) < 0)
+	goto rollback;
+    res = PQexecParams(conn, "INSERT INTO schema_code (id) VALUES ($1)", 1, 0, params, 0, 0, 0);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+	tm_error(err, "recording the SQL functions: %s", PQerrorMessage(conn));
+	PQclear(res);
+	goto rollback;
+    }
+    PQclear(res);
+    if (exec_ok(conn, "COMMIT", "the SQL functions", err) < 0)
+	return (-1);
+    return (1);
+
+rollback:
+    exec_ok(conn, "ROLLBACK", "ROLLBACK", 0);
+    return (-1);
+}
+
 /* migrations_apply - apply (or with dry_run list) the pending migrations */
 
 int     migrations_apply(PGconn *conn, int dry_run, FILE *out, TM_ERROR *err)
 {
-    int     current, count = 0, ret;
+    int     current, count = 0, ret = 0;
 
     if (!dry_run && exec_ok(conn,
 			    "SET client_min_messages = warning;"
@@ -160,12 +218,22 @@ int     migrations_apply(PGconn *conn, int dry_run, FILE *out, TM_ERROR *err)
 	    count += ret;
 	}
     }
+    if (dry_run) {
+	if (count == 0 && (ret = code_current(conn, err)) < 0)
+	    return (-1);
+	if (count > 0 || ret == 0)
+	    fprintf(out, "pending the SQL functions of this build\n");
+    } else if ((ret = migrations_code_apply(conn, err)) < 0) {
+	return (-1);
+    } else if (ret > 0) {
+	fprintf(out, "applied the SQL functions of this build\n");
+    }
     return (count);
 }
 
 /* migrations_check - fail unless the schema is at this build's version */
 
-int     migrations_check(PGconn *conn, TM_ERROR *err)
+int     migrations_check(PGconn *conn, int functions, TM_ERROR *err)
 {
     int     current, latest = migrations_latest();
 
@@ -184,6 +252,15 @@ int     migrations_check(PGconn *conn, TM_ERROR *err)
 	if (!found)
 	    return (tm_error(err, "the database schema lacks migration %s: run 'ticketctl migrate'",
 			     m->name));
+    }
+    if (functions) {
+	int     code = code_current(conn, err);
+
+	if (code < 0)
+	    return (-1);
+	if (code == 0)
+	    return (tm_error(err, "the database runs SQL functions of another build:"
+			     " run 'ticketctl migrate'"));
     }
     return (0);
 }

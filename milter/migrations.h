@@ -5,11 +5,15 @@
 /* NAME
 /*	migrations 3h
 /* SUMMARY
-/*	the numbered schema migrations of sql/, applied once each
+/*	the schema: numbered migrations applied once each, then the
+/*	current SQL functions
 /* SYNOPSIS
 /*	#include <milter/migrations.h>
 /*
 /*	extern const MIGRATION migrations[];
+extern const char migrations_code[];
+extern const char migrations_code_id[];
+/*	extern const char migrations_code[], migrations_code_id[];
 /*
 /*	int	migrations_latest(void)
 /*
@@ -18,11 +22,16 @@
 /*	int	migrations_apply(PGconn *conn, int dry_run, FILE *out,
 /*				 TM_ERROR *err)
 /*
-/*	int	migrations_check(PGconn *conn, TM_ERROR *err)
+/*	int	migrations_check(PGconn *conn, int functions, TM_ERROR *err)
+/*	int	migrations_code_apply(PGconn *conn, TM_ERROR *err)
 /* DESCRIPTION
 /*	The build compiles sql/NNN_name.sql into migrations[], in order
 /*	and ending with a zero version. Applied versions are recorded in
-/*	the table schema_migrations.
+/*	the table schema_migrations. The migrations hold tables, indexes
+/*	and data changes; the functions, views and triggers have their
+/*	current bodies in sql/functions/, which the build joins into
+/*	migrations_code, named by its SHA-256 (migrations_code_id) in the
+/*	table schema_code once applied.
 /*
 /*	migrations_latest() is the newest version this build knows.
 /*	migrations_applied() reports the newest applied version (0 for an
@@ -50,10 +59,13 @@ typedef struct MIGRATION {
 } MIGRATION;
 
 extern const MIGRATION migrations[];
+extern const char migrations_code[];
+extern const char migrations_code_id[];
 
 extern int migrations_latest(void);
 extern int migrations_applied(PGconn *, int *, TM_ERROR *);
 extern int migrations_apply(PGconn *, int, FILE *, TM_ERROR *);
-extern int migrations_check(PGconn *, TM_ERROR *);
+extern int migrations_check(PGconn *, int, TM_ERROR *);
+extern int migrations_code_apply(PGconn *, TM_ERROR *);
 
 #endif

@@ -223,7 +223,8 @@ static void write_pid_file(FILE *fp, const char *path)
 	msg_fatal("PidFile %s: cannot write: %m", path);
 }
 
-/* check_database - warn early about a database that is away or too old */
+/* check_database - warn early about a database that is away or too old;
+ * bring its SQL functions to this build's */
 
 static void check_database(const CONFIG *config)
 {
@@ -234,9 +235,17 @@ static void check_database(const CONFIG *config)
 	msg_warn("%s; support mail is tempfailed until it is reachable", err.text);
 	return;
     }
-    if (migrations_check(conn, &err) < 0) {
+    if (migrations_check(conn, 0, &err) < 0) {
 	PQfinish(conn);
 	msg_fatal("%s", err.text);
+    }
+    /* The functions of this build, before any message needs them. */
+    switch (migrations_code_apply(conn, &err)) {
+    case -1:
+	PQfinish(conn);
+	msg_fatal("%s; run 'ticketctl migrate' as the database's owner", err.text);
+    case 1:
+	msg_info("applied the SQL functions of this build (sql/functions/)");
     }
     PQfinish(conn);
 }

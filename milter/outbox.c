@@ -78,7 +78,7 @@ static int exec_simple(PGconn *conn, const char *sql, int nparams, const char *c
 
 static int outbox_deliver(PGconn *conn, const CONFIG *config, SMTP_CLIENT *smtp, const char *id)
 {
-    const char *params[5] = {id};
+    const char *params[5] = {id, config->recipient_delimiter};
     PGresult *res;
     TM_ERROR err;
     COMPOSED mail = {0};
@@ -87,7 +87,7 @@ static int outbox_deliver(PGconn *conn, const CONFIG *config, SMTP_CLIENT *smtp,
     int     permanent = 0, ret = -1;
     char    max_attempts[16], first_delay[16];
 
-    if (exec_simple(conn, "SELECT outbox_mail($1), recipient FROM outbox WHERE id = $1", 1, params, &res) < 0)
+    if (exec_simple(conn, "SELECT outbox_mail($1, $2), recipient FROM outbox WHERE id = $1", 2, params, &res) < 0)
 	return (-1);
     rcpt = g_strdup(PQgetvalue(res, 0, 1));
     shown = addr_escape(rcpt);

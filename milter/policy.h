@@ -37,7 +37,7 @@
 /*	from from_address carries, as POLICY_PROOF_* bits: SASL (the
 /*	client logged in: which login, and whether it is bound to that
 /*	agent, is decided by the database, message_kind() in
-/*	sql/014_agent_identity.sql), INTERNAL (the client is in
+/*	sql/functions/agent_reply.sql), INTERNAL (the client is in
 /*	InternalHosts: a separate, documented trust decision) and DKIM
 /*	(policy_dkim_vouches()). With a duplicate header it is 0. A From
 /*	header alone is never a proof. results may be null (not verified).

@@ -15,7 +15,7 @@
 /*			    const char *relay_json, TM_ERROR *err)
 /* DESCRIPTION
 /*	relay_apply() takes what the database decided for an agent's
-/*	reply (agent_reply() in sql/006_agent_reply.sql) and rewrites the
+/*	reply (agent_reply() in sql/functions/agent_reply.sql) and rewrites the
 /*	message with the milter's own actions: the envelope goes from the
 /*	queue address to the customer and the ticket's CC participants (at
 /*	most MaximumRecipients, as the database chose them).

@@ -16,9 +16,4 @@
 -- within OutboxPoll, and the notification is kept for what makes a mail
 -- due sooner by hand (ticketctl outbox retry): one row trigger, which
 -- fires for no insert and for no attempt the senders record.
-DROP TRIGGER outbox_changed ON outbox;
-CREATE TRIGGER outbox_due_sooner AFTER UPDATE OF next_attempt_at, status ON outbox
-    FOR EACH ROW
-    WHEN (NEW.status = 'pending'
-          AND (OLD.status <> 'pending' OR NEW.next_attempt_at < OLD.next_attempt_at))
-    EXECUTE FUNCTION outbox_notify();
+DROP TRIGGER IF EXISTS outbox_changed ON outbox;

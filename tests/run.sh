@@ -35,7 +35,7 @@ for script in tests/*/t_*.sh; do
 done
 
 # The real services, once for the integration scripts; stopped whatever happens.
-if printf '%s\n' "${scripts[@]}" | grep -q '^tests/integration/'; then
+if printf '%s\n' "${scripts[@]}" | grep -qE '^tests/(integration|sql)/'; then
 	. tests/lib/env.sh
 	trap 'env_down; rm -f "$TM_RESULTS"' EXIT
 	echo "== starting PostgreSQL and Postfix under ${SVC_DIR#$root/}/"

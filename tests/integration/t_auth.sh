@@ -146,7 +146,7 @@ check_eq "DMARC: the organizational domain itself gets p=, not sp=" "none|false"
 check_eq "DMARC none without a record; SPF alignment still known" "none|true" \
 	"$(auth_of spf1 dmarc,result)|$(auth_of spf1 dmarc,spf_aligned)"
 
-# --- the view message_auth (sql/003_auth.sql) ---
+# --- the view message_auth (sql/functions/reports.sql) ---
 # view_of ID COLUMNS - columns of message_auth for one message
 view_of() { sql "SELECT $2 FROM message_auth WHERE message_id = '$1@auth.test'"; }
 check_eq "message_auth: DKIM pass domains, sender authenticated" "{dkim.test}|true" "$(view_of dkim1 "dkim_pass_domains::text || '|' || sender_authenticated")"

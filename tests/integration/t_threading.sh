@@ -6,7 +6,7 @@
 . "$TM_ROOT/tests/lib/env.sh"
 env_load
 work=$(mktemp -d /tmp/tm-thread.XXXXXX)
-trap 'milter_stop; rm -rf "$work"' EXIT
+trap 'milter_stop; postconf -c "$PF_CONFIG" -e recipient_delimiter=+ && postfix -c "$PF_CONFIG" reload >/dev/null 2>&1; rm -rf "$work"' EXIT
 milter_start || { fail "ticket-milter starts" "see its log"; exit 1; }
 ctl() { "$TM_BUILD/ticketctl" -c "$TM_CONF" "$@"; }
 
@@ -207,3 +207,22 @@ check_eq "ticket list filters by customer" "$t_o" "$(ctl ticket list --json --cu
 
 milter_stop
 check "no sanitizer or leak report in the milter log" milter_log_clean
+
+# Another recipient delimiter: the reply addresses the database makes and
+# recognises follow RecipientDelimiter (Postfix's recipient_delimiter).
+postconf -c "$PF_CONFIG" -e recipient_delimiter=- && postfix -c "$PF_CONFIG" reload >/dev/null 2>&1
+milter_start "RecipientDelimiter -" || fail "ticket-milter starts with RecipientDelimiter -" "see its log"
+ctl queue add dash@help.test --name Dash --confirm always >/dev/null
+mail "Ida <ida@customer.test>" dash@help.test "Dashes" dash-1@customer.test
+t_d=$(ticket_of dash-1@customer.test)
+reply=$(ctl ticket show "$t_d" --json | jq -r .reply_address)
+check "RecipientDelimiter -: the reply address is queue-NUMBER-MAC@domain" \
+	grep -qE "^dash-$t_d-[0-9a-f]{12}@help\.test\$" <<<"$reply"
+check "... the confirmation's Reply-To is that address" wait_for 15 bash -c \
+	"grep -rlsi '^X-Original-To: ida@customer.test' '$PF_OUTGOING/new' | xargs -r grep -qi '^Reply-To: .*<$reply>'"
+mail ida@customer.test "$reply" "answer by the reply address" dash-2@customer.test "Cc: $reply"
+check_eq "... mail to it threads by its token" "$t_d|reply-token" "$(ticket_of dash-2@customer.test)|$(rule_of dash-2@customer.test)"
+check "... and, named in Cc, it is not made a participant" test -z \
+	"$(sql "SELECT c.address FROM ticket_participants p JOIN contacts c ON c.id = p.contact_id JOIN tickets t ON t.id = p.ticket_id WHERE t.number = '$t_d' AND c.address LIKE 'dash%'")"
+milter_stop
+check "no sanitizer or leak report in the milter log (RecipientDelimiter -)" milter_log_clean

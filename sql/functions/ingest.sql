@@ -1,0 +1,343 @@
+-- ingest.sql - storing one received message: ingest_message() threads it
+-- into a ticket and stores it once, ingest_after() queues the mail it
+-- causes, message_refresh() replaces a stored message's parsed content
+-- (ticketctl message replay).
+
+-- attachments_store - a message's attachments (meta->attachments, their
+-- bytes cut from blob_data), the content stored once per SHA-256
+CREATE OR REPLACE FUNCTION attachments_store(msg bigint, meta jsonb, blob_data bytea)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    a    jsonb;
+    pos  integer := 0;
+BEGIN
+    FOR a IN SELECT * FROM jsonb_array_elements(coalesce(meta->'attachments', '[]')) LOOP
+        INSERT INTO blobs (sha256, size, content)
+        VALUES (a->>'sha256', (a->>'size')::bigint,
+                substring(blob_data FROM (a->>'offset')::integer + 1 FOR (a->>'size')::integer))
+        ON CONFLICT (sha256) DO NOTHING;
+        INSERT INTO attachments (msg_id, position, filename, content_type, disposition,
+                                 content_id, origin, size, truncated, sha256)
+        VALUES (msg, pos, a->>'filename', a->>'content_type', a->>'disposition',
+                a->>'content_id', a->>'origin', (a->>'size')::bigint,
+                coalesce((a->>'truncated')::boolean, false), a->>'sha256');
+        pos := pos + 1;
+    END LOOP;
+END $$;
+
+-- ingest_after - the agents' notifications and the confirmation (decided
+-- by ingest_message() before the message was stored: refusal, NULL
+-- to send one) a stored message causes, in the same transaction; facts
+-- are the stored message's (the parser's and the trust flags)
+CREATE OR REPLACE FUNCTION ingest_after(t tickets, q queues, message bigint, meta jsonb,
+                             kind text, refusal text, f jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    rcpt     text := lower(meta->>'from_address');
+    lang     text;
+    notified integer := 0;
+    quiet    text;
+    event    text;
+BEGIN
+    -- A permanent bounce of mail we sent to that address: no automatic
+    -- mail to it for a while. A bounce naming other mail changes nothing.
+    IF kind = 'bounce' AND f->>'bounce_status' LIKE '5.%'
+       AND EXISTS (SELECT 1 FROM outbox o
+                   WHERE o.message_id = f->>'bounce_original_message_id'
+                     AND o.recipient = lower(f->>'bounce_failed_recipient')) THEN
+        UPDATE contacts SET bounced_at = now()
+        WHERE id = contact_id(f->>'bounce_failed_recipient', NULL);
+    END IF;
+    -- The customer's language: known before, else the message's, else the queue's.
+    IF meta->>'language' ~ '^[a-z]{2,3}$' THEN
+        UPDATE contacts SET language = meta->>'language' WHERE address = rcpt AND language IS NULL;
+    END IF;
+    IF refusal IS NULL THEN
+        SELECT c.language INTO lang FROM contacts c WHERE c.address = rcpt;
+        PERFORM outbox_add(t, message, 'confirmation', rcpt, coalesce(lang, q.language));
+    END IF;
+
+    -- The queue's agents hear of every message but their own and our own
+    -- coming back; an unproven one says so, with whom it asks to add.
+    quiet := notify_refusal(meta, t, kind, rcpt);
+    IF quiet IS NULL THEN
+        event := CASE kind WHEN 'customer' THEN 'Reply' ELSE initcap(kind) END;
+        IF f ? 'asks_to_add' THEN
+            event := format('%s from an unproven sender, who asks to add %s (ticketctl ticket cc %s add ADDRESS)',
+                            event, (SELECT string_agg(x, ', ') FROM jsonb_array_elements_text(f->'asks_to_add') x),
+                            t.number);
+        ELSIF f ? 'unproven' THEN
+            event := event || ' from an unproven sender';
+        ELSIF kind = 'customer' THEN
+            event := NULL;
+        END IF;
+        WITH added AS (
+            SELECT outbox_add(t, message, 'notification', a.address, q.language, event)
+            FROM agents a JOIN agent_queues aq ON aq.agent_id = a.id
+            WHERE aq.queue_id = q.id AND a.address <> coalesce(rcpt, '')
+        ) SELECT count(*) INTO notified FROM added;
+    END IF;
+    RETURN jsonb_build_object('autoreply', coalesce(refusal, 'sent'), 'notified', notified)
+           || CASE WHEN quiet IS NULL THEN '{}' ELSE jsonb_build_object('not_notified', quiet) END
+           || agent_reply(t, message, meta, kind);
+END $$;
+
+-- ingest_message - store one received message in the right ticket, once;
+-- an agent's reply keeps its relay instructions, so that a duplicate of it
+-- is relayed again.
+--
+-- raw is the message as received; blob_data the decoded attachments,
+-- concatenated in order. meta, the one contract between the daemon (and
+-- ticketctl message replay) and the database, is written by ingest_meta()
+-- in the C ingest module, with the texts added by STORE_META_SQL:
+--   queues               [text] the support addresses it was sent to, the
+--                        first deciding the queue
+--   tokens               [text] reply-address extensions of its recipients
+--   envelope_sender      text, "" for <>
+--   envelope_recipients  [text]
+--   message_id, in_reply_to, thread_index, ticket_tag   text or null
+--   references           [text] References, oldest first
+--   thread_ids           [text] In-Reply-To then References, newest first
+--   thread_root          text: the Outlook conversation (hex of the first
+--                        22 bytes of Thread-Index), or null
+--   subject, subject_normalized (without Re:/Fwd: and the ticket tag)
+--   from_address, from_name, date (the Date header as text), language
+--   to, cc               [{name, address}]
+--   kind                 customer, auto-reply or bounce, as the parser saw it
+--   digest               SHA-256 of the message without trace headers
+--   attachments          [{offset, size, sha256, filename, content_type,
+--                        disposition, content_id, origin, truncated}]:
+--                        offset and size into blob_data
+--   facts                {auto_submitted, precedence, list_id,
+--                        x_auto_response_suppress, x_loop (text);
+--                        is_auto_submitted, is_auto_reply, is_bulk, is_spam,
+--                        suppress_autoreply, is_bounce (0 or 1);
+--                        bounce_original_message_id, bounce_failed_recipient,
+--                        bounce_status; text_source; defects [text];
+--                        bounds_hit [text]}
+--   auth                 the SPF, DKIM and DMARC results (README's "Who
+--                        really sent it"), or null when not checked
+--   sender_authenticated boolean: DMARC or an aligned SPF/DKIM pass
+--   agent_proof          {sasl_login text, internal_host, dkim,
+--                        duplicate_header boolean}
+--   max_recipients       MaximumRecipients
+--   limits               {per_address_hour, per_address_day,
+--                        per_ticket_hour, bounce_hold_seconds}: the config's
+--                        values (their defaults live in C only); a limit
+--                        absent here does not apply
+--   client_ip, client_name, helo, mta_queue_id   text or null
+--   reopen_seconds       ReopenWindow; number_format TicketNumberFormat
+--   recipient_delimiter  RecipientDelimiter (the characters)
+--   text, reply_text, html   the plain text, the reply without its quote,
+--                        the sanitized HTML (UTF-8, or null)
+-- It returns {ticket, message, rule, created, duplicate}, and for a message
+-- stored now also {autoreply, notified or not_notified} (ingest_after) and
+-- what agent_reply() adds: relay, or discard.
+CREATE OR REPLACE FUNCTION ingest_message(meta jsonb, raw bytea, blob_data bytea) RETURNS jsonb
+LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
+DECLARE
+    q         queues;
+    t         tickets;
+    found_t   record;
+    m_id      bigint;
+    rule      text;
+    created   boolean := false;
+    reopen    boolean;
+    reused    boolean := false;
+    refusal   text;
+    sender    text := lower(coalesce(meta->>'from_address', nullif(meta->>'envelope_sender', '')));
+    actor     text := coalesce(sender, 'unknown');
+    customer  bigint;
+    kind      text := message_kind(meta);
+    m_facts   jsonb := coalesce(meta->'facts', '{}');
+    asks      jsonb;
+    result    jsonb;
+BEGIN
+    -- Deliveries of the same message wait for each other here.
+    PERFORM pg_advisory_xact_lock(hashtextextended(
+        coalesce(meta->>'message_id', '') || ' ' || (meta->>'digest'), 7431));
+    SELECT m.id, tk.number, m.thread_rule, m.facts->'relay' AS relay INTO found_t
+    FROM messages m JOIN tickets tk ON tk.id = m.ticket_id
+    WHERE coalesce(m.message_id, '') = coalesce(meta->>'message_id', '')
+      AND m.digest = meta->>'digest';
+    IF FOUND THEN
+        RETURN jsonb_build_object('ticket', found_t.number, 'message', found_t.id,
+                                  'rule', found_t.thread_rule, 'created', false, 'duplicate', true)
+               || CASE WHEN found_t.relay IS NULL THEN '{}' ELSE jsonb_build_object('relay', found_t.relay) END;
+    END IF;
+
+    SELECT * INTO q FROM queues WHERE address = lower(meta->'queues'->>0);
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no queue for %', meta->'queues'->>0 USING ERRCODE = 'no_data_found';
+    END IF;
+
+    -- A Message-ID the queue holds with other content: the earliest's ticket.
+    found_t := NULL;
+    IF meta->>'message_id' IS NOT NULL THEN
+        SELECT reused_message_ticket(meta->>'message_id', q.id) AS ticket,
+               'reused-message-id'::text AS rule, NULL::bigint AS linked INTO found_t;
+        reused := found_t.ticket IS NOT NULL;
+    END IF;
+    IF NOT reused THEN
+        SELECT * INTO found_t FROM thread_find(meta);
+    END IF;
+    rule := found_t.rule;
+    IF found_t.ticket IS NOT NULL THEN
+        SELECT * INTO t FROM tickets WHERE id = found_t.ticket FOR UPDATE;
+        -- A closed ticket takes replies for a while, then a new one starts;
+        -- a message sent again never starts one.
+        IF t.status = 'closed' AND NOT reused AND t.closed_at < now() - make_interval(secs => coalesce((meta->>'reopen_seconds')::double precision, 0)) THEN
+            found_t.linked := t.id;
+            rule := 'new-after-closed';
+            t := NULL;
+        END IF;
+    END IF;
+
+    IF sender IS NOT NULL THEN
+        customer := contact_id(sender, meta->>'from_name');
+    END IF;
+    IF t.id IS NULL THEN
+        INSERT INTO tickets (number, queue_id, subject, customer_id, linked_ticket_id, last_customer_at)
+        VALUES (ticket_number_next(meta->>'number_format'), q.id,
+                coalesce(nullif(meta->>'subject_normalized', ''), meta->>'subject', ''),
+                customer, found_t.linked, now())
+        RETURNING * INTO t;
+        created := true;
+        INSERT INTO events (ticket_id, actor, action, detail)
+        VALUES (t.id, actor, 'created', jsonb_build_object('rule', rule, 'linked_ticket', found_t.linked));
+        IF customer IS NOT NULL THEN
+            INSERT INTO ticket_participants VALUES (t.id, customer, 'customer');
+        END IF;
+    ELSE
+        reopen := kind = 'customer' AND t.status IN ('pending', 'solved', 'closed')
+                  AND NOT (t.status = 'closed' AND t.closed_at < now() - make_interval(secs => coalesce((meta->>'reopen_seconds')::double precision, 0)));
+        IF reopen THEN
+            INSERT INTO events (ticket_id, actor, action, detail)
+            VALUES (t.id, actor, 'status', jsonb_build_object('from', t.status, 'to', 'open', 'why', 'customer reply'));
+        END IF;
+        UPDATE tickets SET updated_at = now(),
+                           last_customer_at = CASE WHEN kind = 'customer' THEN now() ELSE last_customer_at END,
+                           status = CASE WHEN reopen THEN 'open' ELSE status END,
+                           closed_at = CASE WHEN reopen THEN NULL ELSE closed_at END
+        WHERE id = t.id RETURNING * INTO t;
+        -- The ticket's queue, which the notifications go to.
+        IF t.queue_id <> q.id THEN
+            SELECT * INTO q FROM queues WHERE id = t.queue_id;
+        END IF;
+    END IF;
+
+    -- Everyone a proven message names on To and Cc takes part; an unproven
+    -- follow-up's names are kept for the agents to decide.
+    IF created OR proven_sender(meta, t, kind, sender) THEN
+        INSERT INTO ticket_participants
+            SELECT t.id, contact_id(n.address, n.name), 'cc' FROM named_participants(meta) n
+        ON CONFLICT DO NOTHING;
+    ELSE
+        SELECT jsonb_agg(n.address ORDER BY n.address) INTO asks FROM named_participants(meta) n
+        WHERE NOT EXISTS (SELECT 1 FROM ticket_participants p JOIN contacts c ON c.id = p.contact_id
+                          WHERE p.ticket_id = t.id AND c.address = n.address)
+          AND NOT EXISTS (SELECT 1 FROM agents ag WHERE ag.address = n.address);
+        m_facts := m_facts || jsonb_build_object('unproven', true)
+                 || CASE WHEN asks IS NULL THEN '{}' ELSE jsonb_build_object('asks_to_add', asks) END;
+    END IF;
+    IF reused THEN
+        m_facts := m_facts || jsonb_build_object('reused_message_id', true);
+    END IF;
+
+    IF created THEN
+        refusal := autoreply_refusal(meta, t, q, lower(meta->>'from_address'));
+    ELSE
+        refusal := 'follow-up';
+    END IF;
+    INSERT INTO messages (ticket_id, kind, message_id, in_reply_to, refs, thread_index, thread_root,
+                          subject, from_address, from_name, to_addresses, cc_addresses, sent_at,
+                          envelope_sender, envelope_recipients, client_ip, client_name, helo,
+                          mta_queue_id, size, raw, body_text, reply_text, html, digest,
+                          thread_rule, other_queues, auth, facts, autoreply)
+    VALUES (t.id, kind, meta->>'message_id', meta->>'in_reply_to',
+            ARRAY(SELECT jsonb_array_elements_text(coalesce(meta->'references', '[]'))),
+            meta->>'thread_index', meta->>'thread_root', meta->>'subject',
+            meta->>'from_address', meta->>'from_name', coalesce(meta->'to', '[]'),
+            coalesce(meta->'cc', '[]'), tm_timestamptz(meta->>'date'),
+            coalesce(meta->>'envelope_sender', ''),
+            ARRAY(SELECT jsonb_array_elements_text(meta->'envelope_recipients')),
+            (meta->>'client_ip')::inet, meta->>'client_name', meta->>'helo',
+            meta->>'mta_queue_id', length(raw), raw, meta->>'text', meta->>'reply_text',
+            meta->>'html', meta->>'digest', rule,
+            ARRAY(SELECT lower(x) FROM jsonb_array_elements_text(meta->'queues') WITH ORDINALITY o(x, n) WHERE n > 1),
+            meta->'auth', m_facts, coalesce(refusal, 'sent'))
+    RETURNING id INTO m_id;
+
+    PERFORM attachments_store(m_id, meta, blob_data);
+
+    IF NOT created THEN
+        INSERT INTO events (ticket_id, actor, action, detail)
+        VALUES (t.id, actor, 'message', jsonb_build_object('message', m_id, 'rule', rule, 'kind', kind)
+                || CASE WHEN m_facts ? 'unproven' THEN '{"unproven": true}'::jsonb ELSE '{}' END);
+    END IF;
+    result := jsonb_build_object('ticket', t.number, 'message', m_id, 'rule', rule,
+                                 'created', created, 'duplicate', false)
+              || ingest_after(t, q, m_id, meta, kind, refusal, m_facts);
+    IF result ? 'relay' THEN
+        UPDATE messages SET facts = facts || jsonb_build_object('relay', result->'relay')
+        WHERE id = m_id;
+    END IF;
+    RETURN result;
+END $$;
+
+-- message_refresh - replace a stored message's parsed content with a new
+-- parse of its original (ticketctl message replay). meta is what
+-- milter/ingest.c builds for the message. It changes the text, reply
+-- text, HTML, facts and attachments only: never the ticket, the raw
+-- bytes or what deduplicates (Message-ID, digest). It returns the
+-- message's ticket, which of its parts changed, and where thread_find()
+-- would put the message now, asked as if this message were not stored
+-- yet.
+CREATE OR REPLACE FUNCTION message_refresh(msg bigint, meta jsonb, blob_data bytea) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    m        messages;
+    probe    record;
+    now_t    text;
+    changed  text[] := '{}';
+BEGIN
+    SELECT * INTO m FROM messages WHERE id = msg FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no message %', msg USING ERRCODE = 'no_data_found';
+    END IF;
+    IF m.body_text IS DISTINCT FROM meta->>'text' THEN changed := changed || 'text'::text; END IF;
+    IF m.reply_text IS DISTINCT FROM meta->>'reply_text' THEN changed := changed || 'reply_text'::text; END IF;
+    IF m.html IS DISTINCT FROM meta->>'html' THEN changed := changed || 'html'::text; END IF;
+    IF m.facts IS DISTINCT FROM coalesce(meta->'facts', '{}') THEN changed := changed || 'facts'::text; END IF;
+    IF ARRAY(SELECT x.sha256 || ' ' || coalesce(x.filename, '') FROM attachments x
+             WHERE x.msg_id = msg ORDER BY x.position)
+       IS DISTINCT FROM
+       ARRAY(SELECT (e->>'sha256') || ' ' || coalesce(e->>'filename', '')
+             FROM jsonb_array_elements(coalesce(meta->'attachments', '[]')) e) THEN
+        changed := changed || 'attachments'::text;
+    END IF;
+    UPDATE messages SET body_text = meta->>'text', reply_text = meta->>'reply_text',
+                        html = meta->>'html', facts = coalesce(meta->'facts', '{}')
+    WHERE id = msg;
+    DELETE FROM attachments WHERE msg_id = msg;
+    PERFORM attachments_store(msg, meta, blob_data);
+
+    -- Threading, as if the message came now: hide it from thread_find()
+    -- in a subtransaction that is always rolled back.
+    BEGIN
+        UPDATE messages SET message_id = '<replay-' || msg || '>', thread_root = NULL WHERE id = msg;
+        SELECT * INTO probe FROM thread_find(meta);
+        RAISE EXCEPTION 'probe done' USING ERRCODE = 'P0001';
+    EXCEPTION WHEN raise_exception THEN
+        NULL;
+    END;
+    SELECT t.number INTO now_t FROM tickets t WHERE t.id = probe.ticket;
+    RETURN jsonb_build_object(
+        'message', msg,
+        'ticket', (SELECT t.number FROM tickets t WHERE t.id = m.ticket_id),
+        'rule', m.thread_rule,
+        'attachments', pos,
+        'changed', to_jsonb(changed),
+        'threading_now', jsonb_build_object('ticket', now_t, 'rule', probe.rule,
+            'linked_ticket', (SELECT t.number FROM tickets t WHERE t.id = probe.linked)));
+END $$;

@@ -1,0 +1,128 @@
+-- outbox.sql - outgoing mail: queued in the storing transaction, rendered
+-- and recorded by the daemon's senders; and the notifications that tell
+-- the daemons a queue, an agent or a due mail changed.
+
+-- outbox_add - queue one outgoing mail; its Message-ID is chosen now
+CREATE OR REPLACE FUNCTION outbox_add(t tickets, cause bigint, kind text, rcpt text, lang text,
+                           notice text DEFAULT NULL)
+RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    o_id    bigint := nextval('outbox_id_seq');
+    domain  text := (SELECT split_part(q.address, '@', 2) FROM queues q WHERE q.id = t.queue_id);
+BEGIN
+    INSERT INTO outbox (id, ticket_id, cause_id, kind, recipient, message_id, language, notice)
+    VALUES (o_id, t.id, cause, kind, rcpt,
+            'tm.' || t.number || '.' || o_id || '.' || substr(md5(random()::text), 1, 10) || '@' || domain,
+            lang, notice);
+    RETURN o_id;
+END $$;
+
+-- outbox_mail - everything the sender needs to render one outgoing mail;
+-- delims are the RecipientDelimiter characters
+CREATE OR REPLACE FUNCTION outbox_mail(o_id bigint, delims text) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'id', o.id, 'kind', o.kind, 'recipient', o.recipient, 'notice', o.notice,
+        'message_id', o.message_id, 'language', o.language, 'attempts', o.attempts,
+        'created_at', o.created_at,
+        'queue_address', q.address, 'queue_name', q.name,
+        'reply_address', ticket_reply_address(t.id, delims),
+        'ticket_number', t.number, 'ticket_subject', t.subject,
+        'customer_address', c.address, 'customer_name', coalesce(c.name, c.address),
+        'cause_message_id', m.message_id, 'cause_refs', to_jsonb(m.refs),
+        'cause_kind', CASE WHEN m.id = (SELECT min(id) FROM messages WHERE ticket_id = t.id)
+                           THEN 'new' ELSE 'reply' END,
+        'cause_from_name', m.from_name, 'cause_from_address', m.from_address,
+        'customer_text', coalesce(nullif(m.reply_text, ''), m.body_text, ''),
+        'attachments', (SELECT coalesce(jsonb_agg(jsonb_build_object('filename', a.filename,
+                            'content_type', a.content_type, 'size', a.size) ORDER BY a.position), '[]')
+                        FROM attachments a WHERE a.msg_id = m.id),
+        'template', (SELECT jsonb_build_object('text', tp.text_body, 'html', tp.html_body,
+                                               'language', tp.language)
+                     FROM templates tp
+                     WHERE tp.kind = CASE o.kind WHEN 'confirmation' THEN 'confirm'
+                                                 WHEN 'notice' THEN 'notice' ELSE 'notify' END
+                       AND (tp.queue_id = q.id OR tp.queue_id IS NULL)
+                     ORDER BY (tp.language = o.language) DESC, (tp.queue_id IS NOT NULL) DESC,
+                              (tp.language = q.language) DESC, (tp.language = 'en') DESC
+                     LIMIT 1))
+    FROM outbox o JOIN tickets t ON t.id = o.ticket_id JOIN queues q ON q.id = t.queue_id
+    LEFT JOIN contacts c ON c.id = t.customer_id
+    LEFT JOIN messages m ON m.id = o.cause_id
+    WHERE o.id = o_id
+$$;
+
+-- outbox_sent - record a sent mail, also as an outgoing message of its
+-- ticket, so that a reply to it threads by its Message-ID
+CREATE OR REPLACE FUNCTION outbox_sent(o_id bigint, raw bytea, sender text, subject text DEFAULT NULL,
+                            from_address text DEFAULT NULL, from_name text DEFAULT NULL,
+                            body text DEFAULT NULL)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    o outbox;
+BEGIN
+    UPDATE outbox SET status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL
+    WHERE id = o_id RETURNING * INTO o;
+    INSERT INTO messages (ticket_id, direction, kind, message_id, envelope_sender,
+                          envelope_recipients, size, raw, digest, thread_rule, subject,
+                          from_address, from_name, body_text)
+    VALUES (o.ticket_id, 'out', CASE o.kind WHEN 'confirmation' THEN 'auto-reply' ELSE 'system' END,
+            o.message_id, sender, ARRAY[o.recipient], length(raw), raw,
+            encode(sha256(raw), 'hex'), 'outgoing', coalesce(subject, o.kind),
+            lower(from_address), from_name, body);
+END $$;
+
+-- outbox_failed - a failed attempt: retry later, the delay doubling up to
+-- an hour, or give up
+CREATE OR REPLACE FUNCTION outbox_failed(o_id bigint, error text, permanent boolean, max_attempts integer,
+                              first_delay integer)
+RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    o outbox;
+BEGIN
+    UPDATE outbox SET attempts = attempts + 1, last_error = error,
+        status = CASE WHEN permanent OR attempts + 1 >= max_attempts THEN 'failed' ELSE 'pending' END,
+        next_attempt_at = now() + least(interval '1 hour',
+                                        make_interval(secs => first_delay * power(2, least(attempts, 20))))
+    WHERE id = o_id RETURNING * INTO o;
+    RETURN o.status;
+END $$;
+
+-- outbox_notify - wake the senders: a mail was made due sooner by hand
+-- (ticketctl outbox retry); the daemon that stores a message wakes its own
+-- senders in process, without a NOTIFY at commit
+CREATE OR REPLACE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('ticket_milter_outbox', '');
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER outbox_due_sooner AFTER UPDATE OF next_attempt_at, status ON outbox
+    FOR EACH ROW
+    WHEN (NEW.status = 'pending'
+          AND (OLD.status <> 'pending' OR NEW.next_attempt_at < OLD.next_attempt_at))
+    EXECUTE FUNCTION outbox_notify();
+
+-- queues_notify - running daemons reload their list of support addresses
+CREATE OR REPLACE FUNCTION queues_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('ticket_milter_queues', '');
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER queues_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON queues
+    FOR EACH STATEMENT EXECUTE FUNCTION queues_notify();
+
+-- agents_notify - tell listeners the agents changed (the daemons read the
+-- agents in each transaction, so none listens yet)
+CREATE OR REPLACE FUNCTION agents_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('ticket_milter_agents', '');
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER agents_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON agents
+    FOR EACH STATEMENT EXECUTE FUNCTION agents_notify();
+
+CREATE OR REPLACE TRIGGER agent_queues_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON agent_queues
+    FOR EACH STATEMENT EXECUTE FUNCTION agents_notify();
