@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <json-glib/json-glib.h>
+#include <parser/commands.h>
 
 #include <milter/digest.h>
 #include <milter/ingest.h>
@@ -171,6 +172,35 @@ static void add_facts(JSON_OUT *out, const MAIL *mail)
     json_out_close(out, '}');
 }
 
+/* add_commands - an agent's command lines, as read from the reply text
+ * that the database gets (made valid UTF-8 as ingest_texts() makes it) */
+
+static void add_commands(JSON_OUT *out, const MAIL *mail)
+{
+    const char *text = mail_reply_text(mail);
+    char   *valid = text && !g_utf8_validate(text, -1, NULL) ? g_utf8_make_valid(text, -1) : NULL;
+    MAIL_COMMANDS *commands = mail_commands(valid ? valid : text);
+
+    if (commands) {
+	json_out_open(out, "commands", '{');
+	json_out_open(out, "list", '[');
+	for (guint i = 0; i < commands->list->len; i++) {
+	    const MAIL_COMMAND *command = g_ptr_array_index(commands->list, i);
+
+	    json_out_open(out, NULL, '{');
+	    json_out_string(out, "name", command->name);
+	    json_out_string(out, "argument", command->argument);
+	    json_out_close(out, '}');
+	}
+	json_out_close(out, ']');
+	add_list(out, "errors", commands->errors);
+	json_out_int(out, "body_start", commands->body_start);
+	json_out_close(out, '}');
+    }
+    mail_commands_free(commands);
+    g_free(valid);
+}
+
 /* add_limits - the bounds on automatic mail, applied in the database */
 
 static void add_limits(JSON_OUT *out, const CONFIG *config)
@@ -238,6 +268,7 @@ char   *ingest_meta(const CONFIG *config, const SESSION *session, const char *mt
     json_out_bool(out, "sender_authenticated", session->sender_authenticated);
     add_agent_proof(out, config, session);
     add_limits(out, config);
+    add_commands(out, mail);
     json_out_string(out, "client_ip", session->client_ip);
     json_out_string(out, "client_name", session->client_name);
     json_out_string(out, "helo", session->helo);

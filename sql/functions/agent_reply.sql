@@ -105,7 +105,8 @@ BEGIN
 END $$;
 
 -- agent_reply - the commands at the top of an agent's reply (#note,
--- #close, #pending, #solved, #assign ADDRESS, #take), then what is left
+-- #close, #pending, #solved, #assign ADDRESS, #take: parsed by the
+-- daemon, parser/commands.c, into meta->commands), then what is left
 -- is relayed to the customer and the CC participants, at most
 -- max_recipients of them; returns {"relay": {...}} or {"discard": why}.
 -- Mail from an agent's address that is not the agent's (kind not
@@ -116,12 +117,8 @@ DECLARE
     sender   text := lower(meta->>'from_address');
     agent    agents;
     q        queues;
-    line     text;
-    lines    text[];
-    word     text;
-    arg      text;
-    body     text := '';
-    in_head  boolean := true;
+    c        jsonb;
+    body     text := coalesce(meta->>'reply_text', '');
     is_note  boolean := false;
     new_status   text;
     new_assignee text;
@@ -154,34 +151,28 @@ BEGIN
                                     q.address, t.number));
     END IF;
 
-    -- Commands: lines starting with # at the top, before any other text.
-    lines := regexp_split_to_array(coalesce(meta->>'reply_text', ''), E'\r?\n');
-    FOREACH line IN ARRAY lines LOOP
-        IF in_head AND btrim(line) = '' THEN
-            CONTINUE;
-        ELSIF in_head AND line ~ '^\s*#' THEN
-            word := lower(substring(line FROM '^\s*#(\S*)'));
-            arg := btrim(substring(line FROM '^\s*#\S*\s*(.*)$'));
-            IF word = 'note' AND arg = '' THEN
-                is_note := true;
-            ELSIF word IN ('close', 'pending', 'solved') AND arg = '' THEN
-                new_status := CASE word WHEN 'close' THEN 'closed' ELSE word END;
-            ELSIF word = 'take' AND arg = '' THEN
-                new_assignee := sender;
-            ELSIF word = 'assign' AND EXISTS (SELECT 1 FROM agents a JOIN agent_queues aq ON aq.agent_id = a.id
-                                              WHERE a.address = lower(arg) AND aq.queue_id = q.id) THEN
-                new_assignee := lower(arg);
-            ELSIF word = 'assign' THEN
-                errors := errors || format('#assign %s: not an agent of %s', arg, q.address);
-            ELSE
-                errors := errors || format('%s: not a command (#note, #close, #pending, #solved, #assign ADDRESS, #take)', btrim(line));
-            END IF;
+    -- Commands: the lines starting with # at the top, as the parser read
+    -- them (meta->commands: list, errors, body_start); the rest is the answer.
+    FOR c IN SELECT * FROM jsonb_array_elements(coalesce(meta->'commands'->'list', '[]')) LOOP
+        CASE c->>'name'
+        WHEN 'note' THEN
+            is_note := true;
+        WHEN 'close', 'pending', 'solved' THEN
+            new_status := CASE c->>'name' WHEN 'close' THEN 'closed' ELSE c->>'name' END;
+        WHEN 'take' THEN
+            new_assignee := sender;
         ELSE
-            in_head := false;
-            body := body || line || E'\n';
-        END IF;
+            IF EXISTS (SELECT 1 FROM agents a JOIN agent_queues aq ON aq.agent_id = a.id
+                       WHERE a.address = lower(c->>'argument') AND aq.queue_id = q.id) THEN
+                new_assignee := lower(c->>'argument');
+            ELSE
+                errors := errors || format('#assign %s: not an agent of %s', c->>'argument', q.address);
+            END IF;
+        END CASE;
     END LOOP;
-    body := rtrim(body, E'\n') || E'\n';
+    errors := errors || ARRAY(SELECT jsonb_array_elements_text(coalesce(meta->'commands'->'errors', '[]')));
+    body := substr(body, coalesce((meta->'commands'->>'body_start')::integer, 0) + 1);
+    body := rtrim(regexp_replace(body, E'\r\n', E'\n', 'g'), E'\n') || E'\n';
 
     -- A command not understood: nothing reaches the customer; the agent hears why.
     IF array_length(errors, 1) > 0 THEN

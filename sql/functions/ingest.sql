@@ -4,9 +4,10 @@
 -- (ticketctl message replay).
 
 -- attachments_store - a message's attachments (meta->attachments, their
--- bytes cut from blob_data), the content stored once per SHA-256
+-- bytes cut from blob_data), the content stored once per SHA-256; returns
+-- how many
 CREATE OR REPLACE FUNCTION attachments_store(msg bigint, meta jsonb, blob_data bytea)
-RETURNS void LANGUAGE plpgsql AS $$
+RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
     a    jsonb;
     pos  integer := 0;
@@ -23,6 +24,7 @@ BEGIN
                 coalesce((a->>'truncated')::boolean, false), a->>'sha256');
         pos := pos + 1;
     END LOOP;
+    RETURN pos;
 END $$;
 
 -- ingest_after - the agents' notifications and the confirmation (decided
@@ -128,6 +130,10 @@ END $$;
 --   client_ip, client_name, helo, mta_queue_id   text or null
 --   reopen_seconds       ReopenWindow; number_format TicketNumberFormat
 --   recipient_delimiter  RecipientDelimiter (the characters)
+--   commands             only when reply_text starts with a "#" line: the
+--                        agent's commands, {list: [{name, argument}],
+--                        errors: [text], body_start: characters of
+--                        reply_text before the answer} (parser/commands.h)
 --   text, reply_text, html   the plain text, the reply without its quote,
 --                        the sanitized HTML (UTF-8, or null)
 -- It returns {ticket, message, rule, created, duplicate}, and for a message
@@ -299,6 +305,7 @@ DECLARE
     m        messages;
     probe    record;
     now_t    text;
+    stored   integer;
     changed  text[] := '{}';
 BEGIN
     SELECT * INTO m FROM messages WHERE id = msg FOR UPDATE;
@@ -320,7 +327,7 @@ BEGIN
                         html = meta->>'html', facts = coalesce(meta->'facts', '{}')
     WHERE id = msg;
     DELETE FROM attachments WHERE msg_id = msg;
-    PERFORM attachments_store(msg, meta, blob_data);
+    stored := attachments_store(msg, meta, blob_data);
 
     -- Threading, as if the message came now: hide it from thread_find()
     -- in a subtransaction that is always rolled back.
@@ -336,7 +343,7 @@ BEGIN
         'message', msg,
         'ticket', (SELECT t.number FROM tickets t WHERE t.id = m.ticket_id),
         'rule', m.thread_rule,
-        'attachments', pos,
+        'attachments', stored,
         'changed', to_jsonb(changed),
         'threading_now', jsonb_build_object('ticket', now_t, 'rule', probe.rule,
             'linked_ticket', (SELECT t.number FROM tickets t WHERE t.id = probe.linked)));
