@@ -146,7 +146,9 @@ check_installed() {
 		check "install/man -w ${page%.*}(${page##*.})" man -w "${page##*.}" "${page%.*}"
 	done
 	check_eq "install/the SQL migrations" "$(cd "$TM_ROOT/sql" && ls [0-9]*.sql)" \
-		"$(ls /usr/share/ticket-milter/sql 2>&1)"
+		"$(cd /usr/share/ticket-milter/sql && ls [0-9]*.sql 2>&1)"
+	check_eq "install/the SQL functions" "$(cd "$TM_ROOT/sql/functions" && ls)" \
+		"$(ls /usr/share/ticket-milter/sql/functions 2>&1)"
 	check "install/examples" test -f /usr/share/doc/ticket-milter/examples/main.cf \
 		-a -f /usr/share/doc/ticket-milter/examples/ticket-milter.mc
 	check_daemon_as_the_unit_runs_it
