@@ -18,6 +18,9 @@
 #                          send a plain message built from these (body: $BODY)
 #   outgoing_to ADDRESS    the delivered outgoing mail for an address, oldest first
 #   header FILE NAME       one header field's value, unfolded
+#   check_unchanged NAME FILE MSGID
+#                          pass if the mail with MSGID delivered to
+#                          bob@mbox.test is FILE from its Date field on
 
 export SVC_DIR=${SVC_DIR:-$TM_ROOT/var/check} PG_PORT=${PG_PORT:-15442}
 export PF_PORT=${PF_PORT:-2625} PF_INJECT_PORT=${PF_INJECT_PORT:-2626}
@@ -124,4 +127,19 @@ outgoing_to() {
 header() {
 	sed -n '/^$/q;p' "$1" | sed -e ':a' -e 'N;$!ba' -e 's/\n[ \t]\+/ /g' \
 		| grep -i "^$2:" | head -n1 | sed "s/^[^:]*: *//"
+}
+
+# check_unchanged NAME FILE MSGID - pass if the mail with MSGID that
+# reached bob@mbox.test is FILE (CRLF, sent by SMTP) from its Date field
+# on: the MTAs prepend Return-Path, X-Original-To, Delivered-To and
+# their Received fields, and change nothing else
+check_unchanged() {
+	local delivered
+	wait_for 15 bash -c "grep -rqsl '$3' '$PF_MAILDIR/mbox.test/bob/new'"
+	delivered=$(grep -rls "$3" "$PF_MAILDIR/mbox.test/bob/new" | head -n1)
+	if [ -z "$delivered" ]; then
+		fail "$1" "not delivered to bob@mbox.test"
+		return
+	fi
+	check "$1" cmp <({ tr -d '\r' <"$2"; echo; }) <(sed -n '/^Date:/,$p' "$delivered")
 }
