@@ -5,7 +5,8 @@
 # runs at once, give the second its own SVC_DIR, PG_PORT, PF_PORT,
 # PF_INJECT_PORT, PF_PEER_PORT and MILTER_PORT (the peer milter of
 # t_loop.sh listens on MILTER_PORT+1; Postfix's SMTP AUTH listener, for
-# t_sasl.sh, on PF_SASL_PORT, PF_PORT+3 unless set).
+# t_sasl.sh, on PF_SASL_PORT, PF_PORT+3 unless set; t_sendmail's private
+# Sendmail on SM_PORT and SM_PORT+1, 3735 unless set: tests/lib/sendmail.sh).
 #
 #   env_up / env_down      start (fresh state) / stop everything
 #   milter_start [LINES]   (re)start ticket-milter with extra config LINES
@@ -47,6 +48,8 @@ env_down() {
 	[ -e "$SVC_DIR" ] || return 0
 	SVC_REAL=$(cd "$SVC_DIR" && pwd -P)
 	milter_down "$MILTER_PORT"
+	# A Sendmail that a killed t_sendmail left running (tests/lib/sendmail.sh)
+	[ -f "$SVC_REAL/sendmail/sendmail.pid" ] && kill "$(head -n1 "$SVC_REAL/sendmail/sendmail.pid")" 2>/dev/null
 	postfix_down
 	pg_down
 }
