@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # install-deps.sh - install every Debian package the build, the tests and
-# `make run` need. Idempotent: when all are present it only checks and exits.
+# `make run` need, and fetch the private Sendmail (scripts/fetch-sendmail.sh).
+# Idempotent: when all are present it only checks and exits.
 set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(
 	# build
@@ -31,14 +33,26 @@ packages=(
 	# make bench: OpenDKIM, the reference milter; tests: pgbouncer, a proxy
 	# pooling transactions (both run privately, never as a service)
 	opendkim pgbouncer
+	# tests and make bench: what the private Sendmail needs (t_sendmail;
+	# sendmail-bin itself conflicts with postfix: fetch-sendmail.sh
+	# unpacks it under var/ instead of installing it)
+	m4 libwrap0
 )
+
+# fetch_sendmail - the private Sendmail; without it t_sendmail skips
+fetch_sendmail() {
+	bash "$root/scripts/fetch-sendmail.sh" || echo "install-deps: no private Sendmail: t_sendmail will skip" >&2
+}
 
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' \
 		|| missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+	fetch_sendmail
+	exit 0
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: missing packages: ${missing[*]}" >&2
@@ -74,3 +88,4 @@ if [ ${#quiet[@]} -gt 0 ]; then
 		systemctl disable opendkim.service pgbouncer.service >/dev/null 2>&1 || true
 	fi
 fi
+fetch_sendmail

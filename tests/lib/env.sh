@@ -5,7 +5,8 @@
 # runs at once, give the second its own SVC_DIR, PG_PORT, PF_PORT,
 # PF_INJECT_PORT, PF_PEER_PORT and MILTER_PORT (the peer milter of
 # t_loop.sh listens on MILTER_PORT+1; Postfix's SMTP AUTH listener, for
-# t_sasl.sh, on PF_SASL_PORT, PF_PORT+3 unless set).
+# t_sasl.sh, on PF_SASL_PORT, PF_PORT+3 unless set; t_sendmail's private
+# Sendmail on SM_PORT and SM_PORT+1, 3735 unless set: tests/lib/sendmail.sh).
 #
 #   env_up / env_down      start (fresh state) / stop everything
 #   milter_start [LINES]   (re)start ticket-milter with extra config LINES
@@ -18,6 +19,9 @@
 #                          send a plain message built from these (body: $BODY)
 #   outgoing_to ADDRESS    the delivered outgoing mail for an address, oldest first
 #   header FILE NAME       one header field's value, unfolded
+#   check_unchanged NAME FILE MSGID
+#                          pass if the mail with MSGID delivered to
+#                          bob@mbox.test is FILE from its Date field on
 
 export SVC_DIR=${SVC_DIR:-$TM_ROOT/var/check} PG_PORT=${PG_PORT:-15442}
 export PF_PORT=${PF_PORT:-2625} PF_INJECT_PORT=${PF_INJECT_PORT:-2626}
@@ -44,6 +48,8 @@ env_down() {
 	[ -e "$SVC_DIR" ] || return 0
 	SVC_REAL=$(cd "$SVC_DIR" && pwd -P)
 	milter_down "$MILTER_PORT"
+	# A Sendmail that a killed t_sendmail left running (tests/lib/sendmail.sh)
+	[ -f "$SVC_REAL/sendmail/sendmail.pid" ] && kill "$(head -n1 "$SVC_REAL/sendmail/sendmail.pid")" 2>/dev/null
 	postfix_down
 	pg_down
 }
@@ -124,4 +130,19 @@ outgoing_to() {
 header() {
 	sed -n '/^$/q;p' "$1" | sed -e ':a' -e 'N;$!ba' -e 's/\n[ \t]\+/ /g' \
 		| grep -i "^$2:" | head -n1 | sed "s/^[^:]*: *//"
+}
+
+# check_unchanged NAME FILE MSGID - pass if the mail with MSGID that
+# reached bob@mbox.test is FILE (CRLF, sent by SMTP) from its Date field
+# on: the MTAs prepend Return-Path, X-Original-To, Delivered-To and
+# their Received fields, and change nothing else
+check_unchanged() {
+	local delivered
+	wait_for 15 bash -c "grep -rqsl '$3' '$PF_MAILDIR/mbox.test/bob/new'"
+	delivered=$(grep -rls "$3" "$PF_MAILDIR/mbox.test/bob/new" | head -n1)
+	if [ -z "$delivered" ]; then
+		fail "$1" "not delivered to bob@mbox.test"
+		return
+	fi
+	check "$1" cmp <({ tr -d '\r' <"$2"; echo; }) <(sed -n '/^Date:/,$p' "$delivered")
 }
