@@ -31,21 +31,21 @@ CFLAGS_ALL = $(BASE_CFLAGS) $(OPT) $(SAN) $(CPPFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(SAN) $(LDFLAGS)
 
 # parser/: every .c but the CLI's main is the library.
-PARSER_SRC := $(filter-out parser/ticket_parse.c,$(wildcard parser/*.c))
+PARSER_SRC := $(filter-out parser/cli/ticket_parse.c,$(wildcard parser/*.c))
 # milter/: modules shared by the daemon and ticketctl.
-CORE_SRC   := milter/log.c milter/config.c milter/store.c milter/migrations.c \
-              milter/ingest.c milter/session.c milter/msgbuf.c \
-              milter/netlist.c \
-              milter/queue_addr.c milter/digest.c milter/template.c milter/json_out.c \
-              milter/addr_check.c
+CORE_SRC   := milter/util/log.c milter/core/config.c milter/core/store.c milter/core/migrations.c \
+              milter/core/ingest.c milter/core/session.c milter/util/msgbuf.c \
+              milter/util/netlist.c \
+              milter/core/queue_addr.c milter/core/digest.c milter/core/template.c milter/util/json_out.c \
+              milter/util/addr_check.c
 # milter/: the daemon only (libmilter callbacks and what they use).
-DAEMON_SRC := milter/callbacks.c milter/config_current.c milter/inflight.c milter/msglog.c \
-              milter/queue_cache.c \
-              milter/auth.c milter/auth_spf.c milter/auth_dkim.c milter/auth_dmarc.c \
-              milter/auth_dns.c milter/authres.c milter/policy.c milter/sockopt.c \
-              milter/compose.c milter/smtp_submit.c milter/outbox.c milter/relay.c milter/worker.c
+DAEMON_SRC := milter/daemon/callbacks.c milter/daemon/config_current.c milter/daemon/inflight.c milter/daemon/msglog.c \
+              milter/daemon/queue_cache.c \
+              milter/core/auth.c milter/core/auth_spf.c milter/core/auth_dkim.c milter/core/auth_dmarc.c \
+              milter/core/auth_dns.c milter/daemon/authres.c milter/core/policy.c milter/util/sockopt.c \
+              milter/core/compose.c milter/util/smtp_submit.c milter/daemon/outbox.c milter/daemon/relay.c milter/core/worker.c
 # milter/: ticketctl only.
-CTL_SRC    := $(wildcard milter/ctl_*.c)
+CTL_SRC    := $(wildcard milter/ctl/ctl_*.c)
 SQL_FILES  := $(sort $(wildcard sql/[0-9]*.sql))
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
@@ -78,13 +78,13 @@ $(B)/libcore.a: $(call obj,$(CORE_SRC)) $(B)/obj/sql_embedded.o
 $(B)/libdaemon.a: $(call obj,$(DAEMON_SRC))
 	@rm -f $@; ar rcs $@ $^
 
-$(B)/ticket-milter: $(call obj,milter/milter_main.c) $(B)/libdaemon.a $(B)/libcore.a $(B)/libparser.a
+$(B)/ticket-milter: $(call obj,milter/daemon/milter_main.c) $(B)/libdaemon.a $(B)/libcore.a $(B)/libparser.a
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(EXTRA_LIBS)
 $(B)/ticketctl: $(call obj,$(CTL_SRC)) $(B)/libcore.a $(B)/libparser.a
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(EXTRA_LIBS)
-$(B)/ticket-parse: $(call obj,parser/ticket_parse.c) $(B)/libparser.a
+$(B)/ticket-parse: $(call obj,parser/cli/ticket_parse.c) $(B)/libparser.a
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(EXTRA_LIBS)
 

@@ -239,7 +239,7 @@ LANGUAGE sql AS $$ SELECT '{}'::jsonb $$;
 DROP FUNCTION ingest_message(jsonb, bytea);
 
 -- ingest_message - store one received message in the right ticket, once.
--- meta (built by milter/ingest.c): queues, tokens, envelope_sender,
+-- meta (built by milter/core/ingest.c): queues, tokens, envelope_sender,
 -- envelope_recipients, message_id, in_reply_to, references, thread_ids,
 -- thread_index, thread_root, ticket_tag, subject, from_address, from_name,
 -- to, cc, date, kind, digest, text, reply_text, html, attachments (offset

@@ -67,7 +67,7 @@ $$;
 
 -- message_refresh - replace a stored message's parsed content with a new
 -- parse of its original (ticketctl message replay). meta is what
--- milter/ingest.c builds for the message. It changes the text, reply
+-- milter/core/ingest.c builds for the message. It changes the text, reply
 -- text, HTML, facts and attachments only: never the ticket, the raw
 -- bytes or what deduplicates (Message-ID, digest). It returns the
 -- message's ticket, which of its parts changed, and where thread_find()

@@ -10,8 +10,8 @@
 
 #include <glib.h>
 
-#include <milter/auth_check.h>
-#include <milter/policy.h>
+#include <milter/core/auth_check.h>
+#include <milter/core/policy.h>
 
 #include "auth_fixture.h"
 
