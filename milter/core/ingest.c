@@ -186,16 +186,17 @@ static void add_limits(JSON_OUT *out, const CONFIG *config)
 /* add_agent_proof - what proves the From agent, for message_kind(), and
  * how many addresses one agent answer may reach */
 
-static void add_agent_proof(JSON_OUT *out, const CONFIG *config, const SESSION *session)
+static void add_agent_proof(JSON_OUT *out, const CONFIG *config,
+			            const INGEST_ENVELOPE *envelope)
 {
-    int     proof = session->agent_proof;
+    int     proof = envelope->agent_proof;
 
     json_out_open(out, "agent_proof", '{');
     /* The login only counts when bound to the agent, in the database. */
-    json_out_string(out, "sasl_login", (proof & POLICY_PROOF_SASL) ? session->auth_authen : NULL);
+    json_out_string(out, "sasl_login", (proof & POLICY_PROOF_SASL) ? envelope->sasl_login : NULL);
     json_out_bool(out, "internal_host", (proof & POLICY_PROOF_INTERNAL) != 0);
     json_out_bool(out, "dkim", (proof & POLICY_PROOF_DKIM) != 0);
-    json_out_bool(out, "duplicate_header", session->duplicate_header);
+    json_out_bool(out, "duplicate_header", envelope->duplicate_header);
     json_out_close(out, '}');
     json_out_int(out, "max_recipients", config->max_recipients);
 }
@@ -203,7 +204,7 @@ static void add_agent_proof(JSON_OUT *out, const CONFIG *config, const SESSION *
 /* ingest_meta - the JSON description of one message; the attachments'
  * bytes are added to blobs (STORE_BYTES, pointing into mail) */
 
-char   *ingest_meta(const CONFIG *config, const SESSION *session, const char *mta_queue_id,
+char   *ingest_meta(const CONFIG *config, const INGEST_ENVELOPE *envelope,
 		            const MAIL *mail, const char *raw, size_t raw_len,
 		            GArray *blobs)
 {
@@ -212,10 +213,10 @@ char   *ingest_meta(const CONFIG *config, const SESSION *session, const char *mt
     char   *thread_root = ingest_thread_root(mail_thread_index(mail));
 
     json_out_open(out, NULL, '{');
-    add_list(out, "queues", session->support_queues);
-    add_list(out, "tokens", session->reply_tokens);
-    json_out_string(out, "envelope_sender", session->sender);
-    add_list(out, "envelope_recipients", session->recipients);
+    add_list(out, "queues", envelope->queues);
+    add_list(out, "tokens", envelope->tokens);
+    json_out_string(out, "envelope_sender", envelope->sender);
+    add_list(out, "envelope_recipients", envelope->recipients);
     json_out_string(out, "message_id", mail_message_id(mail));
     json_out_string(out, "in_reply_to", mail_in_reply_to(mail));
     add_thread_ids(out, mail);
@@ -234,14 +235,14 @@ char   *ingest_meta(const CONFIG *config, const SESSION *session, const char *mt
     json_out_string(out, "digest", digest);
     add_attachments(out, mail, blobs);
     add_facts(out, mail);
-    json_out_text(out, "auth", session->auth_json);
-    json_out_bool(out, "sender_authenticated", session->sender_authenticated);
-    add_agent_proof(out, config, session);
+    json_out_text(out, "auth", envelope->auth_json);
+    json_out_bool(out, "sender_authenticated", envelope->sender_authenticated);
+    add_agent_proof(out, config, envelope);
     add_limits(out, config);
-    json_out_string(out, "client_ip", session->client_ip);
-    json_out_string(out, "client_name", session->client_name);
-    json_out_string(out, "helo", session->helo);
-    json_out_string(out, "mta_queue_id", mta_queue_id);
+    json_out_string(out, "client_ip", envelope->client_ip);
+    json_out_string(out, "client_name", envelope->client_name);
+    json_out_string(out, "helo", envelope->helo);
+    json_out_string(out, "mta_queue_id", envelope->mta_queue_id);
     json_out_int(out, "reopen_seconds", config->reopen_window);
     json_out_string(out, "number_format", config->ticket_number_format);
     json_out_close(out, '}');
@@ -328,13 +329,13 @@ static int parse_result(const char *json, INGEST_RESULT *result, TM_ERROR *err)
 
 /* ingest_message - thread and store one support message */
 
-int     ingest_message(STORE *store, const CONFIG *config, const SESSION *session,
-		               const char *mta_queue_id, const MAIL *mail,
+int     ingest_message(STORE *store, const CONFIG *config,
+		               const INGEST_ENVELOPE *envelope, const MAIL *mail,
 		               const char *raw, size_t raw_len,
 		               INGEST_RESULT *result, TM_ERROR *err)
 {
     GArray *blobs = g_array_new(FALSE, FALSE, sizeof(STORE_BYTES));
-    char   *meta = ingest_meta(config, session, mta_queue_id, mail, raw, raw_len, blobs);
+    char   *meta = ingest_meta(config, envelope, mail, raw, raw_len, blobs);
     INGEST_TEXTS texts;
     STORE_MESSAGE msg;
     char   *answer = NULL;

@@ -10,7 +10,7 @@
 /*	#include <milter/core/ingest.h>
 /*
 /*	int	ingest_message(STORE *store, const CONFIG *config,
-/*			       const SESSION *session, const char *mta_queue_id,
+/*			       const INGEST_ENVELOPE *envelope,
 /*			       const MAIL *mail, const char *raw, size_t raw_len,
 /*			       INGEST_RESULT *result, TM_ERROR *err)
 /*
@@ -21,6 +21,12 @@
 /*	authentication results) as the JSON that the SQL function
 /*	ingest_message() takes, and stores it with the exact raw bytes in
 /*	one transaction, where the database threads it into a ticket.
+/*
+/*	The envelope is what the MTA and the checks said of the message
+/*	(sender, recipients, support queues, reply tokens, client,
+/*	authentication results and proofs): the daemon builds it from its
+/*	session (session_envelope()), ticketctl's replay from the stored
+/*	row. Its strings and lists are borrowed for the call.
 /*
 /*	The message's texts (plain, the reply without its quote, and the
 /*	sanitized HTML) go beside the JSON, not inside it (STORE_META_SQL);
@@ -38,10 +44,27 @@
 /*	a ticket of a queue they are not in).
 /*--*/
 
+#include <glib.h>
 #include <parser/mail.h>
 #include <milter/core/config.h>
-#include <milter/core/session.h>
 #include <milter/core/store.h>
+
+/* What the MTA and the checks said of one message; all borrowed. */
+typedef struct INGEST_ENVELOPE {
+    const char *sender;			/* envelope sender, "" for <> */
+    GPtrArray *recipients;		/* char *: each RCPT TO, normalized */
+    GPtrArray *queues;			/* char *: the support queues' addresses */
+    GPtrArray *tokens;			/* char *: reply tokens (+extensions) */
+    const char *client_ip;		/* NULL when unknown */
+    const char *client_name;		/* NULL when unknown */
+    const char *helo;			/* NULL when unknown */
+    const char *mta_queue_id;		/* NULL when unknown */
+    const char *auth_json;		/* SPF/DKIM/DMARC results, JSON, or NULL */
+    int     sender_authenticated;	/* policy_sender_authenticated() */
+    int     agent_proof;		/* POLICY_PROOF_*: policy_agent_proof() */
+    const char *sasl_login;		/* SMTP AUTH login, or NULL */
+    int     duplicate_header;		/* a second From, To, Cc or singleton */
+} INGEST_ENVELOPE;
 
 typedef struct INGEST_RESULT {
     char   *ticket;			/* ticket number */
@@ -54,13 +77,13 @@ typedef struct INGEST_RESULT {
     char   *notified;			/* agents notified (a count), or why none */
 } INGEST_RESULT;
 
-extern int ingest_message(STORE *, const CONFIG *, const SESSION *, const char *,
+extern int ingest_message(STORE *, const CONFIG *, const INGEST_ENVELOPE *,
 			          const MAIL *, const char *, size_t,
 			          INGEST_RESULT *, TM_ERROR *);
 extern void ingest_result_clear(INGEST_RESULT *);
 
 /* Also for ticketctl message replay. */
-extern char *ingest_meta(const CONFIG *, const SESSION *, const char *,
+extern char *ingest_meta(const CONFIG *, const INGEST_ENVELOPE *,
 			         const MAIL *, const char *, size_t, GArray *);
 /* The texts as sent: valid UTF-8 or NULL; ingest_texts_free() frees. */
 typedef struct INGEST_TEXTS {

@@ -65,3 +65,26 @@ void    session_free(SESSION *session)
     config_free(session->config);
     g_free(session);
 }
+
+/* session_envelope - what ingest needs of the current message */
+
+INGEST_ENVELOPE *session_envelope(const SESSION *session, const char *mta_queue_id,
+				          INGEST_ENVELOPE *envelope)
+{
+    *envelope = (INGEST_ENVELOPE) {
+	.sender = session->sender,
+	.recipients = session->recipients,
+	.queues = session->support_queues,
+	.tokens = session->reply_tokens,
+	.client_ip = session->client_ip,
+	.client_name = session->client_name,
+	.helo = session->helo,
+	.mta_queue_id = mta_queue_id,
+	.auth_json = session->auth_json,
+	.sender_authenticated = session->sender_authenticated,
+	.agent_proof = session->agent_proof,
+	.sasl_login = session->auth_authen,
+	.duplicate_header = session->duplicate_header,
+    };
+    return (envelope);
+}

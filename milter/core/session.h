@@ -14,16 +14,24 @@
 /*	void	session_reset_message(SESSION *session)
 /*
 /*	void	session_free(SESSION *session)
+/*
+/*	INGEST_ENVELOPE *session_envelope(const SESSION *session,
+/*			        const char *mta_queue_id, INGEST_ENVELOPE *envelope)
 /* DESCRIPTION
 /*	libmilter runs one thread per connection; a SESSION lives in that
 /*	connection's private pointer and is touched by that thread only.
 /*	session_reset_message() forgets the current message (new MAIL
 /*	FROM, abort) and keeps what belongs to the connection.
 /*	session_free() also drops the session's configuration reference.
+/*
+/*	session_envelope() fills envelope with what the session knows of
+/*	the current message, for ingest_message(), and returns it; it
+/*	borrows the session's strings and lists.
 /*--*/
 
 #include <glib.h>
 #include <milter/core/config.h>
+#include <milter/core/ingest.h>
 #include <milter/util/msgbuf.h>
 
 /* Fields that must appear once, as the MTA shows the header. */
@@ -64,5 +72,6 @@ typedef struct SESSION {
 extern SESSION *session_create(void);
 extern void session_reset_message(SESSION *);
 extern void session_free(SESSION *);
+extern INGEST_ENVELOPE *session_envelope(const SESSION *, const char *, INGEST_ENVELOPE *);
 
 #endif

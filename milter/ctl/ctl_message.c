@@ -144,37 +144,62 @@ static int message_show(PGconn *conn, int argc, char **argv)
     return (0);
 }
 
-/* replay_session - what the daemon knew of the message when it came */
+/* row_value - a column of the first row, or NULL */
 
-static SESSION *replay_session(PGresult *res, const CONFIG *config)
+static const char *row_value(PGresult *res, int column)
 {
-    SESSION *session = session_create();
+    return (PQgetisnull(res, 0, column) ? NULL : PQgetvalue(res, 0, column));
+}
+
+/* replay_envelope - what the daemon knew of the message when it came,
+ * from its stored row; the lists are replay_envelope_free()'s to free */
+
+static void replay_envelope(PGresult *res, const CONFIG *config, const MAIL *mail,
+			            INGEST_ENVELOPE *envelope)
+{
     char  **rcpts = g_strsplit(PQgetvalue(res, 0, 1), "\n", -1);
     char  **queues = g_strsplit(PQgetvalue(res, 0, 2), "\n", -1);
 
-    session->sender = g_strdup(PQgetvalue(res, 0, 0));
+    *envelope = (INGEST_ENVELOPE) {
+	.sender = PQgetvalue(res, 0, 0),
+	.recipients = g_ptr_array_new_with_free_func(g_free),
+	.queues = g_ptr_array_new_with_free_func(g_free),
+	.tokens = g_ptr_array_new_with_free_func(g_free),
+	.client_ip = row_value(res, 3),
+	.client_name = row_value(res, 4),
+	.helo = row_value(res, 5),
+	.mta_queue_id = row_value(res, 7),
+	/* The authentication results stay those of the original delivery. */
+	.auth_json = row_value(res, 6),
+	.duplicate_header = (mail_defects(mail) & MAIL_DEFECT_DUPLICATE_HEADER) != 0,
+    };
+    /* As policy_sender_authenticated(), from the stored results. */
+    envelope->sender_authenticated = !envelope->duplicate_header
+	&& strcmp(PQgetvalue(res, 0, 8), "t") == 0;
+    /* What proved an agent is not stored, only what it decided (the
+     * message's kind), which a replay never changes. */
+    envelope->agent_proof = 0;
     for (char **r = rcpts; *r && **r; r++) {
 	char   *token = NULL;
 
-	g_ptr_array_add(session->recipients, g_strdup(*r));
+	g_ptr_array_add(envelope->recipients, g_strdup(*r));
 	g_free(queue_addr_base(*r, config->recipient_delimiter, &token));
 	if (token)
-	    g_ptr_array_add(session->reply_tokens, token);
+	    g_ptr_array_add(envelope->tokens, token);
     }
     for (char **q = queues; *q && **q; q++)
-	g_ptr_array_add(session->support_queues, g_strdup(*q));
-    if (!PQgetisnull(res, 0, 3))
-	session->client_ip = g_strdup(PQgetvalue(res, 0, 3));
-    if (!PQgetisnull(res, 0, 4))
-	session->client_name = g_strdup(PQgetvalue(res, 0, 4));
-    if (!PQgetisnull(res, 0, 5))
-	session->helo = g_strdup(PQgetvalue(res, 0, 5));
-    /* The authentication results stay those of the original delivery. */
-    if (!PQgetisnull(res, 0, 6))
-	session->auth_json = g_strdup(PQgetvalue(res, 0, 6));
+	g_ptr_array_add(envelope->queues, g_strdup(*q));
     g_strfreev(rcpts);
     g_strfreev(queues);
-    return (session);
+}
+
+/* replay_envelope_free - release the lists replay_envelope() made */
+
+static void replay_envelope_free(INGEST_ENVELOPE *envelope)
+{
+    g_ptr_array_unref(envelope->recipients);
+    g_ptr_array_unref(envelope->queues);
+    g_ptr_array_unref(envelope->tokens);
 }
 
 /* print_replay - the outcome of a replay, in words */
@@ -223,7 +248,7 @@ static int message_replay(PGconn *conn, int argc, char **argv)
     PGresult *raw_res, *res;
     MAIL_OPTIONS options;
     MAIL   *mail;
-    SESSION *session;
+    INGEST_ENVELOPE envelope;
     GArray *pieces;
     GByteArray *blobs;
     char   *meta;
@@ -241,19 +266,21 @@ static int message_replay(PGconn *conn, int argc, char **argv)
     res = ctl_query(conn,
 		    "SELECT m.envelope_sender, array_to_string(m.envelope_recipients, E'\\n'),"
 		    " array_to_string(q.address || m.other_queues, E'\\n'), host(m.client_ip),"
-		    " m.client_name, m.helo, m.auth, m.mta_queue_id"
+		    " m.client_name, m.helo, m.auth, m.mta_queue_id, ma.sender_authenticated"
 		    " FROM messages m JOIN tickets t ON t.id = m.ticket_id"
-		    " JOIN queues q ON q.id = t.queue_id WHERE m.id = $1", 1, params);
-    session = replay_session(res, config);
+		    " JOIN queues q ON q.id = t.queue_id JOIN message_auth ma ON ma.id = m.id"
+		    " WHERE m.id = $1", 1, params);
     mail_parser_init();
     mail_options_default(&options);
     options.tag_format = config->ticket_tag_format;
     options.reply_marker = config->reply_marker;
     mail = mail_parse_bytes_with(PQgetvalue(raw_res, 0, 0), (size_t) PQgetlength(raw_res, 0, 0),
 				 &config->limits, &options);
+    replay_envelope(res, config, mail, &envelope);
     pieces = g_array_new(FALSE, FALSE, sizeof(STORE_BYTES));
-    meta = ingest_meta(config, session, PQgetisnull(res, 0, 7) ? NULL : PQgetvalue(res, 0, 7),
-		       mail, PQgetvalue(raw_res, 0, 0), (size_t) PQgetlength(raw_res, 0, 0), pieces);
+    meta = ingest_meta(config, &envelope, mail, PQgetvalue(raw_res, 0, 0),
+		       (size_t) PQgetlength(raw_res, 0, 0), pieces);
+    replay_envelope_free(&envelope);
     blobs = store_bytes_join((const STORE_BYTES *) pieces->data, pieces->len);
     g_array_free(pieces, TRUE);
     ingest_texts(mail, &texts);
@@ -283,7 +310,6 @@ static int message_replay(PGconn *conn, int argc, char **argv)
     ingest_texts_free(&texts);
     g_byte_array_free(blobs, TRUE);
     mail_free(mail);
-    session_free(session);
     return (status);
 }
 

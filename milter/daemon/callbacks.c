@@ -360,6 +360,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
     MAIL   *mail;
     sfsistat status;
     AUTH_RESULTS *auth;
+    INGEST_ENVELOPE envelope;
     size_t  size;
     MSGLOG  log = {0};
     gint64  clock = g_get_monotonic_time();
@@ -421,7 +422,8 @@ static sfsistat cb_eom(SMFICTX *ctx)
 						  config->internal_hosts,
 						  session->duplicate_header);
     }
-    if (ingest_message(cb_store, config, session, qid, mail, raw, size, &result, &err) < 0) {
+    if (ingest_message(cb_store, config, session_envelope(session, qid, &envelope),
+		       mail, raw, size, &result, &err) < 0) {
 	if (strcmp(err.code, "TM001") == 0) {
 	    msg_info("%s: refused: %s", qid, err.text);
 	    log.decision = "rejected";
