@@ -62,7 +62,7 @@
 #include <parser/mail.h>
 #include <milter/core/auth.h>
 #include <milter/core/config.h>
-#include <milter/core/session.h>
+#include <milter/daemon/session.h>
 
 #define AUTHRES_NAME	"Authentication-Results"
 

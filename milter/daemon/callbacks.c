@@ -21,7 +21,7 @@
 #include <milter/daemon/outbox.h>
 #include <milter/core/queue_addr.h>
 #include <milter/daemon/queue_cache.h>
-#include <milter/core/session.h>
+#include <milter/daemon/session.h>
 
 static STORE *cb_store;
 

@@ -53,7 +53,7 @@
 #include <glib.h>
 #include <parser/mail.h>
 #include <milter/core/auth.h>
-#include <milter/core/session.h>
+#include <milter/daemon/session.h>
 
 #define MSGLOG_RCPTS	10
 

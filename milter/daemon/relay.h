@@ -45,7 +45,7 @@
 
 #include <parser/mail.h>
 #include <milter/core/config.h>
-#include <milter/core/session.h>
+#include <milter/daemon/session.h>
 
 extern int relay_apply(SMFICTX *, const CONFIG *, const SESSION *, const MAIL *,
 		               const char *, size_t, const char *, TM_ERROR *);

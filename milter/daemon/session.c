@@ -7,7 +7,7 @@
 /*	See session.h.
 /*--*/
 
-#include <milter/core/session.h>
+#include <milter/daemon/session.h>
 
 /* session_create - a session with no message yet */
 

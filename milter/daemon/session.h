@@ -7,7 +7,7 @@
 /* SUMMARY
 /*	what the milter knows of one SMTP connection and its message
 /* SYNOPSIS
-/*	#include <milter/core/session.h>
+/*	#include <milter/daemon/session.h>
 /*
 /*	SESSION	*session_create(void)
 /*
