@@ -1,4 +1,4 @@
-/* test_tnef_sandbox - the TNEF child keeps no inherited descriptor and
+/* test_parser_tnef - the TNEF child keeps no inherited descriptor and
  * dies on a system call it does not need; the caller survives */
 
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* test_auth_policy - InternalHosts lists and the authentication predicates */
+/* test_policy - InternalHosts lists and the authentication predicates */
 
 #include <stdarg.h>
 #include <stddef.h>
