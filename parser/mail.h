@@ -158,6 +158,7 @@
 /*	Attachment bytes are included in base64 only when with_bytes.
 /*--*/
 
+/* System library. */
 #include <stddef.h>
 
 typedef struct MAIL MAIL;

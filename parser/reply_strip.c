@@ -34,8 +34,10 @@
 /*	its context. Leading and trailing blank lines are removed.
 /*--*/
 
+/* System library. */
 #include <string.h>
 
+/* Parser library. */
 #include <parser/mail_impl.h>
 
 #define REPLY_MAX_ATTRIBUTION	400	/* longer lines are text, not headers */

@@ -9,11 +9,15 @@
 /*	Authentication-Results value and as JSON.
 /*--*/
 
+/* System library. */
 #include <stdio.h>
 #include <string.h>
 
-#include <milter/core/auth_check.h>
+/* Utility library. */
 #include <milter/util/json_out.h>
+
+/* Global library. */
+#include <milter/core/auth_check.h>
 
 static const char *result_names[] = {
     "none", "pass", "fail", "softfail", "neutral", "temperror", "permerror",

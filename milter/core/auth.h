@@ -57,8 +57,13 @@
 /*	cannot be read or a library does not start.
 /*--*/
 
+/* System library. */
 #include <stddef.h>
+
+/* External libraries. */
 #include <glib.h>
+
+/* Utility library. */
 #include <milter/util/log.h>
 
 /* RFC 8601 result words; not every method uses all of them. */

@@ -74,6 +74,7 @@
 /*	resolv.conf's) instead of the name servers of resolv.conf.
 /*--*/
 
+/* Global library. */
 #include <milter/core/auth.h>
 
 #define AUTH_DNS_FOUND		0

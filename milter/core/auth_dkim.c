@@ -13,12 +13,16 @@
 /*	auth_dns_query() (short attempts, a cache).
 /*--*/
 
+/* System library. */
 #include <sys/types.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
+
+/* External libraries. */
 #include <opendkim/dkim.h>
 
+/* Global library. */
 #include <milter/core/auth_check.h>
 
 static DKIM_LIB *dkim_lib;

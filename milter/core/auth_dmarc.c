@@ -13,14 +13,18 @@
 /*	organizational domain, whose sp= then applies.
 /*--*/
 
+/* System library. */
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <strings.h>
+
+/* External libraries. */
 #include <libpsl.h>
 #include <opendmarc/dmarc.h>
 
+/* Global library. */
 #include <milter/core/auth_check.h>
 
 static psl_ctx_t *psl;

@@ -62,6 +62,7 @@
 /*	cache keeps only what it is told to.
 /*--*/
 
+/* System library. */
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/random.h>
@@ -77,6 +78,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+/* Global library. */
 #include <milter/core/auth_check.h>
 
 #define DNS_MESSAGE_MAX	65536		/* a TCP length field is 16 bits */

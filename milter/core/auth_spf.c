@@ -16,14 +16,18 @@
 /*	process loaded first, which DNSTimeout could not change.)
 /*--*/
 
+/* System library. */
 #include <sys/types.h>
 #include <netinet/in.h>
 #include <arpa/nameser.h>
 #include <netdb.h>
 #include <string.h>
+
+/* External libraries. */
 #include <spf2/spf.h>
 #include <spf2/spf_dns_zone.h>
 
+/* Global library. */
 #include <milter/core/auth_check.h>
 
 static SPF_server_t *test_server;	/* unit tests: a zone of our own */

@@ -7,11 +7,14 @@
 /*	See compose.h.
 /*--*/
 
+/* System library. */
 #include <string.h>
 
+/* External libraries. */
 #include <gmime/gmime.h>
 #include <json-glib/json-glib.h>
 
+/* Global library. */
 #include <milter/core/compose.h>
 #include <milter/core/template.h>
 

@@ -47,8 +47,13 @@
 /*	one and send the mail again).
 /*--*/
 
+/* System library. */
 #include <stddef.h>
+
+/* External libraries. */
 #include <json-glib/json-glib.h>
+
+/* Utility library. */
 #include <milter/util/log.h>
 
 typedef struct COMPOSED {

@@ -8,6 +8,7 @@
 /*	its value is read, and where it is stored.
 /*--*/
 
+/* System library. */
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -18,8 +19,10 @@
 #include <syslog.h>
 #include <sys/un.h>
 
+/* External libraries. */
 #include <glib.h>
 
+/* Global library. */
 #include <milter/core/config.h>
 
 typedef enum {

@@ -48,10 +48,17 @@
 /*	socket that is not local.
 /*--*/
 
+/* System library. */
 #include <stddef.h>
+
+/* External libraries. */
 #include <glib.h>
+
+/* Utility library. */
 #include <milter/util/log.h>
 #include <milter/util/netlist.h>
+
+/* Parser library. */
 #include <parser/mail.h>
 
 /* What becomes of the MTA's own copy of a support message once stored. */

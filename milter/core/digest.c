@@ -9,12 +9,17 @@
 /*	after the first empty line, is hashed whole.
 /*--*/
 
+/* System library. */
 #include <string.h>
 #include <strings.h>
 
+/* External libraries. */
 #include <glib.h>
 
+/* Parser library. */
 #include <parser/sha256.h>
+
+/* Global library. */
 #include <milter/core/digest.h>
 
 /* Trace fields: added or changed on the way, not part of what was sent. */

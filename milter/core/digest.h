@@ -22,6 +22,7 @@
 /*	mails with one Message-ID do not. g_free the result.
 /*--*/
 
+/* System library. */
 #include <stddef.h>
 
 extern char *message_digest(const char *, size_t);

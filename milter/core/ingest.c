@@ -9,13 +9,18 @@
 /*	that stores the message, so that concurrent deliveries cannot race.
 /*--*/
 
+/* System library. */
 #include <string.h>
 
+/* External libraries. */
 #include <json-glib/json-glib.h>
 
+/* Utility library. */
+#include <milter/util/json_out.h>
+
+/* Global library. */
 #include <milter/core/digest.h>
 #include <milter/core/ingest.h>
-#include <milter/util/json_out.h>
 #include <milter/core/policy.h>
 
 /* add_list - add "name": [strings] */

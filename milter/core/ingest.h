@@ -44,8 +44,13 @@
 /*	a ticket of a queue they are not in).
 /*--*/
 
+/* External libraries. */
 #include <glib.h>
+
+/* Parser library. */
 #include <parser/mail.h>
+
+/* Global library. */
 #include <milter/core/config.h>
 #include <milter/core/store.h>
 

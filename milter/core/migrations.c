@@ -7,9 +7,11 @@
 /*	See migrations.h.
 /*--*/
 
+/* System library. */
 #include <stdlib.h>
 #include <string.h>
 
+/* Global library. */
 #include <milter/core/migrations.h>
 
 #define MIGRATION_LOCK	"7431001"	/* pg_advisory_xact_lock key */

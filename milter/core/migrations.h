@@ -39,8 +39,13 @@
 /*	-1 with the reason in err.
 /*--*/
 
+/* System library. */
 #include <stdio.h>
+
+/* External libraries. */
 #include <libpq-fe.h>
+
+/* Utility library. */
 #include <milter/util/log.h>
 
 typedef struct MIGRATION {

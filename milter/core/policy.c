@@ -7,8 +7,10 @@
 /*	See policy.h.
 /*--*/
 
+/* System library. */
 #include <string.h>
 
+/* Global library. */
 #include <milter/core/policy.h>
 
 /* policy_sender_authenticated - the From domain is proven */

@@ -50,8 +50,11 @@
 /*	signed body.
 /*--*/
 
-#include <milter/core/auth.h>
+/* Utility library. */
 #include <milter/util/netlist.h>
+
+/* Global library. */
+#include <milter/core/auth.h>
 
 /* What the MTA told us about the client. */
 typedef struct POLICY_CLIENT {

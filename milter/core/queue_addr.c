@@ -7,10 +7,13 @@
 /*	See queue_addr.h.
 /*--*/
 
+/* System library. */
 #include <string.h>
 
+/* External libraries. */
 #include <glib.h>
 
+/* Global library. */
 #include <milter/core/queue_addr.h>
 
 /* queue_addr_normalize - lower-case local@domain without angle brackets */

@@ -9,6 +9,7 @@
 /*	lost network cannot hold a milter thread past the deadline.
 /*--*/
 
+/* System library. */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -17,8 +18,10 @@
 #include <string.h>
 #include <time.h>
 
+/* External libraries. */
 #include <glib.h>
 
+/* Global library. */
 #include <milter/core/store.h>
 
 /*

@@ -55,9 +55,14 @@
 /*	NULL or -1, with the reason in err.
 /*--*/
 
+/* System library. */
 #include <stddef.h>
+
+/* External libraries. */
 #include <glib.h>
 #include <libpq-fe.h>
+
+/* Utility library. */
 #include <milter/util/log.h>
 
 typedef struct STORE STORE;

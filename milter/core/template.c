@@ -8,8 +8,10 @@
 /*	what `ticketctl template set` accepts is exactly what renders.
 /*--*/
 
+/* System library. */
 #include <string.h>
 
+/* Global library. */
 #include <milter/core/template.h>
 
 const char *const template_variables[] = {

@@ -32,7 +32,10 @@
 /*	template_check() returns -1 with "line N: ..." in err.
 /*--*/
 
+/* External libraries. */
 #include <glib.h>
+
+/* Utility library. */
 #include <milter/util/log.h>
 
 extern const char *const template_variables[];

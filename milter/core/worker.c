@@ -8,11 +8,16 @@
 /*	poll() waits for it and for the database socket together.
 /*--*/
 
+/* System library. */
 #include <unistd.h>
 
+/* External libraries. */
 #include <glib.h>
 
+/* Utility library. */
 #include <milter/util/log.h>
+
+/* Global library. */
 #include <milter/core/store.h>
 #include <milter/core/worker.h>
 

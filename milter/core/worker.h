@@ -31,7 +31,10 @@
 /*	worker_start() exits the daemon when no thread can be started.
 /*--*/
 
+/* System library. */
 #include <pthread.h>
+
+/* External libraries. */
 #include <libpq-fe.h>
 
 typedef struct WORKER {

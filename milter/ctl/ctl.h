@@ -52,9 +52,14 @@
 /*	print the same object.
 /*--*/
 
+/* External libraries. */
 #include <libpq-fe.h>
-#include <milter/core/config.h>
+
+/* Utility library. */
 #include <milter/util/log.h>
+
+/* Global library. */
+#include <milter/core/config.h>
 
 #define CTL_MESSAGE_FIELDS \
     "'id', m.id, 'direction', m.direction, 'kind', m.kind, 'thread_rule', m.thread_rule," \

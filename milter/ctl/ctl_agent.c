@@ -27,13 +27,18 @@
 /*	agent list --json prints an array of {address, name, queues, logins}.
 /*--*/
 
+/* System library. */
 #include <stdio.h>
 #include <string.h>
 
+/* External libraries. */
 #include <glib.h>
 
-#include <milter/ctl/ctl.h>
+/* Global library. */
 #include <milter/core/queue_addr.h>
+
+/* Application-specific. */
+#include <milter/ctl/ctl.h>
 
 #define AGENT_USAGE "agent add ADDRESS --queue QUEUE [--name NAME] [--login LOGIN]\n" \
 		    "       ticketctl agent login ADDRESS add|remove LOGIN\n" \

@@ -14,16 +14,20 @@
 /*	usage.
 /*--*/
 
+/* System library. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+/* Global library. */
 #include <milter/core/config.h>
-#include <milter/ctl/ctl.h>
 #include <milter/core/migrations.h>
 #include <milter/core/store.h>
+
+/* Application-specific. */
+#include <milter/ctl/ctl.h>
 
 #define DEFAULT_CONFIG	"/etc/ticket-milter/ticket-milter.conf"
 

@@ -26,16 +26,21 @@
 /*	threading_now: {ticket, rule, linked_ticket}}.
 /*--*/
 
+/* System library. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* External libraries. */
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
-#include <milter/ctl/ctl.h>
+/* Global library. */
 #include <milter/core/ingest.h>
 #include <milter/core/queue_addr.h>
+
+/* Application-specific. */
+#include <milter/ctl/ctl.h>
 
 #define MESSAGE_USAGE "message show ID [--json | --raw]\n" \
 		      "       ticketctl message replay ID [--dry-run] [--json]"

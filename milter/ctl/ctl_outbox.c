@@ -18,9 +18,11 @@
 /*	outbox retry puts a failed (or waiting) mail back in line now.
 /*--*/
 
+/* System library. */
 #include <stdio.h>
 #include <string.h>
 
+/* Application-specific. */
 #include <milter/ctl/ctl.h>
 
 #define OUTBOX_USAGE "outbox [list] [--pending] [--failed] [--json]\n" \

@@ -29,13 +29,18 @@
 /*	retired_at (or null) and tickets (how many).
 /*--*/
 
+/* System library. */
 #include <stdio.h>
 #include <string.h>
 
+/* External libraries. */
 #include <glib.h>
 
-#include <milter/ctl/ctl.h>
+/* Global library. */
 #include <milter/core/queue_addr.h>
+
+/* Application-specific. */
+#include <milter/ctl/ctl.h>
 
 #define QUEUE_OPTIONS "[--name NAME] [--confirm authenticated|always|never] [--language LL]"
 #define QUEUE_USAGE "queue add ADDRESS " QUEUE_OPTIONS "\n" \

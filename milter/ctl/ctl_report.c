@@ -26,11 +26,14 @@
 /*	--json prints an array of objects, --csv a header line and rows.
 /*--*/
 
+/* System library. */
 #include <stdio.h>
 #include <string.h>
 
+/* External libraries. */
 #include <glib.h>
 
+/* Application-specific. */
 #include <milter/ctl/ctl.h>
 
 #define STATS_USAGE	"stats [--json]"

@@ -25,13 +25,18 @@
 /*	html, updated_at} (queue null for the defaults).
 /*--*/
 
+/* System library. */
 #include <stdio.h>
 #include <string.h>
 
+/* External libraries. */
 #include <glib.h>
 
-#include <milter/ctl/ctl.h>
+/* Global library. */
 #include <milter/core/template.h>
+
+/* Application-specific. */
+#include <milter/ctl/ctl.h>
 
 #define TEMPLATE_USAGE "template set QUEUE confirm|notify|notice [--lang LL] --text FILE [--html FILE]\n" \
 		       "       ticketctl template show QUEUE confirm|notify|notice [--lang LL]\n" \

@@ -36,13 +36,18 @@
 /*	forged-agent, agent-auto-reply, recipients-capped.
 /*--*/
 
+/* System library. */
 #include <stdio.h>
 #include <string.h>
 
+/* External libraries. */
 #include <glib.h>
 
-#include <milter/ctl/ctl.h>
+/* Global library. */
 #include <milter/core/queue_addr.h>
+
+/* Application-specific. */
+#include <milter/ctl/ctl.h>
 
 #define TICKET_USAGE "ticket list [--json] [--queue ADDRESS] [--status STATUS] [--customer ADDRESS]\n" \
 		     "       ticketctl ticket show NUMBER [--json]\n" \

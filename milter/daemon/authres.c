@@ -8,12 +8,16 @@
 /*	(ar_count, ar_forged), which session_reset_message() clears.
 /*--*/
 
+/* System library. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-#include <milter/daemon/authres.h>
+/* Global library. */
 #include <milter/core/policy.h>
+
+/* Application-specific. */
+#include <milter/daemon/authres.h>
 
 /* authres_init - start the verification libraries, or give up */
 

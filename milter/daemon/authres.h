@@ -58,10 +58,17 @@
 /*	what the MTA refused.
 /*--*/
 
+/* External libraries. */
 #include <libmilter/mfapi.h>
+
+/* Parser library. */
 #include <parser/mail.h>
+
+/* Global library. */
 #include <milter/core/auth.h>
 #include <milter/core/config.h>
+
+/* Application-specific. */
 #include <milter/daemon/session.h>
 
 #define AUTHRES_NAME	"Authentication-Results"

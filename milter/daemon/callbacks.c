@@ -8,18 +8,22 @@
 /*	session, queue_cache, msgbuf, the parser and ingest.
 /*--*/
 
+/* System library. */
 #include <string.h>
 
-#include <milter/daemon/authres.h>
+/* Global library. */
 #include <milter/core/policy.h>
+#include <milter/core/ingest.h>
+#include <milter/core/queue_addr.h>
+
+/* Application-specific. */
+#include <milter/daemon/authres.h>
 #include <milter/daemon/relay.h>
 #include <milter/daemon/callbacks.h>
 #include <milter/daemon/config_current.h>
 #include <milter/daemon/inflight.h>
-#include <milter/core/ingest.h>
 #include <milter/daemon/msglog.h>
 #include <milter/daemon/outbox.h>
-#include <milter/core/queue_addr.h>
 #include <milter/daemon/queue_cache.h>
 #include <milter/daemon/session.h>
 

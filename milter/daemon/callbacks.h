@@ -24,8 +24,10 @@
 /*	becomes of the MTA's own copy follows MtaCopy.
 /*--*/
 
+/* External libraries. */
 #include <libmilter/mfapi.h>
 
+/* Global library. */
 #include <milter/core/config.h>
 #include <milter/core/store.h>
 

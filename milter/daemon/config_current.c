@@ -9,8 +9,10 @@
 /*	atomic (config_ref(), config_free()).
 /*--*/
 
+/* System library. */
 #include <pthread.h>
 
+/* Application-specific. */
 #include <milter/daemon/config_current.h>
 
 static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;

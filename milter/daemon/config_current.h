@@ -48,7 +48,10 @@
 /*	restart-only keys whose change was ignored.
 /*--*/
 
+/* External libraries. */
 #include <glib.h>
+
+/* Global library. */
 #include <milter/core/config.h>
 
 extern void config_current_set(CONFIG *);

@@ -8,9 +8,11 @@
 /*	condition variable wakes the drain when the count falls to zero.
 /*--*/
 
+/* System library. */
 #include <pthread.h>
 #include <time.h>
 
+/* Application-specific. */
 #include <milter/daemon/inflight.h>
 
 static pthread_mutex_t inflight_lock = PTHREAD_MUTEX_INITIALIZER;

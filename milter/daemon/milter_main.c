@@ -21,6 +21,7 @@
 /*	-V	print the version and exit
 /*--*/
 
+/* System library. */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -33,19 +34,25 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* External libraries. */
 #include <curl/curl.h>
 #include <glib.h>
 
-#include <milter/daemon/callbacks.h>
+/* Utility library. */
+#include <milter/util/log.h>
+#include <milter/util/sockopt.h>
+
+/* Global library. */
 #include <milter/core/config.h>
+#include <milter/core/migrations.h>
+#include <milter/core/store.h>
+
+/* Application-specific. */
+#include <milter/daemon/callbacks.h>
 #include <milter/daemon/config_current.h>
 #include <milter/daemon/inflight.h>
-#include <milter/util/log.h>
-#include <milter/core/migrations.h>
 #include <milter/daemon/outbox.h>
 #include <milter/daemon/queue_cache.h>
-#include <milter/util/sockopt.h>
-#include <milter/core/store.h>
 
 #define DEFAULT_CONFIG	"/etc/ticket-milter/ticket-milter.conf"
 

@@ -9,7 +9,10 @@
 /*	character in them escaped (log.h), so the line stays one line.
 /*--*/
 
+/* Global library. */
 #include <milter/core/config.h>
+
+/* Application-specific. */
 #include <milter/daemon/msglog.h>
 
 /* append_ms - " key=N.N", or " key=-" for a step that did not run */

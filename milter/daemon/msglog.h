@@ -50,9 +50,16 @@
 /*	*start to now, for timing consecutive steps.
 /*--*/
 
+/* External libraries. */
 #include <glib.h>
+
+/* Parser library. */
 #include <parser/mail.h>
+
+/* Global library. */
 #include <milter/core/auth.h>
+
+/* Application-specific. */
 #include <milter/daemon/session.h>
 
 #define MSGLOG_RCPTS	10

@@ -25,6 +25,7 @@
 /*	backlog keeps every busy sender at work.
 /*--*/
 
+/* System library. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -32,15 +33,21 @@
 #include <string.h>
 #include <unistd.h>
 
+/* External libraries. */
 #include <glib.h>
 
+/* Utility library. */
 #include <milter/util/addr_check.h>
-#include <milter/core/compose.h>
-#include <milter/daemon/config_current.h>
-#include <milter/daemon/outbox.h>
 #include <milter/util/smtp_submit.h>
+
+/* Global library. */
+#include <milter/core/compose.h>
 #include <milter/core/store.h>
 #include <milter/core/worker.h>
+
+/* Application-specific. */
+#include <milter/daemon/config_current.h>
+#include <milter/daemon/outbox.h>
 
 #define OUTBOX_SENDERS_MAX	64
 

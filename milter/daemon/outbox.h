@@ -47,9 +47,14 @@
 /*	any thread.
 /*--*/
 
+/* External libraries. */
 #include <libpq-fe.h>
-#include <milter/core/config.h>
+
+/* Utility library. */
 #include <milter/util/smtp_submit.h>
+
+/* Global library. */
+#include <milter/core/config.h>
 
 extern void outbox_start(const CONFIG *);
 extern int outbox_send_due(PGconn *, const CONFIG *, SMTP_CLIENT *);

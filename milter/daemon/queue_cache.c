@@ -8,16 +8,23 @@
 /*	reload under a read-write lock; lookups only take the read lock.
 /*--*/
 
+/* System library. */
 #include <errno.h>
 #include <pthread.h>
 #include <unistd.h>
 
+/* External libraries. */
 #include <glib.h>
 
+/* Utility library. */
 #include <milter/util/log.h>
-#include <milter/daemon/queue_cache.h>
+
+/* Global library. */
 #include <milter/core/store.h>
 #include <milter/core/worker.h>
+
+/* Application-specific. */
+#include <milter/daemon/queue_cache.h>
 
 static pthread_rwlock_t cache_lock = PTHREAD_RWLOCK_INITIALIZER;
 static GHashTable *cache_addresses;	/* address -> itself; NULL: never loaded */

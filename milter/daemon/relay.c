@@ -8,13 +8,20 @@
 /*	fields replace the message's, its body replaces the body.
 /*--*/
 
+/* System library. */
 #include <string.h>
 
+/* External libraries. */
 #include <gmime/gmime.h>
 #include <json-glib/json-glib.h>
 
+/* Utility library. */
 #include <milter/util/addr_check.h>
+
+/* Global library. */
 #include <milter/core/compose.h>
+
+/* Application-specific. */
 #include <milter/daemon/relay.h>
 
 /* set_header - replace (or add) the first field of a name; NULL deletes */

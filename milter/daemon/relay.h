@@ -41,10 +41,16 @@
 /*	then half rewritten, and the caller tempfails it.
 /*--*/
 
+/* External libraries. */
 #include <libmilter/mfapi.h>
 
+/* Parser library. */
 #include <parser/mail.h>
+
+/* Global library. */
 #include <milter/core/config.h>
+
+/* Application-specific. */
 #include <milter/daemon/session.h>
 
 extern int relay_apply(SMFICTX *, const CONFIG *, const SESSION *, const MAIL *,

@@ -7,6 +7,7 @@
 /*	See session.h.
 /*--*/
 
+/* Application-specific. */
 #include <milter/daemon/session.h>
 
 /* session_create - a session with no message yet */

@@ -29,10 +29,15 @@
 /*	borrows the session's strings and lists.
 /*--*/
 
+/* External libraries. */
 #include <glib.h>
+
+/* Utility library. */
+#include <milter/util/msgbuf.h>
+
+/* Global library. */
 #include <milter/core/config.h>
 #include <milter/core/ingest.h>
-#include <milter/util/msgbuf.h>
 
 /* Fields that must appear once, as the MTA shows the header. */
 #define SESSION_FIELD_FROM	(1U<<0)

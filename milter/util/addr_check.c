@@ -7,10 +7,13 @@
 /*	See addr_check.h.
 /*--*/
 
+/* System library. */
 #include <string.h>
 
+/* External libraries. */
 #include <glib.h>
 
+/* Utility library. */
 #include <milter/util/addr_check.h>
 
 /* addr_unsafe - NULL for a safe address, else why it is not */

@@ -8,10 +8,13 @@
 /*	backslash, control characters); other bytes are copied in runs.
 /*--*/
 
+/* System library. */
 #include <string.h>
 
+/* External libraries. */
 #include <glib.h>
 
+/* Utility library. */
 #include <milter/util/json_out.h>
 
 struct JSON_OUT {

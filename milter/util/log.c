@@ -7,11 +7,13 @@
 /*	See log.h.
 /*--*/
 
+/* System library. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
+/* Utility library. */
 #include <milter/util/log.h>
 
 static const char *log_ident = "ticket-milter";

@@ -39,6 +39,7 @@
 /*	`return tm_error(err, "...")` reads as what it does.
 /*--*/
 
+/* System library. */
 #include <stdarg.h>
 
 typedef struct TM_ERROR {

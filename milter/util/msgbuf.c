@@ -7,13 +7,16 @@
 /*	See msgbuf.h.
 /*--*/
 
+/* System library. */
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+/* External libraries. */
 #include <glib.h>
 
+/* Utility library. */
 #include <milter/util/msgbuf.h>
 
 struct MSGBUF {

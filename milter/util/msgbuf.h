@@ -32,7 +32,10 @@
 /*	the temporary file cannot be made, written (disk full) or mapped.
 /*--*/
 
+/* System library. */
 #include <stddef.h>
+
+/* Utility library. */
 #include <milter/util/log.h>
 
 typedef struct MSGBUF MSGBUF;

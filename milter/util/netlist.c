@@ -8,11 +8,15 @@
 /*	IPv4-mapped IPv6 address) and a prefix length counted on them.
 /*--*/
 
+/* System library. */
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* External libraries. */
 #include <glib.h>
 
+/* Utility library. */
 #include <milter/util/netlist.h>
 
 typedef struct NET {

@@ -25,6 +25,7 @@
 /*	address or has a prefix out of range.
 /*--*/
 
+/* Utility library. */
 #include <milter/util/log.h>
 
 typedef struct NETLIST NETLIST;

@@ -25,11 +25,14 @@
 /*	are checked here, where they leave (addr_unsafe()).
 /*--*/
 
+/* System library. */
 #include <string.h>
 
+/* External libraries. */
 #include <curl/curl.h>
 #include <glib.h>
 
+/* Utility library. */
 #include <milter/util/addr_check.h>
 #include <milter/util/smtp_submit.h>
 

@@ -41,7 +41,10 @@
 /*	not sent at all: -1, *permanent set, the address escaped in err.
 /*--*/
 
+/* System library. */
 #include <stddef.h>
+
+/* Utility library. */
 #include <milter/util/log.h>
 
 typedef struct SMTP_CLIENT SMTP_CLIENT;

@@ -7,12 +7,14 @@
 /*	See sockopt.h.
 /*--*/
 
+/* System library. */
 #include <dirent.h>
 #include <stdlib.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+/* Utility library. */
 #include <milter/util/log.h>
 #include <milter/util/sockopt.h>
 

@@ -22,13 +22,16 @@
 /*	1 when the file cannot be read, 2 on usage errors.
 /*--*/
 
+/* System library. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+/* External libraries. */
 #include <glib.h>
 
+/* Parser library. */
 #include <parser/mail.h>
 
 /* usage - print the synopsis and exit */
