@@ -11,11 +11,18 @@
 #   make deb        the Debian package, build/ticket-milter_VERSION_ARCH.deb
 #   make package-check  build, install, try and purge the package
 
-PKGS      := gmime-3.0 json-glib-1.0 libxml-2.0 libpq milter opendkim libpsl libcurl libcrypto libseccomp
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# Each program links its own list, so that a forbidden dependency fails to
+# link: ticket-parse neither libpq nor libmilter, ticketctl no libmilter
+# (tests/layout/t_layers.sh checks the built programs with ldd).
 # libspf2, libopendmarc and libytnef ship no pkg-config file.
-EXTRA_LIBS := -lspf2 -lopendmarc -lytnef -lresolv -pthread
+PARSER_PKGS := gmime-3.0 json-glib-1.0 libxml-2.0 libcrypto libseccomp
+PARSER_LIBS := $(shell pkg-config --libs $(PARSER_PKGS) 2>/dev/null) -lytnef
+CTL_PKGS    := $(PARSER_PKGS) libpq
+CTL_LIBS    := $(shell pkg-config --libs $(CTL_PKGS) 2>/dev/null) -lytnef
+MILTER_PKGS := $(CTL_PKGS) milter opendkim libpsl libcurl
+MILTER_LIBS := $(shell pkg-config --libs $(MILTER_PKGS) 2>/dev/null) \
+               -lspf2 -lopendmarc -lytnef -lresolv -pthread
+PKG_CFLAGS  := $(shell pkg-config --cflags $(MILTER_PKGS) 2>/dev/null)
 
 CC        ?= cc
 WARN      := -Wall -Wextra -Werror -Wformat=2 -Wformat-security -Wshadow -Wno-unused-parameter -Wno-comment
@@ -30,22 +37,13 @@ SAN       ?=
 CFLAGS_ALL = $(BASE_CFLAGS) $(OPT) $(SAN) $(CPPFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(SAN) $(LDFLAGS)
 
-# parser/: every .c but the CLI's main is the library.
-PARSER_SRC := $(filter-out parser/ticket_parse.c,$(wildcard parser/*.c))
-# milter/: modules shared by the daemon and ticketctl.
-CORE_SRC   := milter/log.c milter/config.c milter/store.c milter/migrations.c \
-              milter/ingest.c milter/session.c milter/msgbuf.c \
-              milter/netlist.c \
-              milter/queue_addr.c milter/digest.c milter/template.c milter/json_out.c \
-              milter/addr_check.c
-# milter/: the daemon only (libmilter callbacks and what they use).
-DAEMON_SRC := milter/callbacks.c milter/config_current.c milter/inflight.c milter/msglog.c \
-              milter/queue_cache.c \
-              milter/auth.c milter/auth_spf.c milter/auth_dkim.c milter/auth_dmarc.c \
-              milter/auth_dns.c milter/authres.c milter/policy.c milter/sockopt.c \
-              milter/compose.c milter/smtp_submit.c milter/outbox.c milter/relay.c milter/worker.c
-# milter/: ticketctl only.
-CTL_SRC    := $(wildcard milter/ctl_*.c)
+# parser/: the library; parser/cli/: the ticket-parse command.
+PARSER_SRC := $(wildcard parser/*.c)
+# milter/: one folder a layer (README.md, "Layout"); each is one library.
+UTIL_SRC   := $(wildcard milter/util/*.c)
+CORE_SRC   := $(wildcard milter/core/*.c)
+DAEMON_SRC := $(filter-out milter/daemon/milter_main.c,$(wildcard milter/daemon/*.c))
+CTL_SRC    := $(wildcard milter/ctl/*.c)
 SQL_FILES  := $(sort $(wildcard sql/[0-9]*.sql))
 # sql/functions/: the current functions, views and triggers, in this order
 # (views last: they are checked against the functions when created).
@@ -76,29 +74,32 @@ $(B)/obj/sql_embedded.o: $(B)/obj/sql_embedded.c
 
 $(B)/libparser.a: $(call obj,$(PARSER_SRC))
 	@rm -f $@; ar rcs $@ $^
+$(B)/libutil.a: $(call obj,$(UTIL_SRC))
+	@rm -f $@; ar rcs $@ $^
 $(B)/libcore.a: $(call obj,$(CORE_SRC)) $(B)/obj/sql_embedded.o
 	@rm -f $@; ar rcs $@ $^
 
 $(B)/libdaemon.a: $(call obj,$(DAEMON_SRC))
 	@rm -f $@; ar rcs $@ $^
 
-$(B)/ticket-milter: $(call obj,milter/milter_main.c) $(B)/libdaemon.a $(B)/libcore.a $(B)/libparser.a
+MILTER_A := $(B)/libdaemon.a $(B)/libcore.a $(B)/libutil.a $(B)/libparser.a
+$(B)/ticket-milter: $(call obj,milter/daemon/milter_main.c) $(MILTER_A)
 	@echo "  LD $@"
-	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(EXTRA_LIBS)
-$(B)/ticketctl: $(call obj,$(CTL_SRC)) $(B)/libcore.a $(B)/libparser.a
+	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(MILTER_LIBS)
+$(B)/ticketctl: $(call obj,$(CTL_SRC)) $(B)/libcore.a $(B)/libutil.a $(B)/libparser.a
 	@echo "  LD $@"
-	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(EXTRA_LIBS)
-$(B)/ticket-parse: $(call obj,parser/ticket_parse.c) $(B)/libparser.a
+	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CTL_LIBS)
+$(B)/ticket-parse: $(call obj,parser/cli/ticket_parse.c) $(B)/libparser.a
 	@echo "  LD $@"
-	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(EXTRA_LIBS)
+	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PARSER_LIBS)
 
 # Unit tests: one cmocka program per tests/unit/test_*.c.
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
-$(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libdaemon.a $(B)/libcore.a $(B)/libparser.a
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(MILTER_A)
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
-	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(EXTRA_LIBS) -lcmocka
+	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(MILTER_LIBS) -lcmocka
 unit-tests: $(UNIT_BINS)
 
 ASAN_B    ?= build/asan
@@ -133,18 +134,18 @@ FUZZ_CC      ?= clang
 FUZZ_FLAGS   := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 build/fuzz/fuzz_parser: tests/fuzz/fuzz_parser.c $(PARSER_SRC) $(wildcard parser/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(BASE_CFLAGS) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_parser.c $(PARSER_SRC) $(PKG_LIBS) $(EXTRA_LIBS)
+	$(FUZZ_CC) $(BASE_CFLAGS) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_parser.c $(PARSER_SRC) $(PARSER_LIBS)
 fuzz: build/fuzz/fuzz_parser
 	bash tests/parser/fuzz-run.sh $(FUZZ_SECONDS)
 
 # make bench runs every bench/bench_*.sh section (bench/run.sh).
 build/bench/parse_bench: bench/parse_bench.c build/libparser.a
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -O2 -g -o $@ $< build/libparser.a $(PKG_LIBS) $(EXTRA_LIBS)
+	$(CC) $(BASE_CFLAGS) -O2 -g -o $@ $< build/libparser.a $(PARSER_LIBS)
 # bench/bench_auth.sh: auth_bench, and the daemon for the throughput with and without verification.
-build/bench/auth_bench: bench/auth_bench.c build/libdaemon.a build/libcore.a build/libparser.a
+build/bench/auth_bench: bench/auth_bench.c build/libdaemon.a build/libcore.a build/libutil.a build/libparser.a
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -O2 -g -o $@ $^ $(PKG_LIBS) $(EXTRA_LIBS)
+	$(CC) $(BASE_CFLAGS) -O2 -g -o $@ $^ $(MILTER_LIBS)
 # bench/bench_mta.sh: null_milter, the floors any libmilter milter costs.
 build/bench/null_milter: bench/null_milter.c
 	@mkdir -p $(dir $@)

@@ -23,7 +23,7 @@
 
 #include <glib.h>
 
-#include <milter/auth.h>
+#include <milter/core/auth.h>
 
 /* now_us - monotonic microseconds */
 

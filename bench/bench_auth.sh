@@ -121,7 +121,7 @@ Throughput of support mail through Postfix and ticket-milter into PostgreSQL
 
 Of the $((2 * MESSAGES)) messages sent with verification on, $stored_on were stored with dmarc=pass;
 of those sent with it off, $stored_off carry results. The milter sets TCP_NODELAY on its
-socket (milter/sockopt.c): without it, each message that gets a header inserted waited
+socket (milter/util/sockopt.c): without it, each message that gets a header inserted waited
 40 ms for a delayed ACK (Nagle), and throughput with verification on was a quarter.
 
 Verification inside the daemon took $verify_ms (p50 / p99, auth_ms of its log lines).

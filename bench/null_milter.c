@@ -26,7 +26,7 @@
 /* The steps the MTA may leave out: all but CONNECT. */
 #define SKIP_STEPS	(SMFIP_NOHELO | SMFIP_NOMAIL | SMFIP_NORCPT | SMFIP_NODATA | \
 			 SMFIP_NOHDRS | SMFIP_NOEOH | SMFIP_NOBODY | SMFIP_NOUNKNOWN)
-/* The steps of "data" mode: those of ticket-milter (milter/callbacks.c). */
+/* The steps of "data" mode: those of ticket-milter (milter/daemon/callbacks.c). */
 #define DATA_STEPS	(SMFIP_NOCONNECT | SMFIP_NOUNKNOWN | SMFIP_NR_HELO | \
 			 SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_EOH | \
 			 SMFIP_NR_BODY)

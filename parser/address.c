@@ -27,8 +27,10 @@
 /*	matter); the store compares addresses case-insensitively.
 /*--*/
 
+/* System library. */
 #include <string.h>
 
+/* Parser library. */
 #include <parser/mail_impl.h>
 
 /* address_normalize - local@domain with a lower-case domain */

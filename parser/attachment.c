@@ -47,8 +47,10 @@
 /*	a file with its bytes as sent, and summarizes its Subject and From.
 /*--*/
 
+/* System library. */
 #include <string.h>
 
+/* Parser library. */
 #include <parser/mail_impl.h>
 #include <parser/sha256.h>
 

@@ -32,6 +32,7 @@
 /*	(so that the caller sees that the bound was reached).
 /*--*/
 
+/* Parser library. */
 #include <parser/mail_impl.h>
 
 #define BASE64_CHUNK	65536		/* encoded bytes read at once */

@@ -27,8 +27,10 @@
 /*	text. Call it after mime_walk(), which provides mail->text.
 /*--*/
 
+/* System library. */
 #include <string.h>
 
+/* Parser library. */
 #include <parser/mail_impl.h>
 
 #define BOUNCE_MAX_DEPTH	4	/* DSN parts sit near the top */

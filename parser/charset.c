@@ -27,10 +27,12 @@
 /*	are or-ed into *defects (may be null).
 /*--*/
 
+/* System library. */
 #include <errno.h>
 #include <iconv.h>
 #include <string.h>
 
+/* Parser library. */
 #include <parser/mail_impl.h>
 
 #define REPLACEMENT "\xEF\xBF\xBD"

@@ -15,8 +15,10 @@
 /*	never a soft break. Quoted lines come out as "> " per level.
 /*--*/
 
+/* System library. */
 #include <string.h>
 
+/* Parser library. */
 #include <parser/mail_impl.h>
 
 /* flowed_join - undo soft line breaks */

@@ -61,8 +61,10 @@
 /*	All of them decode with mail->popts, the parse's gmime options.
 /*--*/
 
+/* System library. */
 #include <string.h>
 
+/* Parser library. */
 #include <parser/mail_impl.h>
 
 #define HEADER_MAX_ADDR	254		/* RFC 5321 path, less the brackets */

@@ -45,12 +45,15 @@
 /*	The tree is walked without recursion, as in html_text.
 /*--*/
 
+/* System library. */
 #include <string.h>
 
+/* External libraries. */
 #include <libxml/HTMLparser.h>
 #include <libxml/HTMLtree.h>
 #include <libxml/tree.h>
 
+/* Parser library. */
 #include <parser/mail_impl.h>
 
 static const char *const drop_elements[] = {

@@ -21,11 +21,14 @@
 /*	elements as deeply as the parser allows.
 /*--*/
 
+/* System library. */
 #include <string.h>
 
+/* External libraries. */
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
 
+/* Parser library. */
 #include <parser/mail_impl.h>
 
 typedef struct HTML_TEXT {

@@ -17,8 +17,10 @@
 /*	tests' build.
 /*--*/
 
+/* System library. */
 #include <string.h>
 
+/* Parser library. */
 #include <parser/mail_impl.h>
 
 /* text_lines - the lines of text, as a NULL-terminated vector */

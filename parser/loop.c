@@ -17,8 +17,10 @@
 /*	automatic answers too.
 /*--*/
 
+/* System library. */
 #include <string.h>
 
+/* Parser library. */
 #include <parser/mail_impl.h>
 
 /* loop_header - a cleaned copy of one header value, owned by mail */

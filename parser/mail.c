@@ -10,13 +10,16 @@
 /*	reply_strip, attachment, tnef, mail_json).
 /*--*/
 
+/* System library. */
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* External libraries. */
 #include <libxml/parser.h>
 
+/* Parser library. */
 #include <parser/mail_impl.h>
 
 #define MAIL_MAX_REFERENCES	500

@@ -46,6 +46,8 @@
 /*
 /*	const char *mail_text(const MAIL *mail)
 /*	const char *mail_reply_text(const MAIL *mail)
+/*	MAIL_COMMANDS *mail_commands(const char *reply_text)
+/*	void	mail_commands_free(MAIL_COMMANDS *commands)
 /*	const char *mail_html(const MAIL *mail)
 /*	char	*mail_html_sanitized(const MAIL *mail)
 /*	const char *mail_text_source(const MAIL *mail)
@@ -119,6 +121,20 @@
 /*	scripts, frames, forms, event handlers and javascript: URLs, safe
 /*	to show (see html_sanitize.c); g_free it.
 /*
+/*	mail_commands() reads an agent's commands: the lines that start
+/*	with "#" at the top of an answer (reply_text, the answer without
+/*	its quoted history), before any other text, blank lines between
+/*	them allowed: #note (an internal note, not sent to the customer),
+/*	#close, #pending, #solved, #take (assign it to oneself) and
+/*	#assign ADDRESS. It returns NULL when the text does not start with
+/*	such a line. Otherwise each command line gives one MAIL_COMMAND
+/*	(name lower case; argument "" when none), or one error: a line
+/*	that is not a command, or a command with an argument it does not
+/*	take or without one it needs. body_start is where the rest of the
+/*	text begins, in characters (not bytes). Whether an #assign names
+/*	an agent of the queue is for the database to decide.
+/*	mail_commands_free() releases the result.
+/*
 /*	mail_attachment_count() and mail_attachment() list the attachments:
 /*	MIME parts that are not the chosen body, inline images, forwarded
 /*	messages and the files inside TNEF winmail.dat.
@@ -158,6 +174,7 @@
 /*	Attachment bytes are included in base64 only when with_bytes.
 /*--*/
 
+/* System library. */
 #include <stddef.h>
 
 typedef struct MAIL MAIL;
@@ -241,6 +258,17 @@ typedef struct MAIL_BOUNCE {
     const char *action;			/* DSN Action, e.g. "failed", or NULL */
 } MAIL_BOUNCE;
 
+typedef struct MAIL_COMMAND {
+    char   *name;			/* note, close, pending, solved, take, assign */
+    char   *argument;			/* "" when none */
+} MAIL_COMMAND;
+
+typedef struct MAIL_COMMANDS {
+    GPtrArray *list;			/* MAIL_COMMAND *, in order */
+    GPtrArray *errors;			/* char *: the line, and why it is not one */
+    long    body_start;			/* characters before the rest of the text */
+} MAIL_COMMANDS;
+
 typedef struct MAIL_ATTACHMENT {
     char   *filename;			/* decoded, UTF-8, or NULL */
     char   *content_type;		/* "type/subtype", lower case */
@@ -285,6 +313,8 @@ extern const MAIL_BOUNCE *mail_bounce(const MAIL *);
 
 extern const char *mail_text(const MAIL *);
 extern const char *mail_reply_text(const MAIL *);
+extern MAIL_COMMANDS *mail_commands(const char *);
+extern void mail_commands_free(MAIL_COMMANDS *);
 extern const char *mail_html(const MAIL *);
 extern char *mail_html_sanitized(const MAIL *);
 extern const char *mail_text_source(const MAIL *);

@@ -15,9 +15,11 @@
 /*	that module's header comment documents the functions.
 /*--*/
 
+/* External libraries. */
 #include <glib.h>
 #include <gmime/gmime.h>
 
+/* Parser library. */
 #include <parser/mail.h>
 
 struct MAIL {

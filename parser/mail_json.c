@@ -16,10 +16,13 @@
 /*	The caller frees the result with g_free().
 /*--*/
 
+/* System library. */
 #include <string.h>
 
+/* External libraries. */
 #include <json-glib/json-glib.h>
 
+/* Parser library. */
 #include <parser/mail_impl.h>
 
 /* json_string_or_null - a string member, null when absent */

@@ -42,8 +42,10 @@
 /*	HTML without one, from its <meta> charset).
 /*--*/
 
+/* System library. */
 #include <string.h>
 
+/* Parser library. */
 #include <parser/mail_impl.h>
 
 /* mime_headers_check - flag too many, too long or 8-bit header fields */

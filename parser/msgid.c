@@ -24,8 +24,10 @@
 /*	that zone.
 /*--*/
 
+/* System library. */
 #include <string.h>
 
+/* Parser library. */
 #include <parser/mail_impl.h>
 
 /* msgid_list - the ids of a References-style value */

@@ -39,8 +39,10 @@
 /*	null).
 /*--*/
 
+/* System library. */
 #include <string.h>
 
+/* Parser library. */
 #include <parser/mail_impl.h>
 
 /* One encoded word as found. */

@@ -8,9 +8,11 @@
 /*	which ends the program, as g_malloc() does.
 /*--*/
 
+/* External libraries. */
 #include <glib.h>
 #include <openssl/evp.h>
 
+/* Parser library. */
 #include <parser/sha256.h>
 
 struct SHA256_SUM {

@@ -22,6 +22,7 @@
 /*	sha256_finish() writes the 64 hex digits and a NUL, and frees sum.
 /*--*/
 
+/* System library. */
 #include <stddef.h>
 
 #define SHA256_HEX_SIZE	65

@@ -23,8 +23,10 @@
 /*	the digits follow it.
 /*--*/
 
+/* System library. */
 #include <string.h>
 
+/* Parser library. */
 #include <parser/mail_impl.h>
 
 #define SUBJECT_MAX_DIGITS	18

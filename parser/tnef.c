@@ -44,6 +44,7 @@
 /*	otherwise.
 /*--*/
 
+/* System library. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -59,11 +60,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* External libraries. */
 #include <seccomp.h>
-
 #include <gio/gio.h>
 #include <ytnef.h>
 
+/* Parser library. */
 #include <parser/mail_impl.h>
 
 #define TNEF_SECONDS	10		/* wall clock for the child */

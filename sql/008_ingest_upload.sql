@@ -4,7 +4,7 @@
 -- sent as query parameters, which libpq would hold whole in the daemon's
 -- memory: the daemon streams it with COPY into one row here, then calls
 -- ingest_message() with that row's bytes and deletes the row, all in the
--- storing transaction (store_ingest() in milter/store.c). A row outlives
+-- storing transaction (store_ingest() in milter/core/store.c). A row outlives
 -- its transaction only if it was never committed, so the table is unlogged.
 
 CREATE UNLOGGED TABLE ingest_upload (

@@ -106,8 +106,8 @@ END $$;
 
 -- agent_reply - the commands at the top of an agent's reply (#note,
 -- #close, #pending, #solved, #assign ADDRESS, #take: parsed by the
--- daemon, parser/commands.c, into meta->commands), then what is left
--- is relayed to the customer and the CC participants, at most
+-- daemon, mail_commands() in parser/reply_strip.c, into meta->commands),
+-- then what is left is relayed to the customer and the CC participants, at most
 -- max_recipients of them; returns {"relay": {...}} or {"discard": why}.
 -- Mail from an agent's address that is not the agent's (kind not
 -- 'agent') is flagged here: unproven, or the agent's automatic reply.

@@ -91,7 +91,7 @@ END $$;
 -- raw is the message as received; blob_data the decoded attachments,
 -- concatenated in order. meta, the one contract between the daemon (and
 -- ticketctl message replay) and the database, is written by ingest_meta()
--- in the C ingest module, with the texts added by STORE_META_SQL:
+-- (milter/core/ingest.c), with the texts added by STORE_META_SQL:
 --   queues               [text] the support addresses it was sent to, the
 --                        first deciding the queue
 --   tokens               [text] reply-address extensions of its recipients
@@ -133,7 +133,7 @@ END $$;
 --   commands             only when reply_text starts with a "#" line: the
 --                        agent's commands, {list: [{name, argument}],
 --                        errors: [text], body_start: characters of
---                        reply_text before the answer} (parser/commands.h)
+--                        reply_text before the answer} (mail_commands(), parser/mail.h)
 --   text, reply_text, html   the plain text, the reply without its quote,
 --                        the sanitized HTML (UTF-8, or null)
 -- It returns {ticket, message, rule, created, duplicate}, and for a message
@@ -293,7 +293,7 @@ END $$;
 
 -- message_refresh - replace a stored message's parsed content with a new
 -- parse of its original (ticketctl message replay). meta is what
--- milter/ingest.c builds for the message. It changes the text, reply
+-- milter/core/ingest.c builds for the message. It changes the text, reply
 -- text, HTML, facts and attachments only: never the ticket, the raw
 -- bytes or what deduplicates (Message-ID, digest). It returns the
 -- message's ticket, which of its parts changed, and where thread_find()

@@ -18,7 +18,7 @@ SELECT m.id,
        m.auth #>> '{dmarc,from_domain}'       AS from_domain,
        m.auth #>> '{dmarc,policy}'            AS dmarc_policy,
        m.auth #>> '{dmarc,disposition}'       AS dmarc_disposition,
-       -- as policy_sender_authenticated() in milter/policy.c
+       -- as policy_sender_authenticated() in milter/core/policy.c
        coalesce(m.auth #>> '{dmarc,result}' = 'pass'
                 OR (m.auth #>> '{dmarc,result}' = 'none'
                     AND (m.auth #>> '{dmarc,spf_aligned}' = 'true'

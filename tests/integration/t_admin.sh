@@ -275,6 +275,22 @@ send --from alice@customer.test --to support@help.test --header "Subject: Re: ad
 id2=$(sql "SELECT id FROM messages WHERE message_id = 'admin-2@customer.test'")
 expect_status 0 "message replay of a follow-up" ctl message replay "$id2"
 check "replay: threading now as stored" grep -qF "threading now: ticket $number by in-reply-to, as stored (by in-reply-to)" <<<"$out"
+# Replay tells the database what the delivery's checks said: the stored
+# results, and what they prove (DMARC pass: an authenticated sender).
+# A wrapper around message_refresh() keeps the meta it is given.
+auth_pass='{"spf": {"result": "pass"}, "dkim": [], "dmarc": {"result": "pass", "from_domain": "customer.test"}}'
+sql "UPDATE messages SET auth = '$auth_pass' WHERE id = $id2;
+     CREATE TABLE replay_meta (meta jsonb);
+     ALTER FUNCTION message_refresh(bigint, jsonb, bytea) RENAME TO message_refresh_real;
+     CREATE FUNCTION message_refresh(msg bigint, meta jsonb, blob_data bytea) RETURNS jsonb
+     LANGUAGE plpgsql AS \$\$ BEGIN INSERT INTO replay_meta VALUES (meta);
+     RETURN message_refresh_real(msg, meta, blob_data); END \$\$"
+expect_status 0 "message replay with stored results" ctl message replay "$id2"
+check_eq "replay: the stored results and the authenticated sender reach the database" "pass true" \
+	"$(sql "SELECT (meta->'auth'->'dmarc'->>'result') || ' ' || (meta->>'sender_authenticated') FROM replay_meta")"
+sql "DROP FUNCTION message_refresh(bigint, jsonb, bytea);
+     ALTER FUNCTION message_refresh_real(bigint, jsonb, bytea) RENAME TO message_refresh;
+     DROP TABLE replay_meta"
 expect_status 1 "message replay of an unknown id" ctl message replay 999999999
 
 # --- ticketctl stats and report ------------------------------------------

@@ -2,7 +2,7 @@
 # t_package.sh - the Debian package: build it, lint it, install it, run what
 # it installed, purge it. `make package-check` runs this script alone.
 #
-#   docs/*     every config key of milter/config.c is in ticket-milter.conf(5)
+#   docs/*     every config key of milter/core/config.c is in ticket-milter.conf(5)
 #              and in the shipped config; ticketctl(8) describes exactly the
 #              commands `ticketctl --help` lists; debian/changelog is VERSION
 #   build      packaging/build-deb.sh makes a .deb (into $TM_BUILD/package/)
@@ -40,9 +40,9 @@ summary() {
 	exit
 }
 
-# config_keys - the key names of milter/config.c's table, one a line
+# config_keys - the key names of milter/core/config.c's table, one a line
 config_keys() {
-	sed -n 's/^ *{"\([A-Za-z-]*\)", KEY_[A-Z_]*,.*/\1/p' "$TM_ROOT/milter/config.c"
+	sed -n 's/^ *{"\([A-Za-z-]*\)", KEY_[A-Z_]*,.*/\1/p' "$TM_ROOT/milter/core/config.c"
 }
 
 # missing_keys FILE PATTERN - the keys for which PATTERN (KEY stands for the

@@ -1,7 +1,7 @@
 /* auth_fixture - results objects for the auth unit tests */
 
 #include <glib.h>
-#include <milter/auth.h>
+#include <milter/core/auth.h>
 
 /* auth_fixture_results - results with one SPF and up to one DKIM outcome */
 

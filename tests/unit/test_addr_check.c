@@ -11,9 +11,9 @@
 
 #include <glib.h>
 
-#include <milter/addr_check.h>
-#include <milter/log.h>
-#include <milter/smtp_submit.h>
+#include <milter/util/addr_check.h>
+#include <milter/util/log.h>
+#include <milter/util/smtp_submit.h>
 
 static void test_safe(void **state)
 {

@@ -11,7 +11,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
-#include <milter/config.h>
+#include <milter/core/config.h>
 
 /* load - a configuration from text; NULL with err filled on a bad one */
 

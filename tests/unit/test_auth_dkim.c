@@ -15,7 +15,7 @@
 #include <glib/gstdio.h>
 #include <opendkim/dkim.h>
 
-#include <milter/auth_check.h>
+#include <milter/core/auth_check.h>
 
 /* A key for these tests only, made with openssl genrsa 1024. */
 static const char test_private_key[] =

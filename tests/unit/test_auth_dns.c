@@ -17,7 +17,7 @@
 #include <poll.h>
 #include <glib.h>
 
-#include <milter/auth_check.h>
+#include <milter/core/auth_check.h>
 
 /*
  * A name server in a thread, on a port of 127.0.0.1: it answers every TXT

@@ -11,8 +11,8 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
-#include <milter/auth_check.h>
-#include <milter/authres.h>
+#include <milter/core/auth_check.h>
+#include <milter/daemon/authres.h>
 
 #include "auth_fixture.h"
 

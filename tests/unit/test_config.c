@@ -11,7 +11,7 @@
 
 #include <glib.h>
 
-#include <milter/config.h>
+#include <milter/core/config.h>
 
 /* write_config - a temporary file holding text; g_free the path */
 

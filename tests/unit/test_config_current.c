@@ -12,7 +12,7 @@
 
 #include <glib.h>
 
-#include <milter/config_current.h>
+#include <milter/daemon/config_current.h>
 
 static char conf_path[] = "/tmp/tm-test-current.XXXXXX";
 

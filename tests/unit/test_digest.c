@@ -9,8 +9,8 @@
 
 #include <glib.h>
 
-#include <milter/digest.h>
-#include <milter/ingest.h>
+#include <milter/core/digest.h>
+#include <milter/core/ingest.h>
 #include <parser/sha256.h>
 
 /* digest_of - the digest of a C string */

@@ -9,7 +9,7 @@
 #include <pthread.h>
 #include <cmocka.h>
 
-#include <milter/inflight.h>
+#include <milter/daemon/inflight.h>
 
 /* finish_later - end one message after 300 ms */
 

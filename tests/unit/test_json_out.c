@@ -9,7 +9,7 @@
 
 #include <json-glib/json-glib.h>
 
-#include <milter/json_out.h>
+#include <milter/util/json_out.h>
 
 /* parse - the text as a json-glib node; fails the test if it is not JSON */
 

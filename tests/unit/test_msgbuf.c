@@ -9,7 +9,7 @@
 
 #include <glib.h>
 
-#include <milter/msgbuf.h>
+#include <milter/util/msgbuf.h>
 
 static void test_memory_only(void **state)
 {

@@ -10,8 +10,8 @@
 
 #include <glib.h>
 
-#include <milter/config.h>
-#include <milter/msglog.h>
+#include <milter/core/config.h>
+#include <milter/daemon/msglog.h>
 
 /* a_session - a session with a sender, n recipients and one support queue */
 

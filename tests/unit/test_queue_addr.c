@@ -8,7 +8,7 @@
 
 #include <glib.h>
 
-#include <milter/queue_addr.h>
+#include <milter/core/queue_addr.h>
 
 /* expect_norm - normalizing in gives want (NULL: refused) */
 

@@ -17,7 +17,7 @@
 #include <curl/curl.h>
 #include <glib.h>
 
-#include <milter/smtp_submit.h>
+#include <milter/util/smtp_submit.h>
 
 typedef struct FAKE {
     int     listen_fd;

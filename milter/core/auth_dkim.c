@@ -1,0 +1,241 @@
+/*++
+/* NAME
+/*	auth_dkim 3
+/* SUMMARY
+/*	DKIM (RFC 6376) with libopendkim, behind auth_check.h
+/* DESCRIPTION
+/*	See auth_check.h. One library handle serves every thread, as
+/*	libopendkim allows; each message has a verifying handle of its
+/*	own. Every signature is verified (not only the first), with body
+/*	lengths (l=) and canonicalization as the library does them; each
+/*	result says whether h= covers From and whether l= was used, which
+/*	policy_dkim_vouches() needs. DNS queries go through
+/*	auth_dns_query() (short attempts, a cache).
+/*--*/
+
+/* System library. */
+#include <sys/types.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+/* External libraries. */
+#include <opendkim/dkim.h>
+
+/* Global library. */
+#include <milter/core/auth_check.h>
+
+static DKIM_LIB *dkim_lib;
+
+/* A query of libopendkim's, answered before it asks for the answer. */
+typedef struct DKIM_QUERY {
+    int     error;
+    size_t  len;
+} DKIM_QUERY;
+
+/* dkim_query_start - ask now, through our resolver (see auth_dns.c) */
+
+static int dkim_query_start(void *service, int type, unsigned char *name,
+			            unsigned char *buf, size_t size, void **handle)
+{
+    DKIM_QUERY *query = g_new0(DKIM_QUERY, 1);
+    int     len = auth_dns_query((const char *) name, type, buf, size);
+
+    query->error = len < 0 ? ETIMEDOUT : 0;
+    query->len = len < 0 ? 0 : (size_t) len;
+    *handle = query;
+    return (DKIM_DNS_SUCCESS);
+}
+
+/* dkim_query_wait - the answer is there already */
+
+static int dkim_query_wait(void *service, void *handle, struct timeval *timeout,
+			           size_t *bytes, int *error, int *dnssec)
+{
+    DKIM_QUERY *query = handle;
+
+    if (bytes)
+	*bytes = query->len;
+    if (error)
+	*error = query->error;
+    if (dnssec)
+	*dnssec = DKIM_DNSSEC_UNKNOWN;
+    return (DKIM_DNS_SUCCESS);
+}
+
+/* dkim_query_cancel - forget a query */
+
+static int dkim_query_cancel(void *service, void *handle)
+{
+    g_free(handle);
+    return (0);
+}
+
+/* auth_dkim_init - start the library, with the DNS timeout */
+
+int     auth_dkim_init(int dns_timeout, TM_ERROR *err)
+{
+    u_int   timeout = (u_int) dns_timeout;
+
+    if (dkim_lib == NULL && (dkim_lib = dkim_init(NULL, NULL)) == NULL)
+	return (tm_error(err, "libopendkim did not start"));
+    if (dkim_options(dkim_lib, DKIM_OP_SETOPT, DKIM_OPTS_TIMEOUT, &timeout,
+		     sizeof(timeout)) != DKIM_STAT_OK)
+	return (tm_error(err, "libopendkim: cannot set the DNS timeout"));
+    dkim_dns_set_query_start(dkim_lib, dkim_query_start);
+    dkim_dns_set_query_waitreply(dkim_lib, dkim_query_wait);
+    dkim_dns_set_query_cancel(dkim_lib, dkim_query_cancel);
+    return (0);
+}
+
+/* auth_dkim_test_keys - unit tests: keys from a file, not the DNS */
+
+int     auth_dkim_test_keys(const char *path, TM_ERROR *err)
+{
+    int     method = DKIM_QUERY_FILE;
+
+    if (auth_dkim_init(5, err) < 0)
+	return (-1);
+    if (dkim_options(dkim_lib, DKIM_OP_SETOPT, DKIM_OPTS_QUERYMETHOD, &method,
+		     sizeof(method)) != DKIM_STAT_OK
+	|| dkim_options(dkim_lib, DKIM_OP_SETOPT, DKIM_OPTS_QUERYINFO, (void *) path,
+			strlen(path)) != DKIM_STAT_OK)
+	return (tm_error(err, "libopendkim: cannot use the key file %s", path));
+    return (0);
+}
+
+/* key_lookup_result - why libopendkim found no key: none, or DNS trouble */
+
+static AUTH_RESULT key_lookup_result(DKIM_SIGINFO *sig, const char **reason)
+{
+    GPtrArray *texts = g_ptr_array_new_with_free_func(g_free);
+    char   *name = g_strdup_printf("%s._domainkey.%s", dkim_sig_getselector(sig),
+				   dkim_sig_getdomain(sig));
+    int     status = auth_dns_txt(name, texts);
+
+    g_ptr_array_free(texts, TRUE);
+    g_free(name);
+    /* libopendkim's resolver stub reports NXDOMAIN as a failed query. */
+    if (status == AUTH_DNS_NONE) {
+	*reason = "no key";
+	return (AUTH_PERMERROR);
+    }
+    *reason = "key not retrieved";
+    return (AUTH_TEMPERROR);
+}
+
+/* sig_result - the RFC 8601 result of one signature, and why */
+
+static AUTH_RESULT sig_result(DKIM_SIGINFO *sig, const char **reason)
+{
+    int     error = dkim_sig_geterror(sig);
+
+    *reason = NULL;
+    if (DKIM_SIG_CHECK(sig))
+	return (AUTH_PASS);
+    if (dkim_sig_getbh(sig) == DKIM_SIGBH_MISMATCH) {
+	*reason = "body hash mismatch";
+	return (AUTH_FAIL);
+    }
+    switch (error) {
+    case DKIM_SIGERROR_KEYFAIL:
+	return (key_lookup_result(sig, reason));
+    case DKIM_SIGERROR_DNSSYNTAX:
+	*reason = "key record unreadable";
+	return (AUTH_PERMERROR);
+    case DKIM_SIGERROR_NOKEY:
+	*reason = "no key";
+	return (AUTH_PERMERROR);
+    case DKIM_SIGERROR_KEYREVOKED:
+	/* The domain published an empty key: it disowns the signature. */
+	*reason = "key revoked";
+	return (AUTH_FAIL);
+    case DKIM_SIGERROR_BADSIG:
+	*reason = "signature mismatch";
+	return (AUTH_FAIL);
+    case DKIM_SIGERROR_OK:
+    case DKIM_SIGERROR_UNKNOWN:
+	if ((dkim_sig_getflags(sig) & DKIM_SIGFLAG_PROCESSED) == 0) {
+	    *reason = "not verified";
+	    return (AUTH_PERMERROR);
+	}
+	*reason = "signature mismatch";
+	return (AUTH_FAIL);
+    default:
+	*reason = dkim_sig_geterrorstr(error);
+	return (AUTH_PERMERROR);
+    }
+}
+
+/* sig_b_prefix - the first 8 characters of b=, to tell signatures apart */
+
+static char *sig_b_prefix(DKIM_SIGINFO *sig)
+{
+    const u_char *b = dkim_sig_gettagvalue(sig, false, (u_char *) "b");
+    GString *prefix = g_string_new(NULL);
+
+    for (; b && *b && prefix->len < 8; b++)
+	if (g_ascii_isalnum(*b) || *b == '+' || *b == '/')
+	    g_string_append_c(prefix, *b);
+    return (g_string_free(prefix, FALSE));
+}
+
+/* sig_signs_from - h= names From (RFC 6376: colon-separated, any case) */
+
+static int sig_signs_from(DKIM_SIGINFO *sig)
+{
+    const u_char *h = dkim_sig_gettagvalue(sig, false, (u_char *) "h");
+    char  **names;
+    int     found = 0;
+
+    if (h == NULL)
+	return (0);
+    names = g_strsplit((const char *) h, ":", -1);
+    for (char **n = names; *n && !found; n++)
+	found = g_ascii_strcasecmp(g_strstrip(*n), "from") == 0;
+    g_strfreev(names);
+    return (found);
+}
+
+/* add_sig - one AUTH_DKIM for one signature */
+
+static void add_sig(GPtrArray *sigs, DKIM_SIGINFO *sig)
+{
+    AUTH_DKIM *one = g_new0(AUTH_DKIM, 1);
+    const u_char *domain = dkim_sig_getdomain(sig);
+    const u_char *selector = dkim_sig_getselector(sig);
+    const char *reason;
+
+    one->result = sig_result(sig, &reason);
+    one->domain = g_ascii_strdown(domain ? (const char *) domain : "", -1);
+    one->selector = g_strdup(selector ? (const char *) selector : "");
+    one->b_prefix = sig_b_prefix(sig);
+    one->reason = g_strdup(reason);
+    one->signs_from = sig_signs_from(sig);
+    one->body_length = dkim_sig_gettagvalue(sig, false, (u_char *) "l") != NULL;
+    g_ptr_array_add(sigs, one);
+}
+
+/* auth_dkim_check - verify every signature of one message */
+
+void    auth_dkim_check(const AUTH_INPUT *input, GPtrArray *sigs)
+{
+    DKIM_STAT status;
+    DKIM   *dkim;
+    DKIM_SIGINFO **list = NULL;
+    int     count = 0;
+
+    if (dkim_lib == NULL || (dkim = dkim_verify(dkim_lib, (const u_char *) "auth", NULL,
+						&status)) == NULL)
+	return;
+    status = dkim_chunk(dkim, (u_char *) input->raw, input->raw_len);
+    if (status == DKIM_STAT_OK)
+	status = dkim_chunk(dkim, NULL, 0);
+    if (status == DKIM_STAT_OK)
+	(void) dkim_eom(dkim, NULL);
+    if (status != DKIM_STAT_NOSIG
+	&& dkim_getsiglist(dkim, &list, &count) == DKIM_STAT_OK)
+	for (int i = 0; i < count; i++)
+	    add_sig(sigs, list[i]);
+    dkim_free(dkim);
+}

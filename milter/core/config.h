@@ -1,0 +1,128 @@
+#ifndef MILTER_CONFIG_H
+#define MILTER_CONFIG_H
+
+/*++
+/* NAME
+/*	config 3h
+/* SUMMARY
+/*	the configuration file, in the OpenDKIM style
+/* SYNOPSIS
+/*	#include <milter/core/config.h>
+/*
+/*	CONFIG	*config_load(const char *path, TM_ERROR *err)
+/*
+/*	const CONFIG *config_ref(const CONFIG *config)
+/*
+/*	void	config_free(const CONFIG *config)
+/*
+/*	int	config_keep_restart_keys(CONFIG *fresh, const CONFIG *running,
+/*					 GString *names)
+/*
+/*	const char *config_local_socket(const char *spec)
+/*
+/*	const char *config_action_name(int action)
+/* DESCRIPTION
+/*	The file holds one `Key value` setting per line; `#` at the start
+/*	of a line or after white space starts a comment (so "[#NUMBER]" is
+/*	a value); keys are case-insensitive. ticket-milter.conf(5) lists the
+/*	keys. config_load() returns a complete configuration with defaults
+/*	for what the file leaves out.
+/*
+/*	A configuration is reference-counted, so that a reload can replace
+/*	it while connections still use the old one (config_current(3)).
+/*	config_ref() takes one more reference; config_free() drops one and
+/*	releases the configuration with the last (a null one is ignored).
+/*
+/*	Some keys are read at start only (Socket, UserID, PidFile,
+/*	Database, ...: ticket-milter.conf(5) marks them).
+/*	config_keep_restart_keys() sets those of fresh to the values of
+/*	running, appends the names of the ones that differed to names
+/*	("Socket, UserID") and returns how many did.
+/*
+/*	config_local_socket() returns the path of a "local:" or "unix:"
+/*	socket specification, or NULL for another kind.
+/* DIAGNOSTICS
+/*	config_load() returns NULL and sets err to "FILE, line N: Key:
+/*	problem" for an unknown key, a bad value, a key given twice or a
+/*	required key that is missing, or a SocketMode or SocketGroup for a
+/*	socket that is not local.
+/*--*/
+
+/* System library. */
+#include <stddef.h>
+
+/* External libraries. */
+#include <glib.h>
+
+/* Utility library. */
+#include <milter/util/log.h>
+#include <milter/util/netlist.h>
+
+/* Parser library. */
+#include <parser/mail.h>
+
+/* What becomes of the MTA's own copy of a support message once stored. */
+#define MTA_COPY_REMOVE		0	/* delete the support recipients */
+#define MTA_COPY_KEEP		1	/* let the MTA deliver as it routes */
+#define MTA_COPY_REDIRECT	2	/* deliver to one archive address */
+
+/* Failure actions, in the manner of OpenDKIM's On-* keys. */
+#define ACTION_TEMPFAIL		0
+#define ACTION_ACCEPT		1
+#define ACTION_REJECT		2
+
+typedef struct CONFIG {
+    char   *path;			/* the file it came from */
+    char   *socket;			/* Socket: libmilter socket spec */
+    int     socket_mode;		/* SocketMode, or -1: the umask decides */
+    char   *socket_group;		/* SocketGroup, or NULL */
+    char   *database;			/* Database: libpq conninfo */
+    char   *pid_file;			/* PidFile */
+    char   *user_id;			/* UserID: user[:group] */
+    int     syslog;			/* Syslog: log to syslog, not stderr */
+    int     syslog_facility;		/* SyslogFacility */
+    int     log_verbose;		/* LogVerbose */
+    char   *temp_dir;			/* TemporaryDirectory */
+    size_t  max_message_size;		/* MaximumMessageSize */
+    size_t  body_memory_limit;		/* BodyMemoryLimit: then a temp file */
+    int     mta_copy;			/* MtaCopy */
+    char   *mta_copy_address;		/* MtaCopy redirect ADDRESS */
+    char   *recipient_delimiter;	/* RecipientDelimiter */
+    int     database_timeout;		/* DatabaseTimeout, seconds */
+    int     database_connections;	/* DatabaseConnections: pool size */
+    int     milter_timeout;		/* MilterTimeout, seconds */
+    int     queue_refresh;		/* QueueRefresh, seconds */
+    int     on_database_error;		/* On-DatabaseError */
+    int     on_internal_error;		/* On-InternalError */
+    char   *authserv_id;		/* AuthservID: in Authentication-Results */
+    int     verify_senders;		/* VerifySenders: SPF, DKIM, DMARC */
+    int     dns_timeout;		/* DNSTimeout, seconds per query */
+    size_t  dns_cache_size;		/* DNSCacheSize: bytes, 0: no cache */
+    int     dmarc_reject_action;	/* DmarcRejectAction: ACTION_* */
+    NETLIST *internal_hosts;		/* InternalHosts */
+    char   *public_suffix_list;	/* PublicSuffixList: file */
+    char   *ticket_number_format;	/* TicketNumberFormat */
+    char   *ticket_tag_format;		/* TicketTagFormat */
+    char   *reply_marker;		/* ReplyMarker, or NULL */
+    int     reopen_window;		/* ReopenWindow, seconds */
+    char   *outbox_relay;		/* OutboxRelay: host:port, or none */
+    int     outbox_max_attempts;	/* OutboxMaxAttempts */
+    int     outbox_poll;		/* OutboxPoll, seconds */
+    int     outbox_senders;		/* OutboxSenders: sender threads */
+    int     outbox_retry_delay;		/* OutboxRetryDelay: first backoff, seconds */
+    int     autoreply_per_address_hour;	/* AutoReplyPerAddressHour */
+    int     autoreply_per_address_day;	/* AutoReplyPerAddressDay */
+    int     automail_per_ticket_hour;	/* AutoMailPerTicketHour */
+    int     bounce_hold;		/* BounceHold, seconds */
+    int     max_recipients;		/* MaximumRecipients of one agent answer */
+    MAIL_LIMITS limits;			/* MaximumMimeDepth, ... */
+} CONFIG;
+
+extern CONFIG *config_load(const char *, TM_ERROR *);
+extern const CONFIG *config_ref(const CONFIG *);
+extern void config_free(const CONFIG *);
+extern int config_keep_restart_keys(CONFIG *, const CONFIG *, GString *);
+extern const char *config_local_socket(const char *);
+extern const char *config_action_name(int);
+
+#endif

@@ -1,0 +1,53 @@
+#ifndef MILTER_WORKER_H
+#define MILTER_WORKER_H
+
+/*++
+/* NAME
+/*	worker 3h
+/* SUMMARY
+/*	a background thread of the daemon that can be told to stop
+/* SYNOPSIS
+/*	#include <milter/core/worker.h>
+/*
+/*	void	worker_start(WORKER *worker, const char *name,
+/*			     void *(*main)(void *), void *arg)
+/*
+/*	PGconn	*worker_connect(WORKER *worker, const char *conninfo,
+/*				int timeout, const char *channel)
+/*
+/*	int	worker_wait(WORKER *worker, PGconn *conn, int seconds)
+/*
+/*	void	worker_stop(WORKER *worker)
+/* DESCRIPTION
+/*	The queue cache and the outbox sender are threads that LISTEN on
+/*	a database connection and sleep between rounds. worker_start()
+/*	starts one; inside it, worker_connect() opens a connection that
+/*	LISTENs on channel (NULL on failure, logged once until it works
+/*	again), and worker_wait() sleeps until a notification
+/*	on conn (may be NULL), seconds pass, or worker_stop() asks it to
+/*	end (then it returns 1). worker_stop() waits for the thread and
+/*	does nothing for a worker never started.
+/* DIAGNOSTICS
+/*	worker_start() exits the daemon when no thread can be started.
+/*--*/
+
+/* System library. */
+#include <pthread.h>
+
+/* External libraries. */
+#include <libpq-fe.h>
+
+typedef struct WORKER {
+    const char *name;			/* for log lines */
+    pthread_t thread;
+    int     stop_pipe[2];		/* written to ask the thread to stop */
+    int     started;
+    int     warned;			/* a connect failure was logged */
+} WORKER;
+
+extern void worker_start(WORKER *, const char *, void *(*) (void *), void *);
+extern PGconn *worker_connect(WORKER *, const char *, int, const char *);
+extern int worker_wait(WORKER *, PGconn *, int);
+extern void worker_stop(WORKER *);
+
+#endif

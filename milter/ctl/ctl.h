@@ -1,0 +1,95 @@
+#ifndef MILTER_CTL_H
+#define MILTER_CTL_H
+
+/*++
+/* NAME
+/*	ctl 3h
+/* SUMMARY
+/*	what the ticketctl commands share
+/* SYNOPSIS
+/*	#include <milter/ctl/ctl.h>
+/*
+/*	typedef int CTL_COMMAND(PGconn *conn, int argc, char **argv);
+/*
+/*	PGresult *ctl_query(PGconn *conn, const char *sql, int nparams,
+/*			    const char *const *params)
+/*
+/*	void	ctl_print_json(PGresult *res)
+/*
+/*	int	ctl_usage(const char *text)
+/*
+/*	int	ctl_fail(const char *fmt, ...)
+/*
+/*	int	ctl_flag(int *argc, char **argv, const char *flag)
+/*
+/*	const char *ctl_option(int *argc, char **argv, const char *name)
+/*
+/*	const CONFIG *ctl_config(void)
+/* DESCRIPTION
+/*	Each command module exports its run function and its usage text
+/*	(ctl_queue and ctl_queue_usage, ...).
+/*
+/*	A command gets the connection and its own arguments (argv[0] is
+/*	its name) and returns the exit status: 0 done, 1 failed, 2 wrong
+/*	usage.
+/*
+/*	ctl_query() runs a parameterized query; on an error it prints the
+/*	server's reason and exits with status 1.
+/*
+/*	ctl_print_json() prints the one JSON value that the query built
+/*	(json_agg and friends), so that JSON output comes from one place.
+/*
+/*	ctl_usage() prints "usage: ticketctl TEXT" and returns 2;
+/*	ctl_fail() prints "ticketctl: TEXT" and returns 1.
+/*
+/*	ctl_flag() removes a --flag from argv and says if it was there;
+/*	ctl_option() removes "--name VALUE" and returns VALUE or NULL.
+/*
+/*	ctl_config() is the configuration ticketctl read (-c).
+/*
+/*	CTL_MESSAGE_FIELDS are the members of the JSON message object (of
+/*	messages m), for json_build_object(): ticket show and message show
+/*	print the same object.
+/*--*/
+
+/* External libraries. */
+#include <libpq-fe.h>
+
+/* Utility library. */
+#include <milter/util/log.h>
+
+/* Global library. */
+#include <milter/core/config.h>
+
+#define CTL_MESSAGE_FIELDS \
+    "'id', m.id, 'direction', m.direction, 'kind', m.kind, 'thread_rule', m.thread_rule," \
+    " 'message_id', m.message_id, 'in_reply_to', m.in_reply_to," \
+    " 'from_address', m.from_address, 'from_name', m.from_name," \
+    " 'to', m.to_addresses, 'cc', m.cc_addresses, 'subject', m.subject, 'date', m.sent_at," \
+    " 'envelope_sender', m.envelope_sender, 'envelope_recipients', m.envelope_recipients," \
+    " 'client_ip', host(m.client_ip), 'helo', m.helo, 'mta_queue_id', m.mta_queue_id," \
+    " 'size', m.size, 'received_at', m.received_at, 'reply_text', m.reply_text," \
+    " 'text', m.body_text, 'auth', m.auth, 'flags', message_flags(m.facts)," \
+    " 'confirmation', m.autoreply," \
+    " 'attachments', (SELECT coalesce(json_agg(json_build_object(" \
+    "    'filename', a.filename, 'content_type', a.content_type, 'size', a.size," \
+    "    'sha256', a.sha256, 'origin', a.origin) ORDER BY a.position), '[]')" \
+    "    FROM attachments a WHERE a.msg_id = m.id)"
+
+typedef int CTL_COMMAND(PGconn *, int, char **);
+
+extern PGresult *ctl_query(PGconn *, const char *, int, const char *const *);
+extern void ctl_print_json(PGresult *);
+extern int ctl_usage(const char *);
+extern int ctl_fail(const char *,...) TM_PRINTF(1, 2);
+extern int ctl_flag(int *, char **, const char *);
+extern const char *ctl_option(int *, char **, const char *);
+extern const CONFIG *ctl_config(void);
+
+extern CTL_COMMAND ctl_queue, ctl_ticket, ctl_agent, ctl_template, ctl_outbox;
+extern const char ctl_queue_usage[], ctl_ticket_usage[], ctl_agent_usage[];
+extern const char ctl_template_usage[], ctl_outbox_usage[];
+extern CTL_COMMAND ctl_message, ctl_stats, ctl_report;
+extern const char ctl_message_usage[], ctl_stats_usage[], ctl_report_usage[];
+
+#endif

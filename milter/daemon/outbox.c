@@ -1,0 +1,338 @@
+/*++
+/* NAME
+/*	outbox 3
+/* SUMMARY
+/*	the outbox sender: submit queued outgoing mail, with retries
+/* DESCRIPTION
+/*	See outbox.h. Each sender thread has its own database connection
+/*	and its own SMTP client, whose connection to the relay stays open
+/*	between mails. A thread takes one due mail at a time with FOR
+/*	UPDATE SKIP LOCKED, so threads and daemons never take the same
+/*	mail, and holds the row lock while the mail is submitted; if the
+/*	process dies in between, the lock goes with its connection and
+/*	the mail is sent again later (at least once, never lost). A
+/*	recipient that addr_unsafe() refuses is never rendered nor
+/*	submitted: the mail fails at once, and the log line shows the
+/*	address escaped.
+/*
+/*	The wake-up is a pipe: outbox_wake() writes a byte (never
+/*	blocking: a full pipe already wakes), and every idle sender polls
+/*	it with its stop pipe and its database socket. The first to read
+/*	takes every byte there and does a round; the others sleep on, so
+/*	one stored message wakes one idle sender, not all. A byte written
+/*	while the senders work stays readable, so no wake-up is lost; a
+/*	sender in a round goes on until nothing unlocked is due, so a
+/*	backlog keeps every busy sender at work.
+/*--*/
+
+/* System library. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* External libraries. */
+#include <glib.h>
+
+/* Utility library. */
+#include <milter/util/addr_check.h>
+#include <milter/util/smtp_submit.h>
+
+/* Global library. */
+#include <milter/core/compose.h>
+#include <milter/core/store.h>
+#include <milter/core/worker.h>
+
+/* Application-specific. */
+#include <milter/daemon/config_current.h>
+#include <milter/daemon/outbox.h>
+
+#define OUTBOX_SENDERS_MAX	64
+
+typedef struct SENDER {
+    WORKER  worker;
+    const CONFIG *start;		/* the settings at start */
+    SMTP_CLIENT *smtp;			/* this thread's relay connection */
+} SENDER;
+
+static SENDER *senders;
+static int sender_count;
+static int wake_pipe[2] = {-1, -1};
+
+/* exec_simple - run a statement; 0 or -1 with the reason logged */
+
+static int exec_simple(PGconn *conn, const char *sql, int nparams, const char *const *params,
+		               PGresult **result)
+{
+    PGresult *res = PQexecParams(conn, sql, nparams, 0, params, 0, 0, 0);
+    ExecStatusType st = PQresultStatus(res);
+
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+	msg_warn("outbox: %s", PQresultErrorMessage(res));
+	PQclear(res);
+	return (-1);
+    }
+    if (result)
+	*result = res;
+    else
+	PQclear(res);
+    return (0);
+}
+
+/* outbox_deliver - render and submit one locked mail; record the outcome */
+
+static int outbox_deliver(PGconn *conn, const CONFIG *config, SMTP_CLIENT *smtp, const char *id)
+{
+    const char *params[5] = {id, config->recipient_delimiter};
+    PGresult *res;
+    TM_ERROR err;
+    COMPOSED mail = {0};
+    char   *rcpt, *shown;
+    const char *why;
+    int     permanent = 0, ret = -1;
+    char    max_attempts[16], first_delay[16];
+
+    if (exec_simple(conn, "SELECT outbox_mail($1, $2), recipient FROM outbox WHERE id = $1", 2, params, &res) < 0)
+	return (-1);
+    rcpt = g_strdup(PQgetvalue(res, 0, 1));
+    shown = addr_escape(rcpt);
+    if ((why = addr_unsafe(rcpt)) != NULL)
+	tm_error(&err, "the recipient address has %s: not sent", why);
+    else
+	ret = compose_mail(PQgetvalue(res, 0, 0), config->ticket_tag_format, &mail, &err);
+    PQclear(res);
+    if (ret < 0)
+	permanent = 1;
+    else if (smtp_client_send(smtp, config->outbox_relay, config->database_timeout, mail.envelope_from,
+			      rcpt, mail.data, mail.len, &permanent, &err) == 0) {
+	const char *sent[7] = {id, mail.data, mail.envelope_from, mail.subject, mail.from_address,
+	mail.from_name, mail.text};
+	int     lengths[7] = {0, (int) mail.len};
+	int     formats[7] = {0, 1};
+
+	res = PQexecParams(conn, "SELECT outbox_sent($1, $2::bytea, $3, $4, $5, $6, $7)", 7, 0,
+			   sent, lengths, formats, 0);
+	ret = PQresultStatus(res) == PGRES_TUPLES_OK ? 0 : -1;
+	if (ret < 0)
+	    msg_warn("outbox: recording mail %s as sent: %s", id, PQresultErrorMessage(res));
+	else
+	    msg_info("outbox: mail %s to <%s> sent", id, shown);
+	PQclear(res);
+	compose_free(&mail);
+	g_free(rcpt);
+	g_free(shown);
+	return (ret);
+    }
+    snprintf(max_attempts, sizeof(max_attempts), "%d", config->outbox_max_attempts);
+    snprintf(first_delay, sizeof(first_delay), "%d", config->outbox_retry_delay);
+    params[1] = err.text;
+    params[2] = permanent ? "true" : "false";
+    params[3] = max_attempts;
+    params[4] = first_delay;
+    ret = exec_simple(conn, "SELECT outbox_failed($1, $2, $3::boolean, $4::integer, $5::integer)",
+		      5, params, &res);
+    if (ret == 0) {
+	msg_warn("outbox: mail %s to <%s>: %s (%s)", id, shown, err.text,
+		 strcmp(PQgetvalue(res, 0, 0), "failed") == 0 ? "gave up" : "will retry");
+	PQclear(res);
+    }
+    compose_free(&mail);
+    g_free(rcpt);
+    g_free(shown);
+    return (ret);
+}
+
+/* outbox_send_one - lock the next due mail and deliver it; 1 sent or
+ * tried, 0 nothing due, -1 database trouble */
+
+static int outbox_send_one(PGconn *conn, const CONFIG *config, SMTP_CLIENT *smtp)
+{
+    PGresult *res;
+    char   *id;
+    int     ret;
+
+    if (exec_simple(conn, "BEGIN", 0, 0, NULL) < 0)
+	return (-1);
+    if (exec_simple(conn, "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= now()"
+		    " ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED", 0, 0, &res) < 0) {
+	exec_simple(conn, "ROLLBACK", 0, 0, NULL);
+	return (-1);
+    }
+    if (PQntuples(res) == 0) {
+	PQclear(res);
+	return (exec_simple(conn, "COMMIT", 0, 0, NULL));
+    }
+    id = g_strdup(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    ret = outbox_deliver(conn, config, smtp, id);
+    g_free(id);
+    if (ret < 0) {
+	exec_simple(conn, "ROLLBACK", 0, 0, NULL);
+	return (-1);
+    }
+    return (exec_simple(conn, "COMMIT", 0, 0, NULL) < 0 ? -1 : 1);
+}
+
+/* outbox_send_due - send every mail that is due now */
+
+int     outbox_send_due(PGconn *conn, const CONFIG *config, SMTP_CLIENT *smtp)
+{
+    int     count = 0, ret;
+
+    while ((ret = outbox_send_one(conn, config, smtp)) > 0)
+	count++;
+    return (ret < 0 ? -1 : count);
+}
+
+/* next_due - seconds until the next pending mail is due, at most limit */
+
+static int next_due(PGconn *conn, int limit)
+{
+    PGresult *res;
+    int     seconds = limit;
+
+    res = PQexec(conn, "SELECT ceil(extract(epoch FROM min(next_attempt_at) - now()))"
+		 " FROM outbox WHERE status = 'pending'");
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && !PQgetisnull(res, 0, 0))
+	seconds = atoi(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return (seconds < 1 ? 1 : seconds > limit ? limit : seconds);
+}
+
+/* wake_take - read what outbox_wake() wrote; 0 if another sender did */
+
+static int wake_take(void)
+{
+    char    buf[256];
+    int     got = 0;
+
+    while (read(wake_pipe[0], buf, sizeof(buf)) > 0)
+	got = 1;
+    return (got);
+}
+
+/* sender_wait - sleep until woken, notified, the time, or stop; 1 = stop */
+
+static int sender_wait(SENDER *sender, PGconn *conn, int seconds)
+{
+    struct pollfd pfd[3] = {
+	{.fd = sender->worker.stop_pipe[0], .events = POLLIN},
+	{.fd = wake_pipe[0], .events = POLLIN},
+	{.fd = conn ? PQsocket(conn) : -1, .events = POLLIN},
+    };
+    gint64  deadline = g_get_monotonic_time() + (gint64) seconds * G_USEC_PER_SEC;
+    gint64  left;
+    PGnotify *note;
+    int     n, got = 0;
+
+    /* A notification read along with an earlier query's result waits here. */
+    while (conn && (note = PQnotifies(conn)) != NULL) {
+	PQfreemem(note);
+	got = 1;
+    }
+    if (got)
+	return (0);
+    /* A wake-up another idle sender took is not ours: sleep on. */
+    while ((left = deadline - g_get_monotonic_time()) > 0) {
+	n = poll(pfd, conn ? 3 : 2, (int) ((left + 999) / 1000));
+	if (n > 0 && pfd[0].revents)
+	    return (1);
+	if (conn && n > 0 && pfd[2].revents) {
+	    PQconsumeInput(conn);
+	    while ((note = PQnotifies(conn)) != NULL)
+		PQfreemem(note);
+	    return (0);
+	}
+	if (n <= 0 || wake_take())
+	    return (0);
+    }
+    return (0);
+}
+
+/* outbox_main - one sender thread: connect, LISTEN, send, wait */
+
+static void *outbox_main(void *context)
+{
+    SENDER *sender = context;
+    const CONFIG *start = sender->start, *config;
+    PGconn *conn = NULL;
+
+    for (;;) {
+	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
+	    PQfinish(conn);
+	    conn = worker_connect(&sender->worker, start->database, start->database_timeout,
+				  "ticket_milter_outbox");
+	    if (conn == NULL) {
+		if (sender_wait(sender, NULL, 2))
+		    break;
+		continue;
+	    }
+	}
+	/* Per round, the settings in force: a reload (SIGUSR1) applies. */
+	config = config_current_get();
+	if (outbox_send_due(conn, config ? config : start, sender->smtp) < 0) {
+	    PQfinish(conn);
+	    conn = NULL;
+	}
+	config_current_put(config);
+	if (sender_wait(sender, conn, conn ? next_due(conn, start->outbox_poll) : 2))
+	    break;
+    }
+    PQfinish(conn);
+    return (NULL);
+}
+
+/* outbox_start - start the sender threads, unless OutboxRelay is none */
+
+void    outbox_start(const CONFIG *config)
+{
+    int     i;
+
+    if (strcmp(config->outbox_relay, "none") == 0) {
+	msg_info("outbox: OutboxRelay none: this daemon sends no mail");
+	return;
+    }
+    if (pipe(wake_pipe) < 0)
+	msg_fatal("outbox: pipe: %m");
+    for (i = 0; i < 2; i++)
+	if (fcntl(wake_pipe[i], F_SETFL, fcntl(wake_pipe[i], F_GETFL) | O_NONBLOCK) < 0)
+	    msg_fatal("outbox: fcntl: %m");
+    sender_count = config->outbox_senders < OUTBOX_SENDERS_MAX ? config->outbox_senders
+	: OUTBOX_SENDERS_MAX;
+    if (sender_count < config->outbox_senders)
+	msg_warn("outbox: OutboxSenders %d: starting %d, the most there may be",
+		 config->outbox_senders, sender_count);
+    senders = g_new0(SENDER, sender_count);
+    for (i = 0; i < sender_count; i++) {
+	senders[i].start = config;
+	senders[i].smtp = smtp_client_new();
+	worker_start(&senders[i].worker, "outbox", outbox_main, &senders[i]);
+    }
+    msg_info("outbox: %d sender(s) to %s", sender_count, config->outbox_relay);
+}
+
+/* outbox_wake - after a commit that queued mail: wake an idle sender */
+
+void    outbox_wake(void)
+{
+    if (wake_pipe[1] >= 0 && write(wake_pipe[1], "w", 1) < 0 && errno != EAGAIN)
+	msg_warn("outbox: cannot wake the senders: %m");
+}
+
+/* outbox_stop - stop the sender threads */
+
+void    outbox_stop(void)
+{
+    int     i;
+
+    for (i = 0; i < sender_count; i++) {
+	worker_stop(&senders[i].worker);
+	smtp_client_free(senders[i].smtp);
+    }
+    g_free(senders);
+    senders = NULL;
+    sender_count = 0;
+    /* The wake pipe stays open: a connection still in flight may write. */
+}

@@ -1,0 +1,64 @@
+#ifndef MILTER_OUTBOX_H
+#define MILTER_OUTBOX_H
+
+/*++
+/* NAME
+/*	outbox 3h
+/* SUMMARY
+/*	the outbox sender: submit queued outgoing mail, with retries
+/* SYNOPSIS
+/*	#include <milter/daemon/outbox.h>
+/*
+/*	void	outbox_start(const CONFIG *config)
+/*
+/*	int	outbox_send_due(PGconn *conn, const CONFIG *config,
+/*				SMTP_CLIENT *smtp)
+/*
+/*	void	outbox_wake(void)
+/*
+/*	void	outbox_stop(void)
+/* DESCRIPTION
+/*	Outgoing mail (confirmations, agent notifications) is written to
+/*	the outbox table in the transaction that stored its cause. The
+/*	senders are OutboxSenders threads of the daemon, so they share the
+/*	configuration and need no process of their own; each has its own
+/*	database connection and its own connection to the relay. Threads
+/*	and several daemons on several hosts may share one database,
+/*	since each takes due rows with FOR UPDATE SKIP LOCKED.
+/*
+/*	Storing a message does not notify (a NOTIFY serializes every
+/*	committing transaction that sends one, see sql/015): the daemon
+/*	that stored it calls outbox_wake() after the commit, which wakes
+/*	its own senders at once. Mail that another daemon stored is found
+/*	within OutboxPoll seconds; mail made due again (ticketctl outbox
+/*	retry) is announced by the outbox's notification.
+/*
+/*	Each mail is rendered (compose), submitted by SMTP to OutboxRelay,
+/*	the MTA's listener without this milter, and recorded as sent (and
+/*	as an outgoing message of its ticket) in the same transaction that
+/*	locked it. A temporary failure is retried with backoff; a
+/*	permanent one, or OutboxMaxAttempts attempts, marks it failed with
+/*	the reason (`ticketctl outbox --failed`, `ticketctl outbox retry`).
+/*
+/*	outbox_send_due() sends what is due now through smtp and returns
+/*	how many mails it tried (for tests and the threads). outbox_start()
+/*	does nothing when OutboxRelay is "none"; then outbox_wake() does
+/*	nothing either. outbox_wake() never blocks and may be called from
+/*	any thread.
+/*--*/
+
+/* External libraries. */
+#include <libpq-fe.h>
+
+/* Utility library. */
+#include <milter/util/smtp_submit.h>
+
+/* Global library. */
+#include <milter/core/config.h>
+
+extern void outbox_start(const CONFIG *);
+extern int outbox_send_due(PGconn *, const CONFIG *, SMTP_CLIENT *);
+extern void outbox_wake(void);
+extern void outbox_stop(void);
+
+#endif
