@@ -522,3 +522,12 @@ const char *config_action_name(int action)
 {
     return (action_names[action]);
 }
+
+/* config_mail_options - the parser's options this configuration sets */
+
+void    config_mail_options(const CONFIG *config, MAIL_OPTIONS *options)
+{
+    mail_options_default(options);
+    options->tag_format = config->ticket_tag_format;
+    options->reply_marker = config->reply_marker;
+}

@@ -21,6 +21,8 @@
 /*	const char *config_local_socket(const char *spec)
 /*
 /*	const char *config_action_name(int action)
+/*
+/*	void	config_mail_options(const CONFIG *config, MAIL_OPTIONS *options)
 /* DESCRIPTION
 /*	The file holds one `Key value` setting per line; `#` at the start
 /*	of a line or after white space starts a comment (so "[#NUMBER]" is
@@ -41,6 +43,9 @@
 /*
 /*	config_local_socket() returns the path of a "local:" or "unix:"
 /*	socket specification, or NULL for another kind.
+/*
+/*	config_mail_options() fills options for the parser: its defaults
+/*	with TicketTagFormat and ReplyMarker (borrowed from config).
 /* DIAGNOSTICS
 /*	config_load() returns NULL and sets err to "FILE, line N: Key:
 /*	problem" for an unknown key, a bad value, a key given twice or a
@@ -124,5 +129,6 @@ extern void config_free(const CONFIG *);
 extern int config_keep_restart_keys(CONFIG *, const CONFIG *, GString *);
 extern const char *config_local_socket(const char *);
 extern const char *config_action_name(int);
+extern void config_mail_options(const CONFIG *, MAIL_OPTIONS *);
 
 #endif

@@ -276,9 +276,7 @@ static int message_replay(PGconn *conn, int argc, char **argv)
 		    " JOIN queues q ON q.id = t.queue_id JOIN message_auth ma ON ma.id = m.id"
 		    " WHERE m.id = $1", 1, params);
     mail_parser_init();
-    mail_options_default(&options);
-    options.tag_format = config->ticket_tag_format;
-    options.reply_marker = config->reply_marker;
+    config_mail_options(config, &options);
     mail = mail_parse_bytes_with(PQgetvalue(raw_res, 0, 0), (size_t) PQgetlength(raw_res, 0, 0),
 				 &config->limits, &options);
     replay_envelope(res, config, mail, &envelope);

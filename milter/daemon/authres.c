@@ -171,8 +171,7 @@ void    authres_apply(SMFICTX *ctx, const CONFIG *config, const SESSION *session
 	    msg_warn("cannot remove forged %s header #%u", AUTHRES_NAME, ordinal);
     }
     value = auth_results_header(results, config->authserv_id);
-    /* With HDR_LEADSPC the MTA takes the value as is, space included. */
-    text = g_strconcat((session->protocol & SMFIP_HDR_LEADSPC) ? " " : "", value, NULL);
+    text = session_header_value(session, value);
     if (smfi_insheader(ctx, 0, AUTHRES_NAME, text) != MI_SUCCESS)
 	msg_warn("cannot add the %s header", AUTHRES_NAME);
     g_free(text);

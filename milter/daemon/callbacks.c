@@ -313,8 +313,7 @@ static sfsistat cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 static void add_header(SMFICTX *ctx, const SESSION *session, const char *name,
 		               const char *value)
 {
-    /* With HDR_LEADSPC the MTA takes the value as is, space included. */
-    char   *text = g_strconcat((session->protocol & SMFIP_HDR_LEADSPC) ? " " : "", value, NULL);
+    char   *text = session_header_value(session, value);
 
     if (smfi_addheader(ctx, (char *) name, text) != MI_SUCCESS)
 	msg_warn("%s: cannot add header %s", queue_id(ctx), name);
@@ -393,9 +392,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	return (reply(ctx, config->on_internal_error, "451", "4.3.0",
 		      "Help desk cannot take the message now (local error), please try again later"));
     }
-    mail_options_default(&options);
-    options.tag_format = config->ticket_tag_format;
-    options.reply_marker = config->reply_marker;
+    config_mail_options(config, &options);
     log.mail = mail = mail_parse_bytes_with(raw, size, &config->limits, &options);
     log.parse_us = msglog_since(&clock);
     /*

@@ -29,8 +29,7 @@
 static int set_header(SMFICTX *ctx, const SESSION *session, const char *name,
 		              const char *value, TM_ERROR *err)
 {
-    char   *text = value ? g_strconcat((session->protocol & SMFIP_HDR_LEADSPC) ? " " : "",
-				       value, NULL) : NULL;
+    char   *text = value ? session_header_value(session, value) : NULL;
     int     ret = smfi_chgheader(ctx, (char *) name, 1, text);
 
     g_free(text);

@@ -7,6 +7,9 @@
 /*	See session.h.
 /*--*/
 
+/* External libraries. */
+#include <libmilter/mfapi.h>
+
 /* Application-specific. */
 #include <milter/daemon/session.h>
 
@@ -88,4 +91,11 @@ INGEST_ENVELOPE *session_envelope(const SESSION *session, const char *mta_queue_
 	.duplicate_header = session->duplicate_header,
     };
     return (envelope);
+}
+
+/* session_header_value - a header value, with the space the MTA expects */
+
+char   *session_header_value(const SESSION *session, const char *value)
+{
+    return (g_strconcat((session->protocol & SMFIP_HDR_LEADSPC) ? " " : "", value, NULL));
 }

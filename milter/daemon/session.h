@@ -17,6 +17,8 @@
 /*
 /*	INGEST_ENVELOPE *session_envelope(const SESSION *session,
 /*			        const char *mta_queue_id, INGEST_ENVELOPE *envelope)
+/*
+/*	char	*session_header_value(const SESSION *session, const char *value)
 /* DESCRIPTION
 /*	libmilter runs one thread per connection; a SESSION lives in that
 /*	connection's private pointer and is touched by that thread only.
@@ -27,6 +29,11 @@
 /*	session_envelope() fills envelope with what the session knows of
 /*	the current message, for ingest_message(), and returns it; it
 /*	borrows the session's strings and lists.
+/*
+/*	session_header_value() is a header value as this MTA wants it
+/*	from smfi_addheader(), smfi_insheader() and smfi_chgheader(): with
+/*	SMFIP_HDR_LEADSPC negotiated it takes the value as is, so the space
+/*	after the colon is ours to give (g_free the result).
 /*--*/
 
 /* External libraries. */
@@ -78,5 +85,6 @@ extern SESSION *session_create(void);
 extern void session_reset_message(SESSION *);
 extern void session_free(SESSION *);
 extern INGEST_ENVELOPE *session_envelope(const SESSION *, const char *, INGEST_ENVELOPE *);
+extern char *session_header_value(const SESSION *, const char *);
 
 #endif

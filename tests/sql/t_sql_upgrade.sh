@@ -17,26 +17,11 @@ if ! git -C "$TM_ROOT" cat-file -e "$OLD" 2>/dev/null; then
 	exit 0
 fi
 
-# conf DB - a ticketctl config for database DB of the private cluster
-conf() { printf 'Socket inet:1@127.0.0.1\nDatabase host=127.0.0.1 port=%s user=ticket dbname=%s\n' "$PG_PORT" "$1" >"$work/$1.conf"; echo "$work/$1.conf"; }
+. "$TM_ROOT/tests/lib/sqltest.sh"
+conf() { sql_conf "$1" "$work"; }
 # schema DB - the schema as pg_dump shows it, without what records versions
 schema() { pg_dump -s "$1" | grep -vE '^(--|\\(un)?restrict)' | grep -v 'schema_code\|schema_migrations'; }
-# ingest DB META - store one message with that database's ingest_message()
-ingest() {
-	psql -X -q -At -v ON_ERROR_STOP=1 -v meta="$2" -d "$1" <<<"SELECT ingest_message(:'meta'::jsonb, convert_to('raw', 'UTF8'), ''::bytea);"
-}
-meta() {	# meta MESSAGE-ID IN-REPLY-TO SUBJECT
-	local irt=null ids='[]'
-	[ -n "$2" ] && irt="\"$2\"" ids="[\"$2\"]"
-	printf '{"queues": ["upgrade@help.test"], "tokens": [], "envelope_sender": "old@customer.test",
-	  "envelope_recipients": ["upgrade@help.test"], "message_id": "%s", "in_reply_to": %s,
-	  "thread_ids": %s, "references": %s, "subject": "%s", "subject_normalized": "%s",
-	  "from_address": "old@customer.test", "from_name": "Old Customer",
-	  "to": [{"name": null, "address": "upgrade@help.test"}], "cc": [], "kind": "customer",
-	  "digest": "%s", "attachments": [], "facts": {}, "limits": {}, "agent_proof": {},
-	  "sender_authenticated": false, "text": "hello", "reply_text": "hello",
-	  "reopen_seconds": 604800, "number_format": "{seq}", "recipient_delimiter": "+"}' "$1" "$irt" "$ids" "$ids" "$3" "$3" "$1"
-}
+meta() { sql_meta upgrade@help.test old@customer.test "$1" "$3" "${2:+\"in_reply_to\": \"$2\", \"thread_ids\": [\"$2\"]}"; }
 
 # The old database, as that version's ticketctl made it: each migration in
 # its own transaction, recorded in schema_migrations.
@@ -51,7 +36,7 @@ for f in $(git -C "$TM_ROOT" ls-tree --name-only "$OLD" sql/ | grep -E '^sql/[0-
 done
 check "the old migrations apply" test "$ok" = 1
 PGDATABASE=tm_upgrade_old sql "INSERT INTO queues (address, name) VALUES ('upgrade@help.test', 'Upgrade')"
-old_ticket=$(ingest tm_upgrade_old "$(meta old-1@customer.test '' 'Before the upgrade')" | jq -r .ticket)
+old_ticket=$(sql_ingest tm_upgrade_old "$(meta old-1@customer.test '' 'Before the upgrade')" | jq -r .ticket)
 check "the old functions store a message" test -n "$old_ticket" -a "$old_ticket" != null
 
 old_conf=$(conf tm_upgrade_old)
@@ -67,7 +52,7 @@ schema tm_upgrade_new >"$work/new.sql"
 check "the upgraded schema is exactly a new database's (tables, functions, views, triggers)" \
 	diff -u "$work/new.sql" "$work/old.sql"
 check "the old ticket is there" grep -q "^$old_ticket " <<<"$("$TM_BUILD/ticketctl" -c "$old_conf" ticket list)"
-reply=$(ingest tm_upgrade_old "$(meta old-2@customer.test old-1@customer.test 'Re: Before the upgrade')")
+reply=$(sql_ingest tm_upgrade_old "$(meta old-2@customer.test old-1@customer.test 'Re: Before the upgrade')")
 check_eq "a reply stored after the upgrade threads onto it" "$old_ticket|in-reply-to" \
 	"$(jq -r '.ticket + "|" + .rule' <<<"$reply")"
 
