@@ -349,133 +349,190 @@ static sfsistat mta_copy(SMFICTX *ctx, SESSION *session, const char *ticket)
     return (SMFIS_CONTINUE);
 }
 
-/* cb_eom - parse, store, then let the message go */
+/* What became of a support message at its end (eom_decide()). */
+typedef enum EOM_OUTCOME {
+    EOM_STORED,				/* stored, or stored before */
+    EOM_TOO_BIG,			/* past MaximumMessageSize */
+    EOM_LOCAL_ERROR,			/* our own trouble: On-InternalError */
+    EOM_AUTH,				/* the sender checks decided (status) */
+    EOM_REFUSED,			/* the database refused it (err) */
+    EOM_DATABASE_ERROR,			/* not stored: On-DatabaseError */
+} EOM_OUTCOME;
 
-static sfsistat cb_eom(SMFICTX *ctx)
-{
-    SESSION *session = session_of(ctx);
-    const CONFIG *config = session->config;
-    const char *qid = queue_id(ctx);
-    const char *raw;
-    INGEST_RESULT result;
-    MAIL_OPTIONS options;
-    TM_ERROR err;
+/* What eom_decide() learned, for eom_answer(); eom_free() releases it. */
+typedef struct EOM {
+    MSGLOG  log;
     MAIL   *mail;
-    sfsistat status;
     AUTH_RESULTS *auth;
-    INGEST_ENVELOPE envelope;
+    INGEST_RESULT result;
+    TM_ERROR err;
+    const char *raw;
     size_t  size;
-    MSGLOG  log = {0};
+    sfsistat auth_status;		/* EOM_AUTH: the checks' answer */
+} EOM;
+
+/* eom_agent_proof - which proofs of an agent the message carries; whether
+ * a login is the From agent's own is decided in the database */
+
+static void eom_agent_proof(SESSION *session, const EOM *eom)
+{
+    POLICY_CLIENT client = {session->client_ip, session->auth_authen};
+
+    session->agent_proof = policy_agent_proof(eom->auth, &client, mail_from_address(eom->mail),
+					      session->config->internal_hosts,
+					      session->duplicate_header);
+}
+
+/* eom_decide - parse, check and store the message; what became of it */
+
+static EOM_OUTCOME eom_decide(SMFICTX *ctx, SESSION *session, const char *qid, EOM *eom)
+{
+    const CONFIG *config = session->config;
+    INGEST_ENVELOPE envelope;
+    MAIL_OPTIONS options;
     gint64  clock = g_get_monotonic_time();
 
-    if (session->message == NULL)
-	return (SMFIS_CONTINUE);
-    log.size = msgbuf_size(session->message);
-    if (session->too_big) {
-	char    text[128];
-
-	log.decision = "rejected";
-	log.rule = "too-big";
-	msglog_line(qid, session, &log);
-	snprintf(text, sizeof(text), "Message too big for the help desk (limit %zu bytes)",
-		 config->max_message_size);
-	smfi_setreply(ctx, "552", "5.3.4", text);
-	return (SMFIS_REJECT);
-    }
-    size = msgbuf_size(session->message);
-    if (session->failed || (raw = msgbuf_map(session->message, &err)) == NULL) {
+    eom->log.size = eom->size = msgbuf_size(session->message);
+    if (session->too_big)
+	return (EOM_TOO_BIG);
+    if (session->failed || (eom->raw = msgbuf_map(session->message, &eom->err)) == NULL) {
 	if (!session->failed)
-	    msg_error("%s: %s", qid, err.text);
-	log.decision = msglog_action(config->on_internal_error);
-	log.rule = "internal-error";
-	msglog_line(qid, session, &log);
-	return (reply(ctx, config->on_internal_error, "451", "4.3.0",
-		      "Help desk cannot take the message now (local error), please try again later"));
+	    msg_error("%s: %s", qid, eom->err.text);
+	return (EOM_LOCAL_ERROR);
     }
     config_mail_options(config, &options);
-    log.mail = mail = mail_parse_bytes_with(raw, size, &config->limits, &options);
-    log.parse_us = msglog_since(&clock);
+    eom->log.mail = eom->mail = mail_parse_bytes_with(eom->raw, eom->size, &config->limits, &options);
+    eom->log.parse_us = msglog_since(&clock);
+
     /*
      * Two From fields: DKIM signs the last, readers show the first; two To
      * or Cc: who would get an answer is unclear. Such a message proves
      * nothing (policy.h). The parser knows more fields; the MTA's view
      * holds even where the parser's would differ.
      */
-    if (mail_defects(mail) & MAIL_DEFECT_DUPLICATE_HEADER)
+    if (mail_defects(eom->mail) & MAIL_DEFECT_DUPLICATE_HEADER)
 	session->duplicate_header = 1;
-    status = authres_check(ctx, config, session, mail, raw, size, &auth);
-    log.auth_us = config->verify_senders ? msglog_since(&clock) : 0;
-    if (status != SMFIS_CONTINUE) {
-	log.decision = status == SMFIS_REJECT ? "rejected"
+    eom->auth_status = authres_check(ctx, config, session, eom->mail, eom->raw, eom->size, &eom->auth);
+    eom->log.auth_us = config->verify_senders ? msglog_since(&clock) : 0;
+    if (eom->auth_status != SMFIS_CONTINUE)
+	return (EOM_AUTH);
+    eom->log.auth = eom->auth;
+    eom_agent_proof(session, eom);
+    if (ingest_message(cb_store, config, session_envelope(session, qid, &envelope),
+		       eom->mail, eom->raw, eom->size, &eom->result, &eom->err) < 0) {
+	eom->log.db_us = msglog_since(&clock);
+	return (strcmp(eom->err.code, "TM001") == 0 ? EOM_REFUSED : EOM_DATABASE_ERROR);
+    }
+    eom->log.db_us = msglog_since(&clock);
+    /* Committed: mail it queued goes out now, without a NOTIFY (sql/015). */
+    if (!eom->result.duplicate)
+	outbox_wake();
+    return (EOM_STORED);
+}
+
+/* eom_deliver - a stored message: relay an agent's answer, discard a
+ * note, or hand the MTA its copy */
+
+static sfsistat eom_deliver(SMFICTX *ctx, SESSION *session, const char *qid, EOM *eom)
+{
+    const CONFIG *config = session->config;
+    const INGEST_RESULT *result = &eom->result;
+
+    if (result->relay) {
+	/* Stored; now the MTA delivers it to the customer instead. */
+	if (relay_apply(ctx, config, session, eom->mail, eom->raw, eom->size, result->relay,
+			&eom->err) == 0)
+	    return (SMFIS_CONTINUE);
+	msg_error("%s: agent reply stored, but %s", qid, eom->err.text);
+	return (reply(ctx, config->on_internal_error, "451", "4.3.0",
+		      "Help desk cannot relay the reply now, please try again later"));
+    }
+    if (result->discard) {
+	msg_info("%s: ticket %s: agent message not relayed: %s", qid, result->ticket, result->discard);
+	return (SMFIS_DISCARD);
+    }
+    authres_apply(ctx, config, session, eom->auth);
+    return (mta_copy(ctx, session, result->ticket));
+}
+
+/* eom_answer - log the one line of the message and answer the MTA */
+
+static sfsistat eom_answer(SMFICTX *ctx, SESSION *session, const char *qid,
+			           EOM_OUTCOME outcome, EOM *eom)
+{
+    const CONFIG *config = session->config;
+    const INGEST_RESULT *result = &eom->result;
+    MSGLOG *log = &eom->log;
+    char    text[128];
+    sfsistat status;
+
+    switch (outcome) {
+    case EOM_TOO_BIG:
+	log->decision = "rejected";
+	log->rule = "too-big";
+	snprintf(text, sizeof(text), "Message too big for the help desk (limit %zu bytes)",
+		 config->max_message_size);
+	smfi_setreply(ctx, "552", "5.3.4", text);
+	status = SMFIS_REJECT;
+	break;
+    case EOM_LOCAL_ERROR:
+	log->decision = msglog_action(config->on_internal_error);
+	log->rule = "internal-error";
+	status = reply(ctx, config->on_internal_error, "451", "4.3.0",
+		       "Help desk cannot take the message now (local error), please try again later");
+	break;
+    case EOM_AUTH:
+	status = eom->auth_status;
+	log->decision = status == SMFIS_REJECT ? "rejected"
 	    : status == SMFIS_TEMPFAIL ? "tempfailed" : "ignored";
-	log.rule = "auth";
-	msglog_line(qid, session, &log);
-	mail_free(mail);
+	log->rule = "auth";
+	break;
+    case EOM_REFUSED:
+	msg_info("%s: refused: %s", qid, eom->err.text);
+	log->decision = "rejected";
+	log->rule = "agent-not-in-queue";
+	smfi_setreply(ctx, "550", "5.7.1", eom->err.text);
+	status = SMFIS_REJECT;
+	break;
+    case EOM_DATABASE_ERROR:
+	msg_error("%s: not stored: %s; answering %s", qid, eom->err.text,
+		  config_action_name(config->on_database_error));
+	log->decision = msglog_action(config->on_database_error);
+	log->rule = "database-error";
+	status = reply(ctx, config->on_database_error, "451", "4.3.0",
+		       "Ticket database unavailable, please try again later");
+	break;
+    default:
+	log->decision = result->duplicate ? "duplicate" : result->relay ? "agent-reply"
+	    : result->discard ? "agent-note" : result->created ? "new" : "follow-up";
+	log->rule = result->rule;
+	log->ticket = result->ticket;
+	log->confirmation = result->confirmation;
+	log->notified = result->notified;
+	msglog_line(qid, session, log);
+	status = eom_deliver(ctx, session, qid, eom);
+	session_reset_message(session);
 	return (status);
     }
-    log.auth = auth;
-    {
-	/* Which proofs it carries; whether a login is the From agent's own
-	 * is decided in the database (message_kind()), with the logins. */
-	POLICY_CLIENT client = {session->client_ip, session->auth_authen};
+    msglog_line(qid, session, log);
+    return (status);
+}
 
-	session->agent_proof = policy_agent_proof(auth, &client, mail_from_address(mail),
-						  config->internal_hosts,
-						  session->duplicate_header);
-    }
-    if (ingest_message(cb_store, config, session_envelope(session, qid, &envelope),
-		       mail, raw, size, &result, &err) < 0) {
-	if (strcmp(err.code, "TM001") == 0) {
-	    msg_info("%s: refused: %s", qid, err.text);
-	    log.decision = "rejected";
-	    log.rule = "agent-not-in-queue";
-	    msglog_line(qid, session, &log);
-	    mail_free(mail);
-	    auth_results_free(auth);
-	    smfi_setreply(ctx, "550", "5.7.1", err.text);
-	    return (SMFIS_REJECT);
-	}
-	msg_error("%s: not stored: %s; answering %s", qid, err.text,
-		  config_action_name(config->on_database_error));
-	log.db_us = msglog_since(&clock);
-	log.decision = msglog_action(config->on_database_error);
-	log.rule = "database-error";
-	msglog_line(qid, session, &log);
-	mail_free(mail);
-	auth_results_free(auth);
-	return (reply(ctx, config->on_database_error, "451", "4.3.0",
-		      "Ticket database unavailable, please try again later"));
-    }
-    log.db_us = msglog_since(&clock);
-    /* Committed: mail it queued goes out now, without a NOTIFY (sql/015). */
-    if (!result.duplicate)
-	outbox_wake();
-    log.decision = result.duplicate ? "duplicate" : result.relay ? "agent-reply"
-	: result.discard ? "agent-note" : result.created ? "new" : "follow-up";
-    log.rule = result.rule;
-    log.ticket = result.ticket;
-    log.confirmation = result.confirmation;
-    log.notified = result.notified;
-    msglog_line(qid, session, &log);
-    if (result.relay) {
-	/* Stored; now the MTA delivers it to the customer instead. */
-	status = SMFIS_CONTINUE;
-	if (relay_apply(ctx, config, session, mail, raw, size, result.relay, &err) < 0) {
-	    msg_error("%s: agent reply stored, but %s", qid, err.text);
-	    status = reply(ctx, config->on_internal_error, "451", "4.3.0",
-			   "Help desk cannot relay the reply now, please try again later");
-	}
-    } else if (result.discard) {
-	msg_info("%s: ticket %s: agent message not relayed: %s", qid, result.ticket, result.discard);
-	status = SMFIS_DISCARD;
-    } else {
-	authres_apply(ctx, config, session, auth);
-	status = mta_copy(ctx, session, result.ticket);
-    }
-    mail_free(mail);
-    auth_results_free(auth);
-    ingest_result_clear(&result);
-    session_reset_message(session);
+/* cb_eom - parse, store, then let the message go */
+
+static sfsistat cb_eom(SMFICTX *ctx)
+{
+    SESSION *session = session_of(ctx);
+    const char *qid = queue_id(ctx);
+    EOM     eom = {0};
+    sfsistat status;
+
+    if (session->message == NULL)
+	return (SMFIS_CONTINUE);
+    status = eom_answer(ctx, session, qid, eom_decide(ctx, session, qid, &eom), &eom);
+    mail_free(eom.mail);
+    auth_results_free(eom.auth);
+    ingest_result_clear(&eom.result);
     return (status);
 }
 
