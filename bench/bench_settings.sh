@@ -55,6 +55,7 @@ declare -A WHY=(
 	[non_smtpd_milters]="README's OutboxRelay listener has none; set empty for all local submissions too (Postfix's default)"
 	[milter_default_action]="README's line: tempfail while the daemon is down"
 	[message_size_limit]="Mail through Postfix: room for the 50 MB message"
+	[virtual_mailbox_limit]="virtual(8) refuses to run with a limit below message_size_limit; it delivers the realistic queue's confirmations and notifications"
 	[default_process_limit]="Mail through Postfix: 200 SMTP sessions at once for the memory figures (it also sizes Postfix's in-flow token pool, 400 instead of 100)"
 	[cleanup_service_name]="README's line: the smtpds with the milter, and the listener for OutboxRelay, hand their mail to ticket-cleanup"
 	[in_flow_delay]="README's line, on ticket-cleanup only: Postfix never returns the in-flow token of mail the milter discards"

@@ -3,7 +3,8 @@
 # to list it in BENCHMARKS.md.
 #
 #   bench_mta_config CONFIG_DIR UNIX_PORT SOCKET
-#	room for the 50 MB message (message_size_limit) and for 200 SMTP
+#	room for the 50 MB message (message_size_limit, and virtual(8)'s
+#	virtual_mailbox_limit, which may not be smaller) and for 200 SMTP
 #	sessions at once (default_process_limit), and a third smtpd, on
 #	127.0.0.1:UNIX_PORT, whose milter is on the unix socket SOCKET (the
 #	milter socket's two forms); like every smtpd with the milter it names
@@ -14,7 +15,7 @@
 
 # bench_mta_config CONFIG_DIR UNIX_PORT SOCKET - change the configuration files
 bench_mta_config() {
-	postconf -c "$1" -e message_size_limit=60000000 default_process_limit=400
+	postconf -c "$1" -e message_size_limit=60000000 virtual_mailbox_limit=60000000 default_process_limit=400
 	printf '127.0.0.1:%s inet n - n - - smtpd -o smtpd_milters=unix:%s\n  -o cleanup_service_name=ticket-cleanup\n' \
 		"$2" "$3" >>"$1/master.cf"
 }
