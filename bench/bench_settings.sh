@@ -61,6 +61,7 @@ declare -A WHY=(
 	[in_flow_delay]="README's line, on ticket-cleanup only: Postfix never returns the in-flow token of mail the milter discards"
 	[smtpd_milters@inject]="README's OutboxRelay listener: no milter (also the figures without a milter, a)"
 	[myhostname@service]="the help desks' host names in their Received fields"
+	[sasl@service]="the tests' smtpd with the milter and SMTP AUTH (Cyrus SASL, a private sasldb: agents log in, t_sasl.sh); the benchmarks send nothing to it"
 )
 
 echo "## Settings of the benchmarks"
@@ -108,6 +109,7 @@ postconf -c "$pf" -M | awk '$2 == "inet" || $1 == "ticket-cleanup"' | while IFS=
 	"127.0.0.1:$PF_PORT") why="the smtpd with ticket-milter (README's \`smtp inet\` line)" ;;
 	"127.0.0.1:$PF_INJECT_PORT") why="README's listener for OutboxRelay, without milters; the figures without a milter (a)" ;;
 	"127.0.0.1:$PF_PEER_PORT") why="a second help desk's smtpd (tests of two help desks mailing each other)" ;;
+	"127.0.0.1:$PF_SASL_PORT") why=${WHY[sasl@service]} ;;
 	"127.0.0.1:$((PF_PORT + 10))") why="Mail through Postfix: the smtpd whose milter is on a unix socket" ;;
 	ticket-cleanup) why="README's cleanup service for the smtpds with the milter" ;;
 	*) why="no reason recorded: add one to bench/bench_settings.sh" ;;
@@ -124,6 +126,7 @@ postconf -c "$pf" -P | while IFS= read -r line; do
 	smtpd_milters:"127.0.0.1:$PF_INJECT_PORT" | non_smtpd_milters:*) why=${WHY[smtpd_milters@inject]} ;;
 	smtpd_milters:*) why="that smtpd's milter: the second help desk's, or ticket-milter on a unix socket" ;;
 	myhostname:*) why=${WHY[myhostname@service]} ;;
+	smtpd_sasl_*:* | cyrus_sasl_config_path:*) why=${WHY[sasl@service]} ;;
 	*) why=${WHY[$param]:-no reason recorded: add one to bench/bench_settings.sh} ;;
 	esac
 	printf '| `%s` | %s |\n' "$(shown <<<"$line")" "$why"
@@ -148,6 +151,7 @@ grep -v -E '^[[:space:]]*(#|$)' "$tmp/ticket-milter.conf" | while read -r key va
 	MtaCopy) why="the default, written out" ;;
 	OutboxRelay) why="README's listener without milters (default 127.0.0.1:25)" ;;
 	DatabaseTimeout) why="the tests' shorter database wait (default 20s); never reached in the benchmarks" ;;
+	UserID) why="the user the benchmark runs as: ticket-milter refuses to run as root without UserID" ;;
 	*) why="no reason recorded: add one to bench/bench_settings.sh" ;;
 	esac
 	printf '| `%s %s` | %s |\n' "$key" "$(shown <<<"$value")" "$why"
