@@ -150,7 +150,11 @@ build/bench/auth_bench: bench/auth_bench.c build/libdaemon.a build/libcore.a bui
 build/bench/null_milter: bench/null_milter.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) -O2 -o $@ $< $(shell pkg-config --libs milter) -pthread
-bench: build/bench/parse_bench build/bench/auth_bench build/bench/null_milter all
+# bench/bench_mta.sh: bind_source.so gives smtp-source a source address that is not loopback.
+build/bench/bind_source.so: bench/bind_source.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -O2 -shared -fPIC -o $@ $< -ldl
+bench: build/bench/parse_bench build/bench/auth_bench build/bench/null_milter build/bench/bind_source.so all
 	bash bench/run.sh
 
 # --- packaging: install, deb, package-check ---

@@ -15,6 +15,8 @@ trap 'rm -rf "$tmp"' EXIT
 export SVC_DIR=$tmp/svc
 . "$root/tests/lib/env.sh"
 . "$root/bench/mta_config.sh"
+disposable=$(grep -o -E '(fsync|synchronous_commit|full_page_writes)=off' <<<"$PG_SETTINGS" | sed 's/.*/`&`/' | paste -sd' ')
+bench_pg_durable
 svc_setup_dir || exit 1
 postfix_config >/dev/null
 pf=$SVC_REAL/postfix/etc
@@ -53,11 +55,13 @@ declare -A WHY=(
 	[non_smtpd_milters]="README's OutboxRelay listener has none; set empty for all local submissions too (Postfix's default)"
 	[milter_default_action]="README's line: tempfail while the daemon is down"
 	[message_size_limit]="Mail through Postfix: room for the 50 MB message"
+	[virtual_mailbox_limit]="virtual(8) refuses to run with a limit below message_size_limit; it delivers the realistic queue's confirmations and notifications"
 	[default_process_limit]="Mail through Postfix: 200 SMTP sessions at once for the memory figures (it also sizes Postfix's in-flow token pool, 400 instead of 100)"
 	[cleanup_service_name]="README's line: the smtpds with the milter, and the listener for OutboxRelay, hand their mail to ticket-cleanup"
 	[in_flow_delay]="README's line, on ticket-cleanup only: Postfix never returns the in-flow token of mail the milter discards"
 	[smtpd_milters@inject]="README's OutboxRelay listener: no milter (also the figures without a milter, a)"
 	[myhostname@service]="the help desks' host names in their Received fields"
+	[sasl@service]="the tests' smtpd with the milter and SMTP AUTH (Cyrus SASL, a private sasldb: agents log in, t_sasl.sh); the benchmarks send nothing to it"
 )
 
 echo "## Settings of the benchmarks"
@@ -105,6 +109,7 @@ postconf -c "$pf" -M | awk '$2 == "inet" || $1 == "ticket-cleanup"' | while IFS=
 	"127.0.0.1:$PF_PORT") why="the smtpd with ticket-milter (README's \`smtp inet\` line)" ;;
 	"127.0.0.1:$PF_INJECT_PORT") why="README's listener for OutboxRelay, without milters; the figures without a milter (a)" ;;
 	"127.0.0.1:$PF_PEER_PORT") why="a second help desk's smtpd (tests of two help desks mailing each other)" ;;
+	"127.0.0.1:$PF_SASL_PORT") why=${WHY[sasl@service]} ;;
 	"127.0.0.1:$((PF_PORT + 10))") why="Mail through Postfix: the smtpd whose milter is on a unix socket" ;;
 	ticket-cleanup) why="README's cleanup service for the smtpds with the milter" ;;
 	*) why="no reason recorded: add one to bench/bench_settings.sh" ;;
@@ -121,6 +126,7 @@ postconf -c "$pf" -P | while IFS= read -r line; do
 	smtpd_milters:"127.0.0.1:$PF_INJECT_PORT" | non_smtpd_milters:*) why=${WHY[smtpd_milters@inject]} ;;
 	smtpd_milters:*) why="that smtpd's milter: the second help desk's, or ticket-milter on a unix socket" ;;
 	myhostname:*) why=${WHY[myhostname@service]} ;;
+	smtpd_sasl_*:* | cyrus_sasl_config_path:*) why=${WHY[sasl@service]} ;;
 	*) why=${WHY[$param]:-no reason recorded: add one to bench/bench_settings.sh} ;;
 	esac
 	printf '| `%s` | %s |\n' "$(shown <<<"$line")" "$why"
@@ -145,6 +151,7 @@ grep -v -E '^[[:space:]]*(#|$)' "$tmp/ticket-milter.conf" | while read -r key va
 	MtaCopy) why="the default, written out" ;;
 	OutboxRelay) why="README's listener without milters (default 127.0.0.1:25)" ;;
 	DatabaseTimeout) why="the tests' shorter database wait (default 20s); never reached in the benchmarks" ;;
+	UserID) why="the user the benchmark runs as: ticket-milter refuses to run as root without UserID" ;;
 	*) why="no reason recorded: add one to bench/bench_settings.sh" ;;
 	esac
 	printf '| `%s %s` | %s |\n' "$key" "$(shown <<<"$value")" "$why"
@@ -153,8 +160,13 @@ cat <<MD
 
 ### PostgreSQL
 
-The private cluster of \`make run\` and the tests (scripts/services.sh
-\`PG_SETTINGS\`), $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 | sed 's|.*/postgresql/\([0-9]*\)/bin|version \1|'):
+The benchmarks' cluster, $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 | sed 's|.*/postgresql/\([0-9]*\)/bin|version \1|'), is durable: the private cluster of
+\`make run\` and the tests (scripts/services.sh \`PG_SETTINGS\`) sets
+$(echo $disposable | sed 's/ /, /g') (a disposable cluster, for a demo and
+for tests); bench/mta_config.sh \`bench_pg_durable\` leaves them out, so
+they keep PostgreSQL's defaults (on), as on a mail admin's server: the
+250 that accepts support mail promises that it is stored, and each
+ingest commit waits for its WAL to reach the disk. What it runs with:
 
 | setting | why |
 |---|---|
@@ -164,9 +176,20 @@ for s in $PG_SETTINGS; do
 	case "${s%%=*}" in
 	listen_addresses) why="loopback only" ;;
 	unix_socket_directories) why="no unix socket: everything over loopback TCP, as a deep checkout path could exceed the socket path limit" ;;
-	fsync | synchronous_commit | full_page_writes) why="a disposable cluster: with them on, each ingest commit would wait for the disk and the figures would be the disk's" ;;
 	max_connections) why="two daemons' connections (\`DatabaseConnections\` 20 each) and the tests' clients" ;;
+	track_wal_io_timing) why="the time in WAL fsyncs and writes per message that Mail through Postfix shows (pg_stat_wal); a clock read per WAL write" ;;
 	*) why="no reason recorded: add one to bench/bench_settings.sh" ;;
 	esac
 	printf '| `%s` | %s |\n' "$s" "$why"
 done
+cat <<MD
+
+Two rows of Mail through Postfix change a setting for the database
+(\`ALTER DATABASE tickets SET\`, then reset): \`synchronous_commit = off\`, to
+show what the wait for the disk at commit costs, and \`commit_delay =
+1000\` (microseconds; default 0), group commit, a setting a mail admin
+could choose; each row names it. The queues are ticketctl's data, not
+settings: \`support@help.test\` with \`--confirm never\` and no agents
+(mail stored only), \`desk@help.test\` with the default \`--confirm
+authenticated\` and two agents (the realistic queue).
+MD
