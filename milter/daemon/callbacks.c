@@ -12,8 +12,8 @@
 #include <string.h>
 
 /* Global library. */
-#include <milter/core/policy.h>
 #include <milter/core/ingest.h>
+#include <milter/core/policy.h>
 #include <milter/core/queue_addr.h>
 
 /* Application-specific. */

@@ -87,3 +87,22 @@ expect_status 0 "ticket list --status open --queue support@help.test" "$TM_BUILD
 expect_status 1 "ticket status with an unknown status" "$TM_BUILD/ticketctl" -c "$TM_CONF" ticket status 100001 shut
 check "... names the statuses that can be set" grep -q 'unknown status "shut": use open, pending, solved or closed' <<<"$out"
 expect_status 1 "ticket status new: where a ticket starts, not set again" "$TM_BUILD/ticketctl" -c "$TM_CONF" ticket status 100001 new
+
+# Peer authentication, as the package's database uses it: ticketctl run as
+# another user than the role gets PostgreSQL's refusal and what to do.
+if [ "$(id -u)" -eq 0 ] && id postgres >/dev/null 2>&1; then
+	peer=$(mktemp -d /tmp/tm-peer.XXXXXX)
+	chown postgres: "$peer"
+	trap 'pg_as_owner "$(pg_bindir)/pg_ctl" -D "$peer/data" -m immediate stop >/dev/null 2>&1; rm -rf "$work" "$peer"' EXIT
+	pg_as_owner "$(pg_bindir)/initdb" -D "$peer/data" -U postgres --auth-local=peer --auth-host=reject \
+		--no-sync >/dev/null 2>&1
+	pg_as_owner "$(pg_bindir)/pg_ctl" -D "$peer/data" -l "$peer/log" -w -t 30 \
+		-o "-c listen_addresses='' -c unix_socket_directories=$peer -p 5999" start >/dev/null 2>&1
+	printf 'Socket inet:1@127.0.0.1\nDatabase host=%s port=5999 user=postgres dbname=postgres\n' "$peer" >"$work/peer.conf"
+	expect_status 1 "ticketctl as root against a peer-authenticated database" \
+		"$TM_BUILD/ticketctl" -c "$work/peer.conf" queue list
+	check "... says to run it as the daemon's user" grep -qF \
+		'Peer authentication failed for user "postgres"; the database knows its local users by name: run ticketctl as the user the daemon runs as (runuser -u ticket-milter -- ticketctl ...)' <<<"$out"
+else
+	skip "ticketctl against a peer-authenticated database" "needs root and the user postgres"
+fi
