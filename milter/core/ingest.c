@@ -345,6 +345,7 @@ static int parse_result(const char *json, INGEST_RESULT *result, TM_ERROR *err)
 	result->rule = g_strdup(json_object_get_string_member(obj, "rule"));
 	result->created = json_object_get_boolean_member_with_default(obj, "created", FALSE);
 	result->duplicate = json_object_get_boolean_member_with_default(obj, "duplicate", FALSE);
+	result->queued = json_object_get_boolean_member_with_default(obj, "queued", !result->duplicate);
 	if (json_object_has_member(obj, "relay"))
 	    result->relay = json_to_string(json_object_get_member(obj, "relay"), FALSE);
 	if (json_object_has_member(obj, "discard"))

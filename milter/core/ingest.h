@@ -38,6 +38,10 @@
 /*	stored before (then nothing new was stored). For an agent's reply
 /*	it holds what to relay to the customer (relay.h), or why nothing
 /*	is relayed (a note, commands only, a command not understood).
+/*	It also says whether the message's transaction put mail in the
+/*	outbox (the daemon then wakes a sender), whether a confirmation
+/*	was sent (or why not) and how many agents were notified (or why
+/*	none were), for the log line.
 /* DIAGNOSTICS
 /*	-1 with the reason in err; nothing was stored. err->code "TM001"
 /*	is a refusal whose text is for the SMTP client (an agent answering
@@ -80,6 +84,7 @@ typedef struct INGEST_RESULT {
     char   *discard;			/* why the MTA's copy goes nowhere, or NULL */
     char   *confirmation;		/* "sent", or why none was sent */
     char   *notified;			/* agents notified (a count), or why none */
+    int     queued;			/* it put mail in the outbox */
 } INGEST_RESULT;
 
 extern int ingest_message(STORE *, const CONFIG *, const INGEST_ENVELOPE *,

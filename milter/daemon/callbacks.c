@@ -424,8 +424,9 @@ static EOM_OUTCOME eom_decide(SMFICTX *ctx, SESSION *session, const char *qid, E
 	return (strcmp(eom->err.code, "TM001") == 0 ? EOM_REFUSED : EOM_DATABASE_ERROR);
     }
     eom->log.db_us = msglog_since(&clock);
-    /* Committed: mail it queued goes out now, without a NOTIFY (sql/015). */
-    if (!eom->result.duplicate)
+    /* Committed: mail it queued goes out now, without a NOTIFY (sql/015);
+     * a message that queued none wakes no sender for a round in vain. */
+    if (eom->result.queued)
 	outbox_wake();
     return (EOM_STORED);
 }

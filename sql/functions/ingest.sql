@@ -137,8 +137,9 @@ END $$;
 --   text, reply_text, html   the plain text, the reply without its quote,
 --                        the sanitized HTML (UTF-8, or null)
 -- It returns {ticket, message, rule, created, duplicate}, and for a message
--- stored now also {autoreply, notified or not_notified} (ingest_after) and
--- what agent_reply() adds: relay, or discard.
+-- stored now also {autoreply, notified or not_notified} (ingest_after),
+-- what agent_reply() adds (relay, or discard), and queued: whether it
+-- put mail in the outbox.
 CREATE OR REPLACE FUNCTION ingest_message(meta jsonb, raw bytea, blob_data bytea) RETURNS jsonb
 LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
@@ -288,7 +289,9 @@ BEGIN
         UPDATE messages SET facts = facts || jsonb_build_object('relay', result->'relay')
         WHERE id = m_id;
     END IF;
-    RETURN result;
+    -- Whether the daemon's outbox senders have mail to send now.
+    RETURN result || jsonb_build_object('queued',
+        EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = t.id AND o.cause_id = m_id));
 END $$;
 
 -- message_refresh - replace a stored message's parsed content with a new
