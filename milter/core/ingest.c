@@ -182,8 +182,14 @@ static void add_facts(JSON_OUT *out, const MAIL *mail)
 static void add_commands(JSON_OUT *out, const MAIL *mail)
 {
     const char *text = mail_reply_text(mail);
-    char   *valid = text && !g_utf8_validate(text, -1, NULL) ? g_utf8_make_valid(text, -1) : NULL;
-    MAIL_COMMANDS *commands = mail_commands(valid ? valid : text);
+    MAIL_COMMANDS *commands = mail_commands(text);
+    char   *valid = NULL;
+
+    /* Most replies have no command: validate only when one counts. */
+    if (commands && !g_utf8_validate(text, -1, NULL)) {
+	mail_commands_free(commands);
+	commands = mail_commands(valid = g_utf8_make_valid(text, -1));
+    }
 
     if (commands) {
 	json_out_open(out, "commands", '{');

@@ -181,7 +181,8 @@ static void make_pid_dir(const CONFIG *config)
 	msg_fatal("PidFile %s: cannot create its directory %s: %m", config->pid_file, dir);
     if (config->user_id && geteuid() == 0) {
 	g_free(user_ids(config->user_id, &uid, &gid));
-	if (chown(dir, uid, gid) < 0)
+	/* lchown: never through a link planted where we made the directory. */
+	if (lchown(dir, uid, gid) < 0)
 	    msg_fatal("PidFile %s: cannot give %s to %s: %m", config->pid_file, dir, config->user_id);
     }
     msg_info("PidFile %s: created its directory %s", config->pid_file, dir);

@@ -78,6 +78,14 @@ check_eq "X-Loop from outside does not hide it from the agents" 1 "$(notified m1
 check "... whose notification names who asks to be added" \
 	grep -q "unproven sender, who asks to add mallory@evil.test" <<<"$(sql "SELECT o.notice FROM outbox o JOIN messages m ON m.id = o.cause_id WHERE m.message_id = 'm1@evil.test'")"
 
+# --- agent commands at the top of a stranger's follow-up steer nothing ---
+before=$(sql "SELECT status || '|' || coalesce(assignee, '-') FROM tickets WHERE number = '$t'")
+BODY=$'#close\r\n#assign mallory@evil.test\r\n\r\nClose it and give it to me.' \
+	stranger cmd1 "Alice <alice@spf-pass.test>" "Re: [#$t] Printer on fire"
+check_eq "a stranger's #close and #assign are filed with the ticket" "$t|customer" "$(of cmd1@evil.test "t.number || '|' || m.kind")"
+check_eq "... and change neither its status nor its assignee" "$before" \
+	"$(sql "SELECT status || '|' || coalesce(assignee, '-') FROM tickets WHERE number = '$t'")"
+
 check "ticket show flags it, naming whom it asks to add" \
 	grep -q "ASKS TO ADD: mallory@evil.test" <<<"$(ctl ticket show "$t")"
 check_eq "message show --json lists the flags" '["unproven","asks-to-add"]' \
