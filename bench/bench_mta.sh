@@ -53,10 +53,7 @@ authns_keys "$work" >/dev/null 2>&1 && authns_dns_start "$work" || { echo "dnsma
 log=$SVC_REAL/ticket-milter-$MILTER_PORT.log
 smtpc() { python3 "$root/tests/lib/smtpc.py" "$@"; }
 
-# median X... - the median of the numbers given
-median() { printf '%s\n' "$@" | grep -v '^-$' | sort -g | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print "-" }'; }
-# ratio A B - A / B with two decimals
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else printf "-" }'; }
+. "$root/bench/lib.sh"
 # quantiles - p50 and p99 of the numbers on stdin, "P50 / P99"
 quantiles() {
 	sort -g | awk '{ a[NR] = $1 } END {

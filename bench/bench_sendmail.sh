@@ -38,17 +38,18 @@ fi
 export SVC_DIR=$root/var/bench-sendmail
 . "$root/tests/lib/env.sh"
 . "$root/tests/lib/sendmail.sh"
+. "$root/bench/mta_config.sh"
+# A durable cluster (fsync, synchronous_commit, full_page_writes on), as
+# the Postfix figures and a mail admin's server.
+bench_pg_durable
 trap 'sm_down; milter_stop; env_down' EXIT
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 env_up >/dev/null 2>&1 && env_load || { echo "PostgreSQL and Postfix did not start: not measured."; exit 0; }
 sm_fetch >/dev/null 2>&1 || { echo "The private Sendmail does not run: not measured."; exit 0; }
-milter_start "VerifySenders no" >/dev/null 2>&1
+milter_start >/dev/null 2>&1
 sm_up >/dev/null 2>&1 || { echo "Sendmail did not start: not measured."; exit 0; }
 
-# median X... - the median of the numbers given
-median() { printf '%s\n' "$@" | grep -v '^-$' | sort -g | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print "-" }'; }
-# ratio A B - A / B with two decimals
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else printf "-" }'; }
+. "$root/bench/lib.sh"
 # rate PORT RCPT - messages per second that the daemon on PORT accepts
 # from smtp-source; Sendmail's and Postfix's queues empty before and after
 rate() {
@@ -79,7 +80,7 @@ mc=$(grep -v '^divert\|^#' "$SVC_REAL/sendmail/sendmail.mc" | sed -e "s|$SVC_REA
 cat <<MD
 \`make bench\` on $(date -u +%Y-%m-%d): $(nproc) CPUs, Sendmail $version (Debian 12's
 sendmail-bin, unpacked privately: bench/bench_sendmail.sh), PostgreSQL
-$(psql -X -At -c 'SHOW server_version' | cut -d' ' -f1) (fsync $(psql -X -At -c 'SHOW fsync')), ticket-milter normal build (-O2), \`VerifySenders no\`.
+$(psql -X -At -c 'SHOW server_version' | cut -d' ' -f1) (fsync $(psql -X -At -c 'SHOW fsync')), ticket-milter normal build (-O2) with its defaults.
 One machine, in a network namespace of its own; load average before and
 after: $load_before / $load_after (the machine's other work makes the
 figures noisier; the ratios compare runs interleaved in the same
