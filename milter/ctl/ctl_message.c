@@ -178,7 +178,8 @@ static void replay_envelope(PGresult *res, const CONFIG *config, const MAIL *mai
 	.auth_json = row_value(res, 6),
 	.duplicate_header = (mail_defects(mail) & MAIL_DEFECT_DUPLICATE_HEADER) != 0,
     };
-    /* As policy_sender_authenticated(), from the stored results. */
+    /* The daemon's verdict, stored with the results (rows older than
+     * it were given one by migration 020, which saw no duplicate From). */
     envelope->sender_authenticated = !envelope->duplicate_header
 	&& strcmp(PQgetvalue(res, 0, 8), "t") == 0;
     /* What proved an agent is not stored, only what it decided (the

@@ -118,8 +118,10 @@ END $$;
 --                        bounce_status; text_source; defects [text];
 --                        bounds_hit [text]}
 --   auth                 the SPF, DKIM and DMARC results (README's "Who
---                        really sent it"), or null when not checked
---   sender_authenticated boolean: DMARC or an aligned SPF/DKIM pass
+--                        really sent it"), or null when not checked;
+--                        stored with sender_authenticated added
+--   sender_authenticated boolean: policy_sender_authenticated(), DMARC or
+--                        an aligned SPF/DKIM pass, From not duplicated
 --   agent_proof          {sasl_login text, internal_host, dkim,
 --                        duplicate_header boolean}
 --   max_recipients       MaximumRecipients
@@ -272,7 +274,10 @@ BEGIN
             meta->>'mta_queue_id', length(raw), raw, meta->>'text', meta->>'reply_text',
             meta->>'html', meta->>'digest', rule,
             ARRAY(SELECT lower(x) FROM jsonb_array_elements_text(meta->'queues') WITH ORDINALITY o(x, n) WHERE n > 1),
-            meta->'auth', m_facts, coalesce(refusal, 'sent'))
+            CASE WHEN jsonb_typeof(meta->'auth') = 'object'
+                 THEN meta->'auth' || jsonb_build_object('sender_authenticated',
+                          coalesce((meta->>'sender_authenticated')::boolean, false)) END,
+            m_facts, coalesce(refusal, 'sent'))
     RETURNING id INTO m_id;
 
     PERFORM attachments_store(m_id, meta, blob_data);

@@ -112,17 +112,3 @@ END $$;
 
 CREATE OR REPLACE TRIGGER queues_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON queues
     FOR EACH STATEMENT EXECUTE FUNCTION queues_notify();
-
--- agents_notify - tell listeners the agents changed (the daemons read the
--- agents in each transaction, so none listens yet)
-CREATE OR REPLACE FUNCTION agents_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('ticket_milter_agents', '');
-    RETURN NULL;
-END $$;
-
-CREATE OR REPLACE TRIGGER agents_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON agents
-    FOR EACH STATEMENT EXECUTE FUNCTION agents_notify();
-
-CREATE OR REPLACE TRIGGER agent_queues_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON agent_queues
-    FOR EACH STATEMENT EXECUTE FUNCTION agents_notify();

@@ -18,11 +18,8 @@ SELECT m.id,
        m.auth #>> '{dmarc,from_domain}'       AS from_domain,
        m.auth #>> '{dmarc,policy}'            AS dmarc_policy,
        m.auth #>> '{dmarc,disposition}'       AS dmarc_disposition,
-       -- as policy_sender_authenticated() in milter/core/policy.c
-       coalesce(m.auth #>> '{dmarc,result}' = 'pass'
-                OR (m.auth #>> '{dmarc,result}' = 'none'
-                    AND (m.auth #>> '{dmarc,spf_aligned}' = 'true'
-                         OR m.auth #>> '{dmarc,dkim_aligned}' = 'true')), false)
+       -- the daemon's verdict (policy_sender_authenticated()), stored at ingest
+       coalesce((m.auth->>'sender_authenticated')::boolean, false)
                                               AS sender_authenticated
 FROM messages m;
 

@@ -3,8 +3,10 @@
 # still held the SQL functions (the commit named below, read from git)
 # upgrades cleanly: mail stored then stays, `ticketctl migrate` brings the
 # schema and the functions to exactly what a new database gets, mail
-# stored after threads onto the old tickets, and a database running
-# another build's functions is refused until it is migrated.
+# stored after threads onto the old tickets, each message keeps the
+# verdict on its sender, and a database running another build's functions
+# is refused until it is migrated (a daemon that may not replace them does
+# not start).
 . "$(dirname "$0")/../lib/testlib.sh"
 . "$TM_ROOT/tests/lib/env.sh"
 env_load
@@ -38,6 +40,8 @@ check "the old migrations apply" test "$ok" = 1
 PGDATABASE=tm_upgrade_old sql "INSERT INTO queues (address, name) VALUES ('upgrade@help.test', 'Upgrade')"
 old_ticket=$(sql_ingest tm_upgrade_old "$(meta old-1@customer.test '' 'Before the upgrade')" | jq -r .ticket)
 check "the old functions store a message" test -n "$old_ticket" -a "$old_ticket" != null
+sql_ingest tm_upgrade_old "$(sql_meta upgrade@help.test old@customer.test old-auth@customer.test 'Aligned' \
+	'"auth": {"dmarc": {"result": "none", "spf_aligned": true}}')" >/dev/null
 
 old_conf=$(conf tm_upgrade_old)
 out=$("$TM_BUILD/ticketctl" -c "$old_conf" ticket list 2>&1)
@@ -52,6 +56,12 @@ schema tm_upgrade_new >"$work/new.sql"
 check "the upgraded schema is exactly a new database's (tables, functions, views, triggers)" \
 	diff -u "$work/new.sql" "$work/old.sql"
 check "the old ticket is there" grep -q "^$old_ticket " <<<"$("$TM_BUILD/ticketctl" -c "$old_conf" ticket list)"
+verdict() { PGDATABASE=tm_upgrade_old sql "SELECT sender_authenticated FROM message_auth WHERE message_id = '$1'"; }
+check_eq "an old message keeps its verdict on the sender (aligned SPF, no DMARC record)" "t" "$(verdict old-auth@customer.test)"
+sql_ingest tm_upgrade_old "$(sql_meta upgrade@help.test old@customer.test new-auth@customer.test 'Duplicated From' \
+	'"auth": {"dmarc": {"result": "pass"}}, "sender_authenticated": false')" >/dev/null
+check_eq "a new message keeps the daemon's verdict (DMARC pass, From duplicated: not authenticated)" "f" \
+	"$(verdict new-auth@customer.test)"
 reply=$(sql_ingest tm_upgrade_old "$(meta old-2@customer.test old-1@customer.test 'Re: Before the upgrade')")
 check_eq "a reply stored after the upgrade threads onto it" "$old_ticket|in-reply-to" \
 	"$(jq -r '.ticket + "|" + .rule' <<<"$reply")"
@@ -85,3 +95,19 @@ check "... and serves" wait_for 20 grep -q "listening on inet:$port@127.0.0.1" "
 kill -TERM "$daemon" 2>/dev/null; wait "$daemon" 2>/dev/null
 check_eq "... then ticketctl accepts the database" "0" \
 	"$("$TM_BUILD/ticketctl" -c "$old_conf" ticket list >/dev/null 2>&1; echo $?)"
+
+# A daemon that may not replace the functions (a role that does not own
+# them) does not serve on another build's: it exits saying what to run.
+PGDATABASE=tm_upgrade_old sql "UPDATE schema_code SET id = 'another build'"
+sql "DROP ROLE IF EXISTS tm_upgrade_reader" 2>/dev/null; sql "CREATE ROLE tm_upgrade_reader LOGIN"
+PGDATABASE=tm_upgrade_old sql "GRANT SELECT ON ALL TABLES IN SCHEMA public TO tm_upgrade_reader"
+milter_config "$work/reader.conf" "$port" "Database host=127.0.0.1 port=$PG_PORT user=tm_upgrade_reader dbname=tm_upgrade_old
+PidFile $work/reader.pid"
+timeout 30 "$TM_BUILD/ticket-milter" -f -c "$work/reader.conf" >"$work/reader.log" 2>&1
+check_eq "a daemon that cannot apply its functions does not start" "1" "$?"
+check "... and says to run ticketctl migrate as the database's owner" \
+	grep -q "run 'ticketctl migrate' as the database's owner" "$work/reader.log"
+check_eq "... leaving the other build's functions in place" "another build" \
+	"$(PGDATABASE=tm_upgrade_old sql "SELECT id FROM schema_code")"
+PGDATABASE=tm_upgrade_old sql "REVOKE ALL ON ALL TABLES IN SCHEMA public FROM tm_upgrade_reader"
+sql "DROP ROLE tm_upgrade_reader"
