@@ -276,9 +276,10 @@ id2=$(sql "SELECT id FROM messages WHERE message_id = 'admin-2@customer.test'")
 expect_status 0 "message replay of a follow-up" ctl message replay "$id2"
 check "replay: threading now as stored" grep -qF "threading now: ticket $number by in-reply-to, as stored (by in-reply-to)" <<<"$out"
 # Replay tells the database what the delivery's checks said: the stored
-# results, and what they prove (DMARC pass: an authenticated sender).
+# results, and the verdict stored with them (an authenticated sender).
 # A wrapper around message_refresh() keeps the meta it is given.
-auth_pass='{"spf": {"result": "pass"}, "dkim": [], "dmarc": {"result": "pass", "from_domain": "customer.test"}}'
+auth_pass='{"spf": {"result": "pass"}, "dkim": [], "dmarc": {"result": "pass", "from_domain": "customer.test"},
+	"sender_authenticated": true}'
 sql "UPDATE messages SET auth = '$auth_pass' WHERE id = $id2;
      CREATE TABLE replay_meta (meta jsonb);
      ALTER FUNCTION message_refresh(bigint, jsonb, bytea) RENAME TO message_refresh_real;
