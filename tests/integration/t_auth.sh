@@ -25,9 +25,6 @@ trap 'milter_stop; authns_dns_stop "$work"; env_down' EXIT
 # elapsed START_NS - seconds since START_NS (date +%s%N)
 elapsed() { awk -v s="$1" -v e="$(date +%s%N)" 'BEGIN { printf "%.2f", (e - s) / 1e9 }'; }
 
-# crlf - stdin with CRLF line ends
-crlf() { sed 's/$/\r/'; }
-
 echo "== starting PostgreSQL and Postfix inside $(ip netns identify 2>/dev/null || echo the namespace)"
 env_up || { fail "services start inside the namespace" "env_up failed"; exit 1; }
 env_load

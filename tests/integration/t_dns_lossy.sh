@@ -43,9 +43,6 @@ milter_start "AuthservID mx.help.test
 DNSTimeout 5" || { fail "ticket-milter starts" "see its log"; exit 1; }
 LOG=$SVC_REAL/ticket-milter-$MILTER_PORT.log
 
-# crlf - stdin with CRLF line ends
-crlf() { sed 's/$/\r/'; }
-
 # message ID FROM - a small message, CRLF, to stdout
 message() {
 	printf '%s\n' "Date: Sat, 28 Nov 2026 10:00:00 +0000" "From: Customer <$2>" \

@@ -22,9 +22,6 @@ local_again() {
 trap 'local_again; milter_stop; rm -rf "$work"' EXIT
 milter_start || { fail "ticket-milter starts" "see var/check/ticket-milter-$MILTER_PORT.log"; exit 1; }
 
-# crlf - stdin with CRLF line ends
-crlf() { sed 's/$/\r/'; }
-
 # msg_sql MSGID COLUMN-EXPRESSION - one value of the stored message
 msg_sql() { sql "SELECT $2 FROM messages m WHERE m.message_id = '$1'"; }
 

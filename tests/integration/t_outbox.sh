@@ -22,7 +22,6 @@ OutboxPoll 60" || { fail "ticket-milter starts" "see its log"; exit 1; }
 # autoreply_of MSGID - the stored decision about an automatic answer
 autoreply_of() { sql "SELECT autoreply FROM messages WHERE message_id = '$1'"; }
 
-
 # A new ticket: a confirmation to the customer, a notification to the agent.
 BODY="My printer is on fire." mail "Alice Customer <alice@customer.test>" desk@help.test \
 	"Printer on fire" new-1@customer.test

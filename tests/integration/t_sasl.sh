@@ -44,9 +44,6 @@ ctl agent add dk@dkim.test --queue support@help.test --name "Dee Kay" >/dev/null
 # No InternalHosts: only a login or a signature proves an agent here.
 milter_start "DNSTimeout 1" || { fail "ticket-milter starts" "see $SVC_REAL/ticket-milter-$MILTER_PORT.log"; exit 1; }
 
-# crlf - stdin with CRLF line ends
-crlf() { sed 's/$/\r/'; }
-
 # answer ID FROM TO [EXTRA HEADER LINES] - an agent's answer, CRLF, to stdout
 answer() {
 	{

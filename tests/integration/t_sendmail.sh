@@ -45,28 +45,9 @@ sm_send() { swaks --server 127.0.0.1:"$SM_PORT" --silent 2 "$@"; }
 send() { sm_send "$@"; }
 # to_support - mail delivered to a support address (none: MtaCopy remove)
 to_support() { grep -rlsi '^X-Original-To: support[+@]' "$PF_OUTGOING/new" "$PF_MAILDIR" | xargs -r grep -l "$1"; }
-# stored_raw MSGID - the stored bytes of the message with that Message-ID
-stored_raw() { sql "SELECT encode(raw, 'base64') FROM messages WHERE message_id = '$1'" | base64 -d; }
-count_msgid() { sql "SELECT count(*) FROM messages WHERE message_id = '$1'"; }
-crlf() { sed 's/$/\r/'; }
 
 # Support mail: a ticket, byte for byte, with Sendmail's queue id ({i}).
-crlf >"$work/exact.eml" <<'MSG'
-Date: Sat, 28 Nov 2026 10:00:00 +0100
-From: =?UTF-8?Q?Ren=C3=A9e_Customer?= <Renee@Customer.test>
-To: Support <support@sm.test>
-Subject: =?UTF-8?B?RHJ1Y2tlciBrYXB1dHQg4oCUIGJpdHRlIGhlbGZlbg==?=
-Message-ID: <exact-1.sm@customer.test>
-X-Folded: first part
-	second part
-X-Tab:	after a tab
-MIME-Version: 1.0
-Content-Type: text/plain; charset=utf-8
-
-The printer says "PC LOAD LETTER".
-.a line with a leading dot
-
-MSG
+exact_message support@sm.test exact-1.sm@customer.test >"$work/exact.eml"
 out=$(swaks --server 127.0.0.1:"$SM_PORT" --from Renee@Customer.test --to support@sm.test --data "@$work/exact.eml" 2>&1)
 check "support mail accepted by Sendmail" grep -q '^<-  250 2.0.0 .* Message accepted' <<<"$out"
 printf '\r\n' >>"$work/exact.eml"

@@ -8,33 +8,9 @@ work=$(mktemp -d /tmp/tm-smtp.XXXXXX)
 trap 'milter_stop; rm -rf "$work"' EXIT
 milter_start || { fail "ticket-milter starts" "see var/check/ticket-milter-$MILTER_PORT.log"; exit 1; }
 
-# crlf - stdin with CRLF line ends
-crlf() { sed 's/$/\r/'; }
-
-# stored_raw MSGID - the stored bytes of the message with that Message-ID
-stored_raw() { sql "SELECT encode(raw, 'base64') FROM messages WHERE message_id = '$1'" | base64 -d; }
-
-# count_msgid MSGID - how many stored messages carry that Message-ID
-count_msgid() { sql "SELECT count(*) FROM messages WHERE message_id = '$1'"; }
-
 # A message with a folded header, a tab after a colon, an encoded subject,
 # a leading dot and trailing blank lines: all must be stored byte for byte.
-crlf >"$work/exact.eml" <<'MSG'
-Date: Sat, 28 Nov 2026 10:00:00 +0100
-From: =?UTF-8?Q?Ren=C3=A9e_Customer?= <Renee@Customer.test>
-To: Support <support@help.test>
-Subject: =?UTF-8?B?RHJ1Y2tlciBrYXB1dHQg4oCUIGJpdHRlIGhlbGZlbg==?=
-Message-ID: <exact-1@customer.test>
-X-Folded: first part
-	second part
-X-Tab:	after a tab
-MIME-Version: 1.0
-Content-Type: text/plain; charset=utf-8
-
-The printer says "PC LOAD LETTER".
-.a line with a leading dot
-
-MSG
+exact_message support@help.test exact-1@customer.test >"$work/exact.eml"
 check "support mail accepted" send --from Renee@Customer.test --to support@help.test --data "@$work/exact.eml"
 # swaks ends the data with one more CRLF before the final dot: that is sent too.
 printf '\r\n' >>"$work/exact.eml"

@@ -10,7 +10,6 @@ trap 'milter_stop; postconf -c "$PF_CONFIG" -e recipient_delimiter=+ && postfix 
 milter_start || { fail "ticket-milter starts" "see its log"; exit 1; }
 ctl() { "$TM_BUILD/ticketctl" -c "$TM_CONF" "$@"; }
 
-
 # ticket_of MSGID - the number of the ticket holding that message
 ticket_of() { sql "SELECT t.number FROM messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.message_id = '$1'"; }
 # rule_of MSGID - the rule that threaded it

@@ -97,6 +97,37 @@ queue_add() {
 # sql QUERY - run a query against the test database
 sql() { psql -X -q -At -v ON_ERROR_STOP=1 -c "$1"; }
 
+# stored_raw MSGID - the stored bytes of the message with that Message-ID
+stored_raw() { sql "SELECT encode(raw, 'base64') FROM messages WHERE message_id = '$1'" | base64 -d; }
+
+# count_msgid MSGID - how many stored messages carry that Message-ID
+count_msgid() { sql "SELECT count(*) FROM messages WHERE message_id = '$1'"; }
+
+# crlf - standard input with CRLF line ends, as SMTP carries it
+crlf() { sed 's/$/\r/'; }
+
+# exact_message TO MSGID - a message with a folded header, a tab after a
+# colon, an encoded subject, a leading dot and trailing blank lines, which
+# the help desk must store byte for byte; CRLF line ends
+exact_message() {
+	crlf <<MSG
+Date: Sat, 28 Nov 2026 10:00:00 +0100
+From: =?UTF-8?Q?Ren=C3=A9e_Customer?= <Renee@Customer.test>
+To: Support <$1>
+Subject: =?UTF-8?B?RHJ1Y2tlciBrYXB1dHQg4oCUIGJpdHRlIGhlbGZlbg==?=
+Message-ID: <$2>
+X-Folded: first part
+	second part
+X-Tab:	after a tab
+MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+
+The printer says "PC LOAD LETTER".
+.a line with a leading dot
+
+MSG
+}
+
 # send ARGS - swaks through the Postfix instance that has the milter. swaks
 # replaces its own header field only when the name is spelled as its own:
 # "Message-ID:" would be a second field after its "Message-Id:", and the
