@@ -15,9 +15,11 @@
 # link: ticket-parse neither libpq nor libmilter, ticketctl no libmilter
 # (tests/layout/t_layers.sh checks the built programs with ldd).
 # libspf2, libopendmarc and libytnef ship no pkg-config file.
-PARSER_PKGS := gmime-3.0 json-glib-1.0 libxml-2.0 libcrypto libseccomp
+# JSON: ticket-parse writes with parser/util/json_out.c alone; json-glib
+# reads the database's answers in ticketctl and the daemon.
+PARSER_PKGS := gmime-3.0 libxml-2.0 libcrypto libseccomp
 PARSER_LIBS := $(shell pkg-config --libs $(PARSER_PKGS) 2>/dev/null) -lytnef
-CTL_PKGS    := $(PARSER_PKGS) libpq
+CTL_PKGS    := $(PARSER_PKGS) json-glib-1.0 libpq
 CTL_LIBS    := $(shell pkg-config --libs $(CTL_PKGS) 2>/dev/null) -lytnef
 MILTER_PKGS := $(CTL_PKGS) milter opendkim libpsl libcurl
 MILTER_LIBS := $(shell pkg-config --libs $(MILTER_PKGS) 2>/dev/null) \
@@ -37,8 +39,9 @@ SAN       ?=
 CFLAGS_ALL = $(BASE_CFLAGS) $(OPT) $(SAN) $(CPPFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(SAN) $(LDFLAGS)
 
-# parser/: the library; parser/cli/: the ticket-parse command.
-PARSER_SRC := $(wildcard parser/*.c)
+# parser/: the library, with parser/util/ below it; parser/cli/: the
+# ticket-parse command.
+PARSER_SRC := $(wildcard parser/*.c parser/util/*.c)
 # milter/: one folder a layer (README.md, "Layout"); each is one library.
 UTIL_SRC   := $(wildcard milter/util/*.c)
 CORE_SRC   := $(wildcard milter/core/*.c)
@@ -132,7 +135,7 @@ clean:
 FUZZ_SECONDS ?= 600
 FUZZ_CC      ?= clang
 FUZZ_FLAGS   := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-build/fuzz/fuzz_parser: tests/fuzz/fuzz_parser.c $(PARSER_SRC) $(wildcard parser/*.h)
+build/fuzz/fuzz_parser: tests/fuzz/fuzz_parser.c $(PARSER_SRC) $(wildcard parser/*.h parser/util/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(BASE_CFLAGS) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_parser.c $(PARSER_SRC) $(PARSER_LIBS)
 fuzz: build/fuzz/fuzz_parser

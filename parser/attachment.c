@@ -52,7 +52,7 @@
 
 /* Parser library. */
 #include <parser/mail_impl.h>
-#include <parser/sha256.h>
+#include <parser/util/sha256.h>
 
 /* attachment_budget - keep bytes within the decoded-size bound */
 

@@ -64,6 +64,8 @@
 /*				size_t *count)
 /*
 /*	char	*mail_to_json(const MAIL *mail, int with_bytes)
+/*	void	mail_json_stored(JSON_OUT *out, const MAIL *mail)
+/*	char	*mail_thread_root(const char *thread_index)
 /* DESCRIPTION
 /*	parser/ turns the bytes of one RFC 5322 message into what a help
 /*	desk needs. It knows nothing of libmilter or libpq and does no I/O
@@ -172,10 +174,19 @@
 /*	mail_to_json() renders the whole result as UTF-8 JSON (see
 /*	parser/README.md for the fields); the caller g_free()s it.
 /*	Attachment bytes are included in base64 only when with_bytes.
+/*	mail_json_stored() writes the message's members of the database's
+/*	description (sql/functions/ingest.sql, ingest_message()) into an
+/*	object the caller has opened; the attachments' offsets are into
+/*	their bytes concatenated in order. Both are written by mail_json.c,
+/*	with json_out.h. mail_thread_root() is the hex of the first 22
+/*	bytes of an Outlook Thread-Index, or NULL; g_free() it.
 /*--*/
 
 /* System library. */
 #include <stddef.h>
+
+/* Parser library. */
+#include <parser/util/json_out.h>
 
 typedef struct MAIL MAIL;
 
@@ -330,5 +341,7 @@ extern const char *const *mail_defect_names(const MAIL *, size_t *);
 extern const char *const *mail_duplicate_headers(const MAIL *, size_t *);
 
 extern char *mail_to_json(const MAIL *, int);
+extern void mail_json_stored(JSON_OUT *, const MAIL *);
+extern char *mail_thread_root(const char *);
 
 #endif

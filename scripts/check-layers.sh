@@ -10,7 +10,7 @@
 # the folders below it; parser/ includes no other project folder:
 #
 #	milter/daemon, milter/ctl -> milter/core -> milter/util
-#	milter/core -> parser;  parser/cli (ticket-parse) -> parser
+#	milter/core -> parser -> parser/util;  parser/cli (ticket-parse) -> parser
 #
 # An #include of a flat milter/NAME.h, of a folder that has no rule here,
 # or a quoted include with a path, breaks a rule too, so that a new folder
@@ -22,12 +22,13 @@ max_c=20
 # allowed FOLDER - the folders FOLDER may include, or nothing (no rule)
 allowed() {
 	case $1 in
-	parser)		echo "parser" ;;
-	parser/cli)	echo "parser/cli parser" ;;
+	parser/util)	echo "parser/util" ;;
+	parser)		echo "parser parser/util" ;;
+	parser/cli)	echo "parser/cli parser parser/util" ;;
 	milter/util)	echo "milter/util" ;;
-	milter/core)	echo "milter/core milter/util parser" ;;
-	milter/daemon)	echo "milter/daemon milter/core milter/util parser" ;;
-	milter/ctl)	echo "milter/ctl milter/core milter/util parser" ;;
+	milter/core)	echo "milter/core milter/util parser parser/util" ;;
+	milter/daemon)	echo "milter/daemon milter/core milter/util parser parser/util" ;;
+	milter/ctl)	echo "milter/ctl milter/core milter/util parser parser/util" ;;
 	esac
 }
 

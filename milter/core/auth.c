@@ -13,8 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Utility library. */
-#include <milter/util/json_out.h>
+/* Parser library. */
+#include <parser/util/json_out.h>
 
 /* Global library. */
 #include <milter/core/auth_check.h>

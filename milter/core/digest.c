@@ -17,7 +17,7 @@
 #include <glib.h>
 
 /* Parser library. */
-#include <parser/sha256.h>
+#include <parser/util/sha256.h>
 
 /* Global library. */
 #include <milter/core/digest.h>

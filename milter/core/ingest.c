@@ -15,8 +15,8 @@
 /* External libraries. */
 #include <json-glib/json-glib.h>
 
-/* Utility library. */
-#include <milter/util/json_out.h>
+/* Parser library. */
+#include <parser/util/json_out.h>
 
 /* Global library. */
 #include <milter/core/digest.h>
@@ -31,184 +31,6 @@ static void add_list(JSON_OUT *out, const char *name, const GPtrArray *list)
     for (guint i = 0; i < list->len; i++)
 	json_out_string(out, NULL, g_ptr_array_index(list, i));
     json_out_close(out, ']');
-}
-
-/* add_addresses - add "name": [{name, address}] of one header */
-
-static void add_addresses(JSON_OUT *out, const char *name, const MAIL *mail,
-			          MAIL_ADDR_FIELD field)
-{
-    const MAIL_ADDRESS *vec;
-    size_t  n = mail_addresses(mail, field, &vec);
-
-    json_out_open(out, name, '[');
-    for (size_t i = 0; i < n; i++) {
-	json_out_open(out, NULL, '{');
-	json_out_string(out, "name", vec[i].name);
-	json_out_string(out, "address", vec[i].address);
-	json_out_close(out, '}');
-    }
-    json_out_close(out, ']');
-}
-
-/* ingest_thread_root - Outlook's conversation root: hex of the first 22
- * bytes of Thread-Index, or NULL */
-
-char   *ingest_thread_root(const char *thread_index)
-{
-    guchar *bytes;
-    gsize   len = 0;
-    char   *root = NULL;
-
-    if (thread_index == NULL)
-	return (NULL);
-    bytes = g_base64_decode(thread_index, &len);
-    if (bytes && len >= 22) {
-	GString *hex = g_string_sized_new(44);
-
-	for (int i = 0; i < 22; i++)
-	    g_string_append_printf(hex, "%02x", bytes[i]);
-	root = g_string_free(hex, FALSE);
-    }
-    g_free(bytes);
-    return (root);
-}
-
-/* add_thread_ids - the ids that can name an earlier message, strongest
- * first: a bounce's original, In-Reply-To, then References newest first */
-
-static void add_thread_ids(JSON_OUT *out, const MAIL *mail)
-{
-    GPtrArray *ids = g_ptr_array_new();
-    const char *const *refs;
-    const char *id;
-    size_t  n;
-
-    if ((id = mail_bounce(mail)->original_message_id) != NULL)
-	g_ptr_array_add(ids, (char *) id);
-    if ((id = mail_in_reply_to(mail)) != NULL)
-	g_ptr_array_add(ids, (char *) id);
-    refs = mail_references(mail, &n);
-    for (size_t i = n; i > 0; i--)
-	g_ptr_array_add(ids, (char *) refs[i - 1]);
-    add_list(out, "thread_ids", ids);
-    g_ptr_array_free(ids, TRUE);
-
-    json_out_open(out, "references", '[');
-    for (size_t i = 0; i < n; i++)
-	json_out_string(out, NULL, refs[i]);
-    json_out_close(out, ']');
-}
-
-/* message_kind - customer, auto-reply or bounce */
-
-static const char *message_kind(const MAIL *mail)
-{
-    if (mail_bounce(mail)->is_bounce)
-	return ("bounce");
-    if (mail_loop(mail)->is_auto_submitted || mail_loop(mail)->is_auto_reply)
-	return ("auto-reply");
-    return ("customer");
-}
-
-/* add_attachments - attachment metadata; their bytes are added to blobs */
-
-static void add_attachments(JSON_OUT *out, const MAIL *mail, GArray *blobs)
-{
-    size_t  offset = 0;
-
-    json_out_open(out, "attachments", '[');
-    for (size_t i = 0; i < mail_attachment_count(mail); i++) {
-	const MAIL_ATTACHMENT *a = mail_attachment(mail, i);
-
-	STORE_BYTES bytes = {(const char *) a->data, a->size};
-
-	json_out_open(out, NULL, '{');
-	json_out_int(out, "offset", (long long) offset);
-	json_out_int(out, "size", (long long) a->size);
-	json_out_string(out, "sha256", a->sha256);
-	json_out_string(out, "filename", a->filename);
-	json_out_string(out, "content_type", a->content_type);
-	json_out_string(out, "disposition", a->disposition);
-	json_out_string(out, "content_id", a->content_id);
-	json_out_string(out, "origin", a->origin);
-	json_out_bool(out, "truncated", a->truncated);
-	json_out_close(out, '}');
-	g_array_append_val(blobs, bytes);
-	offset += a->size;
-    }
-    json_out_close(out, ']');
-}
-
-/* add_facts - loop, bounce and parser facts, kept for later decisions */
-
-static void add_facts(JSON_OUT *out, const MAIL *mail)
-{
-    const MAIL_LOOP *loop = mail_loop(mail);
-    const MAIL_BOUNCE *bounce = mail_bounce(mail);
-    unsigned bounds = mail_bounds_hit(mail);
-
-    json_out_open(out, "facts", '{');
-    json_out_string(out, "auto_submitted", loop->auto_submitted);
-    json_out_string(out, "precedence", loop->precedence);
-    json_out_string(out, "list_id", loop->list_id);
-    json_out_string(out, "x_auto_response_suppress", loop->x_auto_response_suppress);
-    json_out_string(out, "x_loop", loop->x_loop);
-    json_out_int(out, "is_auto_submitted", loop->is_auto_submitted);
-    json_out_int(out, "is_auto_reply", loop->is_auto_reply);
-    json_out_int(out, "is_bulk", loop->is_bulk);
-    json_out_int(out, "is_spam", loop->is_spam);
-    json_out_int(out, "suppress_autoreply", loop->suppress_autoreply);
-    json_out_int(out, "is_bounce", bounce->is_bounce);
-    json_out_string(out, "bounce_original_message_id", bounce->original_message_id);
-    json_out_string(out, "bounce_failed_recipient", bounce->failed_recipient);
-    json_out_string(out, "bounce_status", bounce->status);
-    json_out_string(out, "text_source", mail_text_source(mail));
-    json_out_open(out, "defects", '[');
-    for (const char *const *d = mail_defect_names(mail, NULL); *d; d++)
-	json_out_string(out, NULL, *d);
-    json_out_close(out, ']');
-    json_out_open(out, "bounds_hit", '[');
-    for (unsigned bit = 1; bit && bit <= bounds; bit <<= 1)
-	if (bounds & bit)
-	    json_out_string(out, NULL, mail_bound_name(bit));
-    json_out_close(out, ']');
-    json_out_close(out, '}');
-}
-
-/* add_commands - an agent's command lines, as read from the reply text
- * that the database gets (made valid UTF-8 as ingest_texts() makes it) */
-
-static void add_commands(JSON_OUT *out, const MAIL *mail)
-{
-    const char *text = mail_reply_text(mail);
-    MAIL_COMMANDS *commands = mail_commands(text);
-    char   *valid = NULL;
-
-    /* Most replies have no command: validate only when one counts. */
-    if (commands && !g_utf8_validate(text, -1, NULL)) {
-	mail_commands_free(commands);
-	commands = mail_commands(valid = g_utf8_make_valid(text, -1));
-    }
-
-    if (commands) {
-	json_out_open(out, "commands", '{');
-	json_out_open(out, "list", '[');
-	for (guint i = 0; i < commands->list->len; i++) {
-	    const MAIL_COMMAND *command = g_ptr_array_index(commands->list, i);
-
-	    json_out_open(out, NULL, '{');
-	    json_out_string(out, "name", command->name);
-	    json_out_string(out, "argument", command->argument);
-	    json_out_close(out, '}');
-	}
-	json_out_close(out, ']');
-	add_list(out, "errors", commands->errors);
-	json_out_int(out, "body_start", commands->body_start);
-	json_out_close(out, '}');
-    }
-    mail_commands_free(commands);
-    g_free(valid);
 }
 
 /* add_limits - the bounds on automatic mail, applied in the database */
@@ -241,8 +63,22 @@ static void add_agent_proof(JSON_OUT *out, const CONFIG *config,
     json_out_int(out, "max_recipients", config->max_recipients);
 }
 
-/* ingest_meta - the JSON description of one message; the attachments'
- * bytes are added to blobs (STORE_BYTES, pointing into mail) */
+/* add_blobs - the attachments' bytes, in the order of their offsets */
+
+static void add_blobs(GArray *blobs, const MAIL *mail)
+{
+    for (size_t i = 0; i < mail_attachment_count(mail); i++) {
+	const MAIL_ATTACHMENT *a = mail_attachment(mail, i);
+	STORE_BYTES bytes = {(const char *) a->data, a->size};
+
+	g_array_append_val(blobs, bytes);
+    }
+}
+
+/* ingest_meta - the JSON description of one message: the parser's
+ * (mail_json_stored()) and the envelope's; the attachments' bytes are
+ * added to blobs (STORE_BYTES, pointing into mail), in the order of the
+ * offsets the parser wrote */
 
 char   *ingest_meta(const CONFIG *config, const INGEST_ENVELOPE *envelope,
 		            const MAIL *mail, const char *raw, size_t raw_len,
@@ -250,36 +86,18 @@ char   *ingest_meta(const CONFIG *config, const INGEST_ENVELOPE *envelope,
 {
     JSON_OUT *out = json_out_new();
     char   *digest = message_digest(raw, raw_len);
-    char   *thread_root = ingest_thread_root(mail_thread_index(mail));
 
     json_out_open(out, NULL, '{');
+    mail_json_stored(out, mail);
     add_list(out, "queues", envelope->queues);
     add_list(out, "tokens", envelope->tokens);
     json_out_string(out, "envelope_sender", envelope->sender);
     add_list(out, "envelope_recipients", envelope->recipients);
-    json_out_string(out, "message_id", mail_message_id(mail));
-    json_out_string(out, "in_reply_to", mail_in_reply_to(mail));
-    add_thread_ids(out, mail);
-    json_out_string(out, "thread_index", mail_thread_index(mail));
-    json_out_string(out, "thread_root", thread_root);
-    json_out_string(out, "ticket_tag", mail_ticket_tag(mail));
-    json_out_string(out, "subject", mail_subject(mail));
-    json_out_string(out, "subject_normalized", mail_subject_normalized(mail));
-    json_out_string(out, "from_address", mail_from_address(mail));
-    json_out_string(out, "from_name", mail_from_name(mail));
-    add_addresses(out, "to", mail, MAIL_ADDR_TO);
-    add_addresses(out, "cc", mail, MAIL_ADDR_CC);
-    json_out_string(out, "date", mail_date_text(mail));
-    json_out_string(out, "language", mail_language(mail));
-    json_out_string(out, "kind", message_kind(mail));
     json_out_string(out, "digest", digest);
-    add_attachments(out, mail, blobs);
-    add_facts(out, mail);
     json_out_text(out, "auth", envelope->auth_json);
     json_out_bool(out, "sender_authenticated", envelope->sender_authenticated);
     add_agent_proof(out, config, envelope);
     add_limits(out, config);
-    add_commands(out, mail);
     json_out_string(out, "client_ip", envelope->client_ip);
     json_out_string(out, "client_name", envelope->client_name);
     json_out_string(out, "helo", envelope->helo);
@@ -289,7 +107,7 @@ char   *ingest_meta(const CONFIG *config, const INGEST_ENVELOPE *envelope,
     json_out_string(out, "recipient_delimiter", config->recipient_delimiter);
     json_out_close(out, '}');
     g_free(digest);
-    g_free(thread_root);
+    add_blobs(blobs, mail);
     return (json_out_finish(out));
 }
 

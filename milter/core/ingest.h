@@ -20,7 +20,9 @@
 /*	content, threading evidence, attachments, loop and bounce facts,
 /*	authentication results) as the JSON that the SQL function
 /*	ingest_message() takes, and stores it with the exact raw bytes in
-/*	one transaction, where the database threads it into a ticket.
+/*	one transaction, where the database threads it into a ticket. The
+/*	message's part of that JSON is the parser's (mail_json_stored());
+/*	ingest adds the envelope, the digest and the configured limits.
 /*
 /*	The envelope is what the MTA and the checks said of the message
 /*	(sender, recipients, support queues, reply tokens, client,
@@ -104,6 +106,5 @@ typedef struct INGEST_TEXTS {
 
 extern void ingest_texts(const MAIL *, INGEST_TEXTS *);
 extern void ingest_texts_free(INGEST_TEXTS *);
-extern char *ingest_thread_root(const char *);
 
 #endif

@@ -91,7 +91,10 @@ END $$;
 -- raw is the message as received; blob_data the decoded attachments,
 -- concatenated in order. meta, the one contract between the daemon (and
 -- ticketctl message replay) and the database, is written by ingest_meta()
--- (milter/core/ingest.c), with the texts added by STORE_META_SQL:
+-- (milter/core/ingest.c): the message's own members (message_id through
+-- kind, attachments, facts, commands) by the parser, mail_json_stored()
+-- in parser/mail_json.c; the envelope, client, digest, auth and the
+-- configured values by ingest_meta() itself; the texts by STORE_META_SQL:
 --   queues               [text] the support addresses it was sent to, the
 --                        first deciding the queue
 --   tokens               [text] reply-address extensions of its recipients

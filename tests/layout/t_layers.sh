@@ -5,9 +5,11 @@
 #   includes/tree     scripts/check-layers.sh finds no broken folder rule
 #   includes/upward   it fails, naming the file, on a copy of the tree with
 #                     an upward include (core including daemon), a parser
-#                     including milter/, a flat milter/NAME.h, a relative
-#                     quoted include, and a folder of 21 .c files
-#   link/ticket-parse ldd shows neither libpq nor libmilter
+#                     including milter/, parser/util including parser/, a
+#                     flat milter/NAME.h, a relative quoted include, and a
+#                     folder of 21 .c files
+#   link/ticket-parse ldd shows neither libpq nor libmilter, nor json-glib
+#                     (parser/util/json_out.c writes its JSON)
 #   link/ticketctl    ldd shows libpq but no libmilter
 #   link/ticket-milter ldd shows libmilter (the check can see it)
 . "$(dirname "$0")/../lib/testlib.sh"
@@ -40,6 +42,8 @@ broken ctl-includes-daemon "milter/ctl includes milter/daemon/outbox.h" \
 	'echo "#include <milter/daemon/outbox.h>" >>milter/ctl/ctl_outbox.c'
 broken parser-includes-milter "parser includes milter/util/log.h" \
 	'echo "#include <milter/util/log.h>" >>parser/mail.c'
+broken parser-util-includes-parser "parser/util includes parser/mail.h" \
+	'echo "#include <parser/mail.h>" >>parser/util/json_out.c'
 broken flat-include "includes milter/log.h" \
 	'echo "#include <milter/log.h>" >>milter/daemon/relay.c'
 broken quoted-path "quoted include with a path" \
@@ -66,6 +70,6 @@ links() {
 	done
 	pass "link/$name"
 }
-links ticket-parse ticket-parse "" libpq libmilter
+links ticket-parse ticket-parse "" libpq libmilter libjson-glib
 links ticketctl ticketctl libpq libmilter
 links ticket-milter ticket-milter libmilter

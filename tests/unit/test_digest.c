@@ -10,8 +10,7 @@
 #include <glib.h>
 
 #include <milter/core/digest.h>
-#include <milter/core/ingest.h>
-#include <parser/sha256.h>
+#include <parser/util/sha256.h>
 
 /* digest_of - the digest of a C string */
 
@@ -97,23 +96,6 @@ static void test_known_values(void **state)
     assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
-static void test_thread_root(void **state)
-{
-    /* 22 bytes 0x01..0x16, then a 5-byte child block. */
-    guchar  bytes[27];
-    char   *b64, *root;
-
-    for (int i = 0; i < 27; i++)
-	bytes[i] = (guchar) (i + 1);
-    b64 = g_base64_encode(bytes, sizeof(bytes));
-    root = ingest_thread_root(b64);
-    assert_string_equal(root, "0102030405060708090a0b0c0d0e0f10111213141516");
-    g_free(root);
-    g_free(b64);
-    assert_null(ingest_thread_root("c2hvcnQ="));	/* too short */
-    assert_null(ingest_thread_root(NULL));
-}
-
 int     main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -121,7 +103,6 @@ int     main(void)
 	cmocka_unit_test(test_filter_fields_ignored),
 	cmocka_unit_test(test_content_counts),
 	cmocka_unit_test(test_known_values),
-	cmocka_unit_test(test_thread_root),
     };
 
     return (cmocka_run_group_tests(tests, NULL, NULL));

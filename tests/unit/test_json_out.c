@@ -1,4 +1,4 @@
-/* test_json_out - the JSON writer of the ingest path, read back by json-glib */
+/* test_json_out - the JSON writer (parser/util/json_out.c), read back by json-glib */
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,7 +9,7 @@
 
 #include <json-glib/json-glib.h>
 
-#include <milter/util/json_out.h>
+#include <parser/util/json_out.h>
 
 /* parse - the text as a json-glib node; fails the test if it is not JSON */
 
@@ -52,6 +52,76 @@ static void test_shape(void **state)
 			"\"yes\":true,\"no\":false,\"list\":[\"a\",{},[],7],"
 			"\"given\":{\"spf\":\"pass\"},\"absent\":null}");
     json_node_unref(parse(text));
+    g_free(text);
+}
+
+/* test_nested - arrays in arrays in objects, and the commas between */
+
+static void test_nested(void **state)
+{
+    JSON_OUT *out = json_out_new();
+    char   *text;
+
+    json_out_open(out, NULL, '[');
+    json_out_open(out, NULL, '[');
+    json_out_open(out, NULL, '[');
+    json_out_close(out, ']');
+    json_out_open(out, NULL, '[');
+    json_out_int(out, NULL, 1);
+    json_out_open(out, NULL, '{');
+    json_out_open(out, "a", '[');
+    json_out_string(out, NULL, "x");
+    json_out_string(out, NULL, NULL);
+    json_out_close(out, ']');
+    json_out_open(out, "b", '{');
+    json_out_close(out, '}');
+    json_out_close(out, '}');
+    json_out_close(out, ']');
+    json_out_close(out, ']');
+    json_out_bool(out, NULL, 0);
+    json_out_close(out, ']');
+    text = json_out_finish(out);
+    assert_string_equal(text, "[[[],[1,{\"a\":[\"x\",null],\"b\":{}}]],false]");
+    json_node_unref(parse(text));
+    g_free(text);
+}
+
+/* test_pretty - one member a line, two spaces a level, empty ones closed */
+
+static void test_pretty(void **state)
+{
+    JSON_OUT *out = json_out_new_pretty();
+    char   *text;
+    JsonNode *node;
+
+    json_out_open(out, NULL, '{');
+    json_out_string(out, "s", "a\nb");
+    json_out_open(out, "list", '[');
+    json_out_int(out, NULL, 1);
+    json_out_open(out, NULL, '{');
+    json_out_bool(out, "t", 1);
+    json_out_close(out, '}');
+    json_out_close(out, ']');
+    json_out_open(out, "none", '[');
+    json_out_close(out, ']');
+    json_out_open(out, "empty", '{');
+    json_out_close(out, '}');
+    json_out_close(out, '}');
+    text = json_out_finish(out);
+    assert_string_equal(text, "{\n"
+			"  \"s\": \"a\\nb\",\n"
+			"  \"list\": [\n"
+			"    1,\n"
+			"    {\n"
+			"      \"t\": true\n"
+			"    }\n"
+			"  ],\n"
+			"  \"none\": [],\n"
+			"  \"empty\": {}\n"
+			"}");
+    node = parse(text);
+    assert_int_equal(json_array_get_length(json_object_get_array_member(json_node_get_object(node), "list")), 2);
+    json_node_unref(node);
     g_free(text);
 }
 
@@ -129,6 +199,8 @@ int     main(void)
 {
     const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_shape),
+	cmocka_unit_test(test_nested),
+	cmocka_unit_test(test_pretty),
 	cmocka_unit_test(test_escapes),
 	cmocka_unit_test(test_invalid_utf8),
 	cmocka_unit_test(test_large),

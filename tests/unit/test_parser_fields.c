@@ -292,10 +292,30 @@ static void test_parse_fd(void **state)
     close(pipefd[0]);
 }
 
+/* test_thread_root - Outlook's conversation root from a Thread-Index */
+
+static void test_thread_root(void **state)
+{
+    /* 22 bytes 0x01..0x16, then a 5-byte child block. */
+    guchar  bytes[27];
+    char   *b64, *root;
+
+    for (int i = 0; i < 27; i++)
+	bytes[i] = (guchar) (i + 1);
+    b64 = g_base64_encode(bytes, sizeof(bytes));
+    root = mail_thread_root(b64);
+    assert_string_equal(root, "0102030405060708090a0b0c0d0e0f10111213141516");
+    g_free(root);
+    g_free(b64);
+    assert_null(mail_thread_root("c2hvcnQ="));	/* too short */
+    assert_null(mail_thread_root(NULL));
+}
+
 int     main(void)
 {
     const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_addresses),
+	cmocka_unit_test(test_thread_root),
 	cmocka_unit_test(test_ids_and_date),
 	cmocka_unit_test(test_no_headers),
 	cmocka_unit_test(test_subject),

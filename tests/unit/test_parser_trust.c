@@ -23,7 +23,7 @@
 #include <glib.h>
 
 #include <parser/mail.h>
-#include <parser/sha256.h>
+#include <parser/util/sha256.h>
 
 /* parse - parse a message given as a string */
 

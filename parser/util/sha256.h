@@ -1,5 +1,5 @@
-#ifndef PARSER_SHA256_H
-#define PARSER_SHA256_H
+#ifndef PARSER_UTIL_SHA256_H
+#define PARSER_UTIL_SHA256_H
 
 /*++
 /* NAME
@@ -7,7 +7,7 @@
 /* SUMMARY
 /*	SHA-256 in lower-case hex, by OpenSSL
 /* SYNOPSIS
-/*	#include <parser/sha256.h>
+/*	#include <parser/util/sha256.h>
 /*
 /*	SHA256_SUM *sha256_new(void)
 /*	void	sha256_update(SHA256_SUM *sum, const void *data, size_t len)

@@ -1,5 +1,5 @@
-#ifndef MILTER_JSON_OUT_H
-#define MILTER_JSON_OUT_H
+#ifndef PARSER_UTIL_JSON_OUT_H
+#define PARSER_UTIL_JSON_OUT_H
 
 /*++
 /* NAME
@@ -7,9 +7,10 @@
 /* SUMMARY
 /*	write a compact JSON text straight into a string
 /* SYNOPSIS
-/*	#include <milter/util/json_out.h>
+/*	#include <parser/util/json_out.h>
 /*
 /*	JSON_OUT *json_out_new(void)
+/*	JSON_OUT *json_out_new_pretty(void)
 /*	char	*json_out_finish(JSON_OUT *out)
 /*
 /*	void	json_out_open(JSON_OUT *out, const char *key, char bracket)
@@ -23,8 +24,15 @@
 /*	JSON object of about the message's size. json-glib builds a node
 /*	tree and escapes one character at a time, which took a tenth of
 /*	the daemon's CPU per message; this writer appends to one GString.
-/*	Values are written in the order called; key is the member name
-/*	inside an object, NULL inside an array or at the top.
+/*	It is the one writer of a message's description: ticket-parse's
+/*	document and the database's (mail_json.c), and the daemon's
+/*	authentication results. Values are written in the order called;
+/*	key is the member name inside an object, NULL inside an array or
+/*	at the top.
+/*
+/*	json_out_new() writes compact text; json_out_new_pretty() puts
+/*	each member on its own line, indented by two spaces a level, for
+/*	a person to read.
 /*
 /*	json_out_open() and json_out_close() start and end an object
 /*	('{', '}') or an array ('[', ']'). json_out_string() writes a
@@ -38,6 +46,7 @@
 typedef struct JSON_OUT JSON_OUT;
 
 extern JSON_OUT *json_out_new(void);
+extern JSON_OUT *json_out_new_pretty(void);
 extern char *json_out_finish(JSON_OUT *);
 extern void json_out_open(JSON_OUT *, const char *, char);
 extern void json_out_close(JSON_OUT *, char);

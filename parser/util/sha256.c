@@ -13,7 +13,7 @@
 #include <openssl/evp.h>
 
 /* Parser library. */
-#include <parser/sha256.h>
+#include <parser/util/sha256.h>
 
 struct SHA256_SUM {
     EVP_MD_CTX *ctx;

@@ -6,6 +6,7 @@
 /* DESCRIPTION
 /*	See json_out.h. Strings are escaped as RFC 8259 requires (quote,
 /*	backslash, control characters); other bytes are copied in runs.
+/*	The pretty layout costs the compact one a test per value.
 /*--*/
 
 /* System library. */
@@ -14,12 +15,14 @@
 /* External libraries. */
 #include <glib.h>
 
-/* Utility library. */
-#include <milter/util/json_out.h>
+/* Parser library. */
+#include <parser/util/json_out.h>
 
 struct JSON_OUT {
     GString *text;
     int     comma;			/* a value came before, at this level */
+    int     pretty;			/* one member a line, indented */
+    int     depth;			/* objects and arrays open */
 };
 
 /* json_out_new - an empty JSON text */
@@ -29,6 +32,16 @@ JSON_OUT *json_out_new(void)
     JSON_OUT *out = g_new0(JSON_OUT, 1);
 
     out->text = g_string_sized_new(4096);
+    return (out);
+}
+
+/* json_out_new_pretty - an empty JSON text, laid out for reading */
+
+JSON_OUT *json_out_new_pretty(void)
+{
+    JSON_OUT *out = json_out_new();
+
+    out->pretty = 1;
     return (out);
 }
 
@@ -81,6 +94,15 @@ static void escape(GString *text, const char *value)
     g_string_append_c(text, '"');
 }
 
+/* newline - in the pretty layout, a new line indented to the depth */
+
+static void newline(JSON_OUT *out)
+{
+    g_string_append_c(out->text, '\n');
+    for (int i = 0; i < out->depth; i++)
+	g_string_append(out->text, "  ");
+}
+
 /* member - the comma before a value, and its name inside an object */
 
 static void member(JSON_OUT *out, const char *key)
@@ -88,9 +110,11 @@ static void member(JSON_OUT *out, const char *key)
     if (out->comma)
 	g_string_append_c(out->text, ',');
     out->comma = 1;
+    if (out->pretty && out->depth > 0)
+	newline(out);
     if (key) {
 	escape(out->text, key);
-	g_string_append_c(out->text, ':');
+	g_string_append(out->text, out->pretty ? ": " : ":");
     }
 }
 
@@ -100,6 +124,7 @@ void    json_out_open(JSON_OUT *out, const char *key, char bracket)
 {
     member(out, key);
     g_string_append_c(out->text, bracket);
+    out->depth++;
     out->comma = 0;
 }
 
@@ -107,6 +132,10 @@ void    json_out_open(JSON_OUT *out, const char *key, char bracket)
 
 void    json_out_close(JSON_OUT *out, char bracket)
 {
+    out->depth--;
+    /* An empty object or array stays on one line: {} or []. */
+    if (out->pretty && out->comma)
+	newline(out);
     g_string_append_c(out->text, bracket);
     out->comma = 1;
 }
