@@ -51,6 +51,10 @@
 /*	const char *mail_html(const MAIL *mail)
 /*	char	*mail_html_sanitized(const MAIL *mail)
 /*	const char *mail_text_source(const MAIL *mail)
+/*	char	*mail_html_reply(const MAIL *mail)
+/*	char	*mail_html_reply_text(const char *html, const char *marker)
+/*	char	*mail_html_framed(const char *html, const char *before,
+/*				  const char *after)
 /*
 /*	size_t	mail_attachment_count(const MAIL *mail)
 /*	const MAIL_ATTACHMENT *mail_attachment(const MAIL *mail, size_t i)
@@ -122,6 +126,12 @@
 /*	"html" or "none". mail_html_sanitized() returns that HTML without
 /*	scripts, frames, forms, event handlers and javascript: URLs, safe
 /*	to show (see html_sanitize.c); g_free it.
+/*	mail_html_reply() returns it, for an answer, without the quoted
+/*	history mail clients append (Gmail, Outlook, Thunderbird, Apple
+/*	Mail) and without leading command lines; mail_html_reply_text()
+/*	the readable text of such HTML, its quote and signature cut as
+/*	in mail_reply_text(); mail_html_framed() HTML with a text block
+/*	before and after its content (see html_sanitize.c). g_free them.
 /*
 /*	mail_commands() reads an agent's commands: the lines that start
 /*	with "#" at the top of an answer (reply_text, the answer without
@@ -329,6 +339,9 @@ extern void mail_commands_free(MAIL_COMMANDS *);
 extern const char *mail_html(const MAIL *);
 extern char *mail_html_sanitized(const MAIL *);
 extern const char *mail_text_source(const MAIL *);
+extern char *mail_html_reply(const MAIL *);
+extern char *mail_html_reply_text(const char *, const char *);
+extern char *mail_html_framed(const char *, const char *, const char *);
 
 extern size_t mail_attachment_count(const MAIL *);
 extern const MAIL_ATTACHMENT *mail_attachment(const MAIL *, size_t);

@@ -18,6 +18,7 @@
 /* External libraries. */
 #include <glib.h>
 #include <gmime/gmime.h>
+#include <libxml/HTMLparser.h>
 
 /* Parser library. */
 #include <parser/mail.h>
@@ -110,6 +111,11 @@ extern void bounce_detect(MAIL *, GMimeMessage *);
 
 /* html_text.c */
 extern char *html_to_text(const char *, size_t);
+
+/* html_sanitize.c */
+extern htmlDocPtr html_read(const char *);
+extern char *html_write(htmlDocPtr);
+extern void html_sanitize_doc(htmlDocPtr);
 
 /* lines.c */
 extern char **text_lines(const char *);

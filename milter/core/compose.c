@@ -16,7 +16,11 @@
 
 /* Global library. */
 #include <milter/core/compose.h>
+#include <milter/core/notify_parts.h>
 #include <milter/core/template.h>
+
+/* Parser library. */
+#include <parser/mail.h>
 
 /* compose_member - a string member of a JSON answer, "" when absent */
 
@@ -40,26 +44,37 @@ char   *compose_tag(const char *tag_format, const char *number)
     return (g_strdup_printf("%.*s%s%s", (int) (at - tag_format), tag_format, number, at + 6));
 }
 
-/* attachment_summary - one line per attachment, no links */
+/* compose_attachment - a base64 part of these bytes, as it was sent */
 
-static char *attachment_summary(JsonObject *obj)
+GMimePart *compose_attachment(const char *content_type, const char *filename,
+			              const char *content_id, int is_inline, GMimeStream *bytes)
 {
-    JsonArray *list = json_object_get_array_member(obj, "attachments");
-    GString *out = g_string_new("");
+    GMimeContentType *type = g_mime_content_type_parse(NULL, content_type && *content_type
+					       ? content_type : "application/octet-stream");
+    const char *media = g_mime_content_type_get_media_type(type);
+    int     opaque = g_ascii_strcasecmp(media, "message") == 0
+	|| g_ascii_strcasecmp(media, "multipart") == 0;
+    GMimeDataWrapper *content = g_mime_data_wrapper_new_with_stream(bytes, GMIME_CONTENT_ENCODING_DEFAULT);
+    GMimePart *part;
 
-    for (guint i = 0; list && i < json_array_get_length(list); i++) {
-	JsonObject *a = json_array_get_object_element(list, i);
-
-	g_string_append_printf(out, "\nAttachment: %s (%s, %" G_GINT64_FORMAT " bytes)",
-			       *compose_member(a, "filename") ? compose_member(a, "filename") : "(no name)",
-			       compose_member(a, "content_type"), json_object_get_int_member(a, "size"));
-    }
-    return (g_string_free(out, FALSE));
+    /* base64 is not allowed for message/ and multipart/ (RFC 2046). */
+    part = opaque ? g_mime_part_new_with_type("application", "octet-stream")
+	: g_mime_part_new_with_type(media, g_mime_content_type_get_media_subtype(type));
+    g_mime_part_set_content(part, content);
+    g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
+    g_mime_object_set_disposition(GMIME_OBJECT(part), is_inline ? "inline" : "attachment");
+    if ((filename && *filename) || opaque)
+	g_mime_part_set_filename(part, filename && *filename ? filename : "message.eml");
+    if (content_id && *content_id)
+	g_mime_part_set_content_id(part, content_id);
+    g_object_unref(content);
+    g_object_unref(type);
+    return (part);
 }
 
 /* template_values - the variables of the mail's template */
 
-static GHashTable *template_values(JsonObject *obj, const char *tag)
+static GHashTable *template_values(JsonObject *obj, const char *tag, const NOTIFY_PARTS *parts)
 {
     GHashTable *v = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
     GDateTime *now = g_date_time_new_now_local();
@@ -77,14 +92,14 @@ static GHashTable *template_values(JsonObject *obj, const char *tag)
     g_hash_table_insert(v, "event", g_strdup(*compose_member(obj, "notice") ? compose_member(obj, "notice")
 					     : reply ? "Customer reply" : "New ticket"));
     g_hash_table_insert(v, "customer_text", g_strdup(compose_member(obj, "customer_text")));
-    g_hash_table_insert(v, "attachments", attachment_summary(obj));
+    g_hash_table_insert(v, "attachments", notify_parts_list(parts));
     g_date_time_unref(now);
     return (v);
 }
 
-/* text_part - a UTF-8 text part of the given subtype */
+/* compose_text_part - a UTF-8 text part of the given subtype */
 
-static GMimeObject *text_part(const char *subtype, const char *text)
+GMimeObject *compose_text_part(const char *subtype, const char *text)
 {
     GMimeTextPart *part = g_mime_text_part_new_with_subtype(subtype);
 
@@ -94,25 +109,65 @@ static GMimeObject *text_part(const char *subtype, const char *text)
     return (GMIME_OBJECT(part));
 }
 
-/* mail_body - text/plain, or multipart/alternative with HTML */
+/* The customer's text in the HTML alternative's frame: no value has it. */
+#define CUSTOMER_MARK	"\x01\x02customer_text\x02\x01"
 
-static GMimeObject *mail_body(JsonObject *template, GHashTable *values, char **text)
+/* framed_html - the customer's HTML between the text template's lines
+ * before and after {{customer_text}} */
+
+static char *framed_html(JsonObject *template, GHashTable *values, const char *customer_html)
 {
-    GMimeObject *plain;
-    GMimeMultipart *alt;
+    char   *text, *mark, *html;
+
+    g_hash_table_insert(values, "customer_text", g_strdup(CUSTOMER_MARK));
+    text = template_render(compose_member(template, "text"), values, 0);
+    if ((mark = strstr(text, CUSTOMER_MARK)) != NULL) {
+	*mark = 0;
+	html = mail_html_framed(customer_html, text, mark + strlen(CUSTOMER_MARK));
+    } else {
+	html = mail_html_framed(customer_html, text, NULL);
+    }
+    g_free(text);
+    return (html);
+}
+
+/* html_alternative - the HTML alternative: the customer's, framed, else the
+ * template's; NULL when neither */
+
+static GMimeObject *html_alternative(JsonObject *obj, JsonObject *template, GHashTable *values)
+{
+    const char *customer_html = compose_member(obj, "customer_html");
+    GMimeObject *part;
     char   *html;
 
-    *text = template_render(compose_member(template, "text"), values, 0);
-    plain = text_part("plain", *text);
-    if (*compose_member(template, "html") == 0)
-	return (plain);
-    html = template_render(compose_member(template, "html"), values, 1);
-    alt = g_mime_multipart_new_with_subtype("alternative");
-    g_mime_multipart_add(alt, plain);
-    g_mime_multipart_add(alt, text_part("html", html));
-    g_object_unref(plain);
+    if (*customer_html)
+	html = framed_html(template, values, customer_html);
+    else if (*compose_member(template, "html"))
+	html = template_render(compose_member(template, "html"), values, 1);
+    else
+	return (NULL);
+    part = compose_text_part("html", html);
     g_free(html);
-    return (GMIME_OBJECT(alt));
+    return (part);
+}
+
+/* mail_body - text/plain, or multipart/alternative with HTML; with the
+ * parts the plan carries */
+
+static GMimeObject *mail_body(JsonObject *obj, JsonObject *template, GHashTable *values,
+			              NOTIFY_PARTS *parts, const COMPOSE_SETTINGS *settings,
+			              char **text, TM_ERROR *err)
+{
+    GMimeObject *plain, *html, *body;
+
+    *text = template_render(compose_member(template, "text"), values, 0);
+    plain = compose_text_part("plain", *text);
+    html = html_alternative(obj, template, values);
+    body = notify_parts_body(parts, plain, html, settings->fetch, settings->fetch_context, err);
+    g_object_unref(plain);
+    if (html)
+	g_object_unref(html);
+    return (body);
 }
 
 /* set_threading - In-Reply-To, and References that end with our own id */
@@ -164,7 +219,8 @@ static JsonObject *mail_object(JsonParser *parser, const char *mail_json, TM_ERR
 
 /* compose_mail - render one outbox mail into RFC 5322 bytes */
 
-int     compose_mail(const char *mail_json, const char *tag_format, COMPOSED *mail, TM_ERROR *err)
+int     compose_mail(const char *mail_json, const COMPOSE_SETTINGS *settings, COMPOSED *mail,
+		             TM_ERROR *err)
 {
     JsonParser *parser = json_parser_new();
     JsonObject *obj, *template;
@@ -173,8 +229,9 @@ int     compose_mail(const char *mail_json, const char *tag_format, COMPOSED *ma
     GMimeFormatOptions *format;
     GHashTable *values;
     GDateTime *now;
+    NOTIFY_PARTS *parts;
     char   *tag;
-    int     confirmation;
+    int     confirmation, ret = 0;
 
     memset(mail, 0, sizeof(*mail));
     if ((obj = mail_object(parser, mail_json, err)) == NULL) {
@@ -185,8 +242,11 @@ int     compose_mail(const char *mail_json, const char *tag_format, COMPOSED *ma
     /* A confirmation or a notice comes from the queue; a notification
      * from the customer "via" the queue, so that Reply answers them. */
     confirmation = strcmp(compose_member(obj, "kind"), "notification") != 0;
-    tag = compose_tag(tag_format, compose_member(obj, "ticket_number"));
-    values = template_values(obj, tag);
+    tag = compose_tag(settings->tag_format, compose_member(obj, "ticket_number"));
+    /* A notification carries the message's parts; a confirmation none. */
+    parts = notify_parts_plan(confirmation ? NULL : json_object_get_array_member(obj, "attachments"),
+			      compose_member(obj, "customer_html"), settings->attachment_limit);
+    values = template_values(obj, tag, parts);
 
     msg = g_mime_message_new(TRUE);
     if (confirmation) {
@@ -217,22 +277,30 @@ int     compose_mail(const char *mail_json, const char *tag_format, COMPOSED *ma
     g_mime_object_set_header(GMIME_OBJECT(msg), "X-Loop", compose_member(obj, "queue_address"), NULL);
     g_mime_object_set_header(GMIME_OBJECT(msg), "Content-Language",
 			     *compose_member(template, "language") ? compose_member(template, "language") : "en", NULL);
-    body = mail_body(template, values, &mail->text);
-    g_mime_message_set_mime_part(msg, body);
-    g_object_unref(body);
+    if ((body = mail_body(obj, template, values, parts, settings, &mail->text, err)) != NULL) {
+	g_mime_message_set_mime_part(msg, body);
+	g_object_unref(body);
 
-    format = g_mime_format_options_new();
-    g_mime_format_options_set_newline_format(format, GMIME_NEWLINE_FORMAT_DOS);
-    mail->data = g_mime_object_to_string(GMIME_OBJECT(msg), format);
-    mail->len = strlen(mail->data);
-    mail->envelope_from = g_strdup(compose_member(obj, "queue_address"));
+	format = g_mime_format_options_new();
+	g_mime_format_options_set_newline_format(format, GMIME_NEWLINE_FORMAT_DOS);
+	mail->data = g_mime_object_to_string(GMIME_OBJECT(msg), format);
+	mail->len = strlen(mail->data);
+	/* The recorded copy: the attachments' bytes are stored already. */
+	notify_parts_strip(parts);
+	mail->record = g_mime_object_to_string(GMIME_OBJECT(msg), format);
+	mail->record_len = strlen(mail->record);
+	mail->envelope_from = g_strdup(compose_member(obj, "queue_address"));
+	g_mime_format_options_free(format);
+    } else {
+	ret = -1;
+    }
 
-    g_mime_format_options_free(format);
+    notify_parts_free(parts);
     g_object_unref(msg);
     g_hash_table_destroy(values);
     g_free(tag);
     g_object_unref(parser);
-    return (0);
+    return (ret);
 }
 
 /* compose_free - release what compose_mail() made */
@@ -240,6 +308,7 @@ int     compose_mail(const char *mail_json, const char *tag_format, COMPOSED *ma
 void    compose_free(COMPOSED *mail)
 {
     g_free(mail->data);
+    g_free(mail->record);
     g_free(mail->envelope_from);
     g_free(mail->subject);
     g_free(mail->from_address);

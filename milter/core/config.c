@@ -85,11 +85,22 @@ static const CONFIG_KEY config_keys[] = {
     {"AutoMailPerTicketHour", KEY_COUNT, AT(automail_per_ticket_hour), 0},
     {"BounceHold", KEY_SECONDS, AT(bounce_hold), 0},
     {"MaximumRecipients", KEY_COUNT, AT(max_recipients), 0},
+    {"NotifyAttachmentLimit", KEY_SIZE, AT(notify_attachment_limit), 0},
     {"MaximumMimeDepth", KEY_COUNT, AT(limits.max_depth), 0},
     {"MaximumMimeParts", KEY_COUNT, AT(limits.max_parts), 0},
     {"MaximumHeaders", KEY_COUNT, AT(limits.max_headers), 0},
     {"MaximumHeaderSize", KEY_SIZE, AT(limits.max_header_bytes), 0},
     {"MaximumDecodedSize", KEY_SIZE, AT(limits.max_decoded_bytes), 0},
+    {0},
+};
+
+/* The sizes with an upper bound (the others: what size_t holds). */
+static const struct {
+    const char *name;
+    long long max;
+}       size_bounds[] = {
+    /* 0 attaches nothing and lists every attachment. */
+    {"NotifyAttachmentLimit", 1024LL * 1024 * 1024},
     {0},
 };
 
@@ -146,6 +157,7 @@ static CONFIG *config_defaults(const char *path)
     config->automail_per_ticket_hour = 20;
     config->bounce_hold = 30 * 86400;
     config->max_recipients = 50;
+    config->notify_attachment_limit = 10 * 1024 * 1024;
     mail_limits_default(&config->limits);
     return (config);
 }
@@ -299,6 +311,10 @@ static int config_set(CONFIG *config, const CONFIG_KEY *key, const char *value,
     case KEY_SIZE:
 	if (parse_number(value, "kmg", size_scale, &n) < 0)
 	    return (tm_error(why, "expected a size in bytes (suffix k, m or g), got \"%s\"", value));
+	for (i = 0; size_bounds[i].name; i++)
+	    if (strcmp(size_bounds[i].name, key->name) == 0 && n > size_bounds[i].max)
+		return (tm_error(why, "expected a size from 0 to %lld bytes (1g), got \"%s\"",
+				 size_bounds[i].max, value));
 	*(size_t *) field = (size_t) n;
 	return (0);
     case KEY_SECONDS:

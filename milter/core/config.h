@@ -120,6 +120,8 @@ typedef struct CONFIG {
     int     automail_per_ticket_hour;	/* AutoMailPerTicketHour */
     int     bounce_hold;		/* BounceHold, seconds */
     int     max_recipients;		/* MaximumRecipients of one agent answer */
+    size_t  notify_attachment_limit;	/* NotifyAttachmentLimit: bytes of
+					 * attachments one notification carries */
     MAIL_LIMITS limits;			/* MaximumMimeDepth, ... */
 } CONFIG;
 

@@ -121,24 +121,29 @@ static void set_text(INGEST_TEXTS *texts, int i, const char *text)
     texts->value[i] = text;
 }
 
-/* ingest_texts - the plain text, reply text and sanitized HTML */
+/* ingest_texts - the plain text, reply text and sanitized HTML; with
+ * answer, the HTML without quote and commands too */
 
-void    ingest_texts(const MAIL *mail, INGEST_TEXTS *texts)
+void    ingest_texts(const MAIL *mail, int answer, INGEST_TEXTS *texts)
 {
     memset(texts, 0, sizeof(*texts));
     texts->html = mail_html_sanitized(mail);
+    /* Only an agent's mail is relayed: a customer's costs no second parse. */
+    texts->reply_html = answer && texts->html ? mail_html_reply(mail) : NULL;
     set_text(texts, 0, mail_text(mail));
     set_text(texts, 1, mail_reply_text(mail));
     set_text(texts, 2, texts->html);
+    set_text(texts, 3, texts->reply_html);
 }
 
 /* ingest_texts_free - release what ingest_texts() made */
 
 void    ingest_texts_free(INGEST_TEXTS *texts)
 {
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
 	g_free(texts->owned[i]);
     g_free(texts->html);
+    g_free(texts->reply_html);
 }
 
 /* ingest_result_clear - release what a result holds */
@@ -202,9 +207,9 @@ int     ingest_message(STORE *store, const CONFIG *config,
     char   *answer = NULL;
     int     ret;
 
-    ingest_texts(mail, &texts);
+    ingest_texts(mail, envelope->agent_proof != 0, &texts);
     msg = (STORE_MESSAGE) {
-	.meta_json = meta, .texts = {texts.value[0], texts.value[1], texts.value[2]},
+	.meta_json = meta, .texts = {texts.value[0], texts.value[1], texts.value[2], texts.value[3]},
 	.raw = raw, .raw_len = raw_len,
 	.blobs = (const STORE_BYTES *) blobs->data, .blob_count = blobs->len,
     };

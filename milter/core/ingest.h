@@ -31,9 +31,11 @@
 /*	row. Its strings and lists are borrowed for the call.
 /*
 /*	The message's texts (plain, the reply without its quote, and the
-/*	sanitized HTML) go beside the JSON, not inside it (STORE_META_SQL);
-/*	ingest_texts() makes them, as valid UTF-8, for ticketctl's replay
-/*	too.
+/*	sanitized HTML, and for a message that carries a proof of an
+/*	agent the HTML of the answer without its quoted history and command
+/*	lines, mail_html_reply()) go beside the JSON, not inside it
+/*	(STORE_META_SQL); ingest_texts() makes them, as valid UTF-8, for
+/*	ticketctl's replay too (which keeps the stored answer HTML).
 /*
 /*	The result says which ticket, by which rule, whether the ticket
 /*	was created, and whether the message was a duplicate of one
@@ -99,12 +101,13 @@ extern char *ingest_meta(const CONFIG *, const INGEST_ENVELOPE *,
 			         const MAIL *, const char *, size_t, GArray *);
 /* The texts as sent: valid UTF-8 or NULL; ingest_texts_free() frees. */
 typedef struct INGEST_TEXTS {
-    const char *value[3];		/* text, reply text, HTML */
-    char   *owned[3];			/* copies made valid UTF-8 */
+    const char *value[4];		/* text, reply text, HTML, reply HTML */
+    char   *owned[4];			/* copies made valid UTF-8 */
     char   *html;			/* the sanitized HTML */
+    char   *reply_html;			/* without quote and commands, or NULL */
 } INGEST_TEXTS;
 
-extern void ingest_texts(const MAIL *, INGEST_TEXTS *);
+extern void ingest_texts(const MAIL *, int, INGEST_TEXTS *);
 extern void ingest_texts_free(INGEST_TEXTS *);
 
 #endif

@@ -32,10 +32,10 @@
  * from then on. The name changes with the parameters, so that a daemon
  * of another version there never runs this one's statement.
  */
-#define INGEST_STATEMENT	"ticket_milter_ingest_texts"
+#define INGEST_STATEMENT	"ticket_milter_ingest_reply_html"
 #define INGEST_SQL		"SELECT ingest_message(" \
-				STORE_META_SQL("$1", "$4", "$5", "$6") ", $2::bytea, $3::bytea)"
-#define INGEST_PARAMS		6
+				STORE_META_SQL("$1", "$4", "$5", "$6", "$7") ", $2::bytea, $3::bytea)"
+#define INGEST_PARAMS		7
 #define NO_SUCH_STATEMENT	"26000"
 #define STATEMENT_EXISTS	"42P05"
 
@@ -412,7 +412,7 @@ static PGresult *ingest_at_once(PGconn *conn, long long deadline, int prepared,
 {
     GByteArray *joined = store_bytes_join(msg->blobs, msg->blob_count);
     const char *values[INGEST_PARAMS] = {msg->meta_json, msg->raw, (const char *) joined->data,
-	msg->texts[0], msg->texts[1], msg->texts[2]};
+	msg->texts[0], msg->texts[1], msg->texts[2], msg->texts[3]};
     int     lengths[INGEST_PARAMS] = {0, (int) msg->raw_len, (int) joined->len};
     int     formats[INGEST_PARAMS] = {0, 1, 1};
     PGresult *res;
@@ -540,7 +540,8 @@ static int copy_begin(PGconn *conn, long long deadline, const char *sql, TM_ERRO
 static PGresult *ingest_streamed(PGconn *conn, long long deadline, const STORE_MESSAGE *msg,
 				         int *broken, TM_ERROR *err)
 {
-    const char *values[4] = {msg->meta_json, msg->texts[0], msg->texts[1], msg->texts[2]};
+    const char *values[5] = {msg->meta_json, msg->texts[0], msg->texts[1], msg->texts[2],
+    msg->texts[3]};
     PGresult *res, *commit;
 
     /* A failure below leaves a transaction open: store_release() closes it. */
@@ -561,9 +562,9 @@ static PGresult *ingest_streamed(PGconn *conn, long long deadline, const STORE_M
     res = exec_timed(conn, deadline,
 		     "WITH u AS (DELETE FROM ingest_upload"
 		     "  WHERE id = currval('ingest_upload_id_seq') RETURNING raw, blobs)"
-		     " SELECT ingest_message(" STORE_META_SQL("$1", "$2", "$3", "$4")
+		     " SELECT ingest_message(" STORE_META_SQL("$1", "$2", "$3", "$4", "$5")
 		     ", u.raw, u.blobs) FROM u",
-		     4, values, 0, 0, broken, err);
+		     5, values, 0, 0, broken, err);
     if (res == NULL)
 	return (NULL);
     if ((commit = exec_timed(conn, deadline, "COMMIT", 0, 0, 0, 0, broken, err)) == NULL) {

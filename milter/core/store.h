@@ -80,14 +80,15 @@ typedef struct STORE_BYTES {
  * escaped JSON string one byte at a time; adding a text to jsonb copies
  * it whole.
  */
-#define STORE_META_SQL(meta, text, reply_text, html) \
+#define STORE_META_SQL(meta, text, reply_text, html, reply_html) \
 	"(" meta "::jsonb || jsonb_build_object('text', " text "::text, 'reply_text', " \
-	reply_text "::text, 'html', " html "::text))"
+	reply_text "::text, 'html', " html "::text, 'reply_html', " reply_html "::text))"
 
 /* What store_ingest() stores. */
 typedef struct STORE_MESSAGE {
     const char *meta_json;		/* the JSON description */
-    const char *texts[3];		/* text, reply text, HTML: UTF-8 or NULL */
+    const char *texts[4];		/* text, reply text, HTML, an answer's
+					 * HTML without its quote: UTF-8 or NULL */
     const char *raw;			/* the message as received */
     size_t  raw_len;
     const STORE_BYTES *blobs;		/* the attachments' bytes, in order */

@@ -72,7 +72,7 @@
     " 'text', m.body_text, 'auth', m.auth, 'flags', message_flags(m.facts)," \
     " 'confirmation', m.autoreply," \
     " 'attachments', (SELECT coalesce(json_agg(json_build_object(" \
-    "    'filename', a.filename, 'content_type', a.content_type, 'size', a.size," \
+    "    'id', a.id, 'filename', a.filename, 'content_type', a.content_type, 'size', a.size," \
     "    'sha256', a.sha256, 'origin', a.origin) ORDER BY a.position), '[]')" \
     "    FROM attachments a WHERE a.msg_id = m.id)"
 
@@ -89,7 +89,8 @@ extern const CONFIG *ctl_config(void);
 extern CTL_COMMAND ctl_queue, ctl_ticket, ctl_agent, ctl_template, ctl_outbox;
 extern const char ctl_queue_usage[], ctl_ticket_usage[], ctl_agent_usage[];
 extern const char ctl_template_usage[], ctl_outbox_usage[];
-extern CTL_COMMAND ctl_message, ctl_stats, ctl_report;
+extern CTL_COMMAND ctl_message, ctl_stats, ctl_report, ctl_attachment;
 extern const char ctl_message_usage[], ctl_stats_usage[], ctl_report_usage[];
+extern const char ctl_attachment_usage[];
 
 #endif

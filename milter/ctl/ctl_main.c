@@ -60,6 +60,7 @@ static const char help_text[] =
 "                                one stored message; --raw: the original bytes\n"
 "  message replay ID [--dry-run] [--json]\n"
 "                                parse a stored original again, refresh its text\n"
+"  attachment get ID -o FILE     write a stored attachment to a new FILE (- for stdout)\n"
 "  stats [--json]                tickets and messages per queue and status\n"
 "  report queues|agents [--since TIME] [--json | --csv]\n"
 "                                tickets, replies, first response, backlog\n"
@@ -195,6 +196,7 @@ static const struct {
     {"queue", ctl_queue, 1, ctl_queue_usage},
     {"ticket", ctl_ticket, 1, ctl_ticket_usage},
     {"message", ctl_message, 1, ctl_message_usage},
+    {"attachment", ctl_attachment, 1, ctl_attachment_usage},
     {"stats", ctl_stats, 1, ctl_stats_usage},
     {"report", ctl_report, 1, ctl_report_usage},
     {"agent", ctl_agent, 1, ctl_agent_usage},

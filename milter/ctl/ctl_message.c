@@ -287,7 +287,7 @@ static int message_replay(PGconn *conn, int argc, char **argv)
     replay_envelope_free(&envelope);
     blobs = store_bytes_join((const STORE_BYTES *) pieces->data, pieces->len);
     g_array_free(pieces, TRUE);
-    ingest_texts(mail, &texts);
+    ingest_texts(mail, 0, &texts);
     PQclear(res);
 
     const char *refresh_params[6] = {id, meta, blobs->len ? (const char *) blobs->data : "",
@@ -296,7 +296,7 @@ static int message_replay(PGconn *conn, int argc, char **argv)
     int     formats[6] = {0, 0, 1};
 
     PQclear(ctl_query(conn, "BEGIN", 0, 0));
-    res = PQexecParams(conn, "SELECT message_refresh($1, " STORE_META_SQL("$2", "$4", "$5", "$6")
+    res = PQexecParams(conn, "SELECT message_refresh($1, " STORE_META_SQL("$2", "$4", "$5", "$6", "NULL")
 		       ", $3::bytea)", 6, 0, refresh_params, lengths, formats, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 	status = ctl_fail("message %s not replayed: %s", id, PQresultErrorMessage(res));

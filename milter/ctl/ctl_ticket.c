@@ -143,7 +143,7 @@ static int ticket_list(PGconn *conn, int argc, char **argv)
     "       || E'\\n', '')," \
     "    coalesce(E'  confirmation: ' || m.autoreply || E'\\n', '')," \
     "    regexp_replace(coalesce(nullif(m.reply_text, ''), m.body_text, ''), '^', '  ', 'gn')," \
-    "    (SELECT coalesce(string_agg(format(E'\\n  [attachment] %s (%s, %s bytes)'," \
+    "    (SELECT coalesce(string_agg(format(E'\\n  [attachment %s] %s (%s, %s bytes)', a.id," \
     "        coalesce(a.filename, '(no name)'), a.content_type, a.size), '' ORDER BY a.position), '')" \
     "     FROM attachments a WHERE a.msg_id = m.id)), E'\\n' ORDER BY m.received_at, m.id)" \
     " FROM messages m WHERE m.ticket_id = t.id)"

@@ -81,15 +81,38 @@ static int exec_simple(PGconn *conn, const char *sql, int nparams, const char *c
     return (0);
 }
 
+/* fetch_blob - an attachment's bytes, by SHA-256 (NOTIFY_FETCH): copied
+ * once out of the result, which is freed at once */
+
+static int fetch_blob(void *context, const char *sha256, GByteArray **bytes, TM_ERROR *err)
+{
+    const char *params[1] = {sha256};
+    PGresult *res = PQexecParams(context, "SELECT content FROM blobs WHERE sha256 = $1",
+				 1, 0, params, 0, 0, 1);
+
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+	tm_error(err, "cannot read attachment %s: %s", sha256,
+		 PQresultStatus(res) == PGRES_TUPLES_OK ? "not stored" : PQresultErrorMessage(res));
+	PQclear(res);
+	return (-1);
+    }
+    *bytes = g_byte_array_sized_new((guint) PQgetlength(res, 0, 0));
+    g_byte_array_append(*bytes, (const guint8 *) PQgetvalue(res, 0, 0), (guint) PQgetlength(res, 0, 0));
+    PQclear(res);
+    return (0);
+}
+
 /* outbox_deliver - render and submit one locked mail; record the outcome */
 
 static int outbox_deliver(PGconn *conn, const CONFIG *config, SMTP_CLIENT *smtp, const char *id)
 {
     const char *params[5] = {id, config->recipient_delimiter};
+    COMPOSE_SETTINGS settings = {config->ticket_tag_format, config->notify_attachment_limit,
+    fetch_blob, conn};
     PGresult *res;
     TM_ERROR err;
     COMPOSED mail = {0};
-    char   *rcpt, *shown;
+    char   *rcpt, *shown, *json;
     const char *why;
     int     permanent = 0, ret = -1;
     char    max_attempts[16], first_delay[16];
@@ -97,19 +120,21 @@ static int outbox_deliver(PGconn *conn, const CONFIG *config, SMTP_CLIENT *smtp,
     if (exec_simple(conn, "SELECT outbox_mail($1, $2), recipient FROM outbox WHERE id = $1", 2, params, &res) < 0)
 	return (-1);
     rcpt = g_strdup(PQgetvalue(res, 0, 1));
+    json = g_strdup(PQgetvalue(res, 0, 0));
+    PQclear(res);
     shown = addr_escape(rcpt);
     if ((why = addr_unsafe(rcpt)) != NULL)
 	tm_error(&err, "the recipient address has %s: not sent", why);
     else
-	ret = compose_mail(PQgetvalue(res, 0, 0), config->ticket_tag_format, &mail, &err);
-    PQclear(res);
+	ret = compose_mail(json, &settings, &mail, &err);
+    g_free(json);
     if (ret < 0)
 	permanent = 1;
     else if (smtp_client_send(smtp, config->outbox_relay, config->database_timeout, mail.envelope_from,
 			      rcpt, mail.data, mail.len, &permanent, &err) == 0) {
-	const char *sent[7] = {id, mail.data, mail.envelope_from, mail.subject, mail.from_address,
+	const char *sent[7] = {id, mail.record, mail.envelope_from, mail.subject, mail.from_address,
 	mail.from_name, mail.text};
-	int     lengths[7] = {0, (int) mail.len};
+	int     lengths[7] = {0, (int) mail.record_len};
 	int     formats[7] = {0, 1};
 
 	res = PQexecParams(conn, "SELECT outbox_sent($1, $2::bytea, $3, $4, $5, $6, $7)", 7, 0,

@@ -58,40 +58,82 @@ static char *id_list(JsonArray *ids)
     return (g_string_free(out, FALSE));
 }
 
-/* new_body - the reply text with the agent's attachments, as one MIME part */
+/* is_shown - an inline image the HTML shows by its Content-ID */
 
-static GMimeObject *new_body(const char *text, const MAIL *mail)
+static int is_shown(const MAIL_ATTACHMENT *a, const char *html)
 {
-    GMimeTextPart *plain = g_mime_text_part_new_with_subtype("plain");
-    GMimeMultipart *mixed;
+    char   *ref;
+    int     yes;
 
-    g_mime_text_part_set_text(plain, text);
-    g_mime_part_set_content_encoding(GMIME_PART(plain),
-	g_mime_part_get_best_content_encoding(GMIME_PART(plain), GMIME_ENCODING_CONSTRAINT_7BIT));
-    if (mail_attachment_count(mail) == 0)
-	return (GMIME_OBJECT(plain));
-    mixed = g_mime_multipart_new_with_subtype("mixed");
-    g_mime_multipart_add(mixed, GMIME_OBJECT(plain));
-    g_object_unref(plain);
+    if (html == NULL || a->content_id == NULL)
+	return (0);
+    ref = g_strdup_printf("cid:%s", a->content_id);
+    yes = strstr(html, ref) != NULL;
+    g_free(ref);
+    return (yes);
+}
+
+/* add_attachments - the agent's attachments shown (or not) by the HTML;
+ * a multipart of the subtype around first, or first when there are none */
+
+static GMimeObject *add_attachments(GMimeObject *first, const char *subtype, const MAIL *mail,
+				            const char *html, int shown)
+{
+    GMimeMultipart *multipart = NULL;
+
     for (size_t i = 0; i < mail_attachment_count(mail); i++) {
 	const MAIL_ATTACHMENT *a = mail_attachment(mail, i);
-	GMimeContentType *type = g_mime_content_type_parse(NULL, a->content_type);
-	GMimePart *part = g_mime_part_new_with_type(g_mime_content_type_get_media_type(type),
-				      g_mime_content_type_get_media_subtype(type));
-	GMimeStream *stream = g_mime_stream_mem_new_with_buffer((const char *) a->data, a->size);
-	GMimeDataWrapper *content = g_mime_data_wrapper_new_with_stream(stream, GMIME_CONTENT_ENCODING_DEFAULT);
+	GMimeStream *stream;
+	GMimePart *part;
 
-	g_mime_part_set_content(part, content);
-	g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
-	if (a->filename)
-	    g_mime_part_set_filename(part, a->filename);
-	g_mime_multipart_add(mixed, GMIME_OBJECT(part));
-	g_object_unref(content);
-	g_object_unref(stream);
+	if (is_shown(a, html) != shown)
+	    continue;
+	if (multipart == NULL) {
+	    multipart = g_mime_multipart_new_with_subtype(subtype);
+	    g_mime_multipart_add(multipart, first);
+	}
+	stream = g_mime_stream_mem_new_with_buffer((const char *) a->data, a->size);
+	part = compose_attachment(a->content_type, a->filename, a->content_id, shown, stream);
+	g_mime_multipart_add(multipart, GMIME_OBJECT(part));
 	g_object_unref(part);
-	g_object_unref(type);
+	g_object_unref(stream);
     }
-    return (GMIME_OBJECT(mixed));
+    if (multipart == NULL)
+	return (g_object_ref(first));
+    return (GMIME_OBJECT(multipart));
+}
+
+/* new_body - the answer as the customer gets it: its text, or the text
+ * made from its HTML and that HTML (with the images it shows), and the
+ * agent's attachments */
+
+static GMimeObject *new_body(const char *text, const char *html, const CONFIG *config,
+			             const MAIL *mail)
+{
+    GMimeObject *plain, *body, *shown, *with_images;
+    GMimeMultipart *alt;
+    char   *html_text;
+
+    if (html == NULL || *html == 0) {
+	plain = compose_text_part("plain", text);
+	body = add_attachments(plain, "mixed", mail, NULL, 0);
+	g_object_unref(plain);
+	return (body);
+    }
+    html_text = mail_html_reply_text(html, config->reply_marker);
+    plain = compose_text_part("plain", html_text);
+    g_free(html_text);
+    shown = compose_text_part("html", html);
+    with_images = add_attachments(shown, "related", mail, html, 1);
+    alt = g_mime_multipart_new_with_subtype("alternative");
+    g_mime_multipart_add(alt, plain);
+    g_mime_multipart_add(alt, with_images);
+    body = add_attachments(GMIME_OBJECT(alt), "mixed", mail, html, 0);
+    g_object_unref(plain);
+    g_object_unref(shown);
+    g_object_unref(with_images);
+    g_object_unref(alt);
+    return (body);
 }
 
 /* replace_body - the new MIME header fields and body */
@@ -307,7 +349,7 @@ int     relay_apply(SMFICTX *ctx, const CONFIG *config, const SESSION *session,
     if (ret == 0)
 	ret = set_header(ctx, session, "References", refs, err);
     if (ret == 0) {
-	body = new_body(compose_member(r, "text"), mail);
+	body = new_body(compose_member(r, "text"), compose_member(r, "html"), config, mail);
 	ret = replace_body(ctx, session, body, err);
 	g_object_unref(body);
     }

@@ -129,6 +129,7 @@ DECLARE
     rcpts    text[];
     max_rcpt integer := greatest(coalesce((meta->>'max_recipients')::integer, 50), 1);
     left_out text[];
+    copy_id  bigint;
 BEGIN
     IF kind <> 'agent' THEN
         IF kind NOT IN ('customer', 'auto-reply') OR sender IS NULL THEN
@@ -244,13 +245,21 @@ BEGIN
            status = CASE WHEN tickets.status = 'new' THEN 'open' ELSE tickets.status END
     WHERE id = t.id;
     UPDATE messages SET reply_text = body WHERE id = message;
-    -- The relayed copy, so the customer's reply threads by its Message-ID.
+    -- The relayed copy, so the customer's reply threads by its Message-ID;
+    -- with the HTML as relayed and the attachments (the same blobs).
     INSERT INTO messages (ticket_id, direction, kind, message_id, envelope_sender, envelope_recipients,
-                          size, raw, digest, thread_rule, subject, from_address, from_name, body_text)
+                          size, raw, digest, thread_rule, subject, from_address, from_name, body_text,
+                          html)
     SELECT t.id, 'out', 'agent', relay_id, q.address, coalesce(rcpts, '{}'), m.size, m.raw,
            encode(sha256(m.raw || convert_to(relay_id, 'UTF8')), 'hex'), 'outgoing', m.subject,
-           q.address, agent.name, body
-    FROM messages m WHERE m.id = message;
+           q.address, agent.name, body, m.reply_html
+    FROM messages m WHERE m.id = message
+    RETURNING id INTO copy_id;
+    INSERT INTO attachments (msg_id, position, filename, content_type, disposition, content_id,
+                             origin, size, truncated, sha256)
+    SELECT copy_id, a.position, a.filename, a.content_type, a.disposition, a.content_id, a.origin,
+           a.size, a.truncated, a.sha256
+    FROM attachments a WHERE a.msg_id = message;
     RETURN jsonb_build_object('relay', jsonb_build_object(
         'message_id', relay_id,
         'from_name', coalesce(agent.name, split_part(sender, '@', 1)) || ' via ' || q.name,
@@ -261,7 +270,7 @@ BEGIN
         'recipients', to_jsonb(rcpts),
         'in_reply_to', last_in.message_id,
         'references', to_jsonb(array_remove(coalesce(last_in.refs, '{}') || last_in.message_id || relay_id, NULL)),
-        'text', body));
+        'text', body, 'html', meta->>'reply_html'));
 END $$;
 
 -- 016_trust_flags.sql - ticketctl ticket show and message show name the

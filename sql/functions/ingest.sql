@@ -264,7 +264,7 @@ BEGIN
     INSERT INTO messages (ticket_id, kind, message_id, in_reply_to, refs, thread_index, thread_root,
                           subject, from_address, from_name, to_addresses, cc_addresses, sent_at,
                           envelope_sender, envelope_recipients, client_ip, client_name, helo,
-                          mta_queue_id, size, raw, body_text, reply_text, html, digest,
+                          mta_queue_id, size, raw, body_text, reply_text, html, reply_html, digest,
                           thread_rule, other_queues, auth, facts, autoreply)
     VALUES (t.id, kind, meta->>'message_id', meta->>'in_reply_to',
             ARRAY(SELECT jsonb_array_elements_text(coalesce(meta->'references', '[]'))),
@@ -275,7 +275,7 @@ BEGIN
             ARRAY(SELECT jsonb_array_elements_text(meta->'envelope_recipients')),
             (meta->>'client_ip')::inet, meta->>'client_name', meta->>'helo',
             meta->>'mta_queue_id', length(raw), raw, meta->>'text', meta->>'reply_text',
-            meta->>'html', meta->>'digest', rule,
+            meta->>'html', meta->>'reply_html', meta->>'digest', rule,
             ARRAY(SELECT lower(x) FROM jsonb_array_elements_text(meta->'queues') WITH ORDINALITY o(x, n) WHERE n > 1),
             CASE WHEN jsonb_typeof(meta->'auth') = 'object'
                  THEN meta->'auth' || jsonb_build_object('sender_authenticated',

@@ -34,8 +34,14 @@ LANGUAGE sql STABLE AS $$
                            THEN 'new' ELSE 'reply' END,
         'cause_from_name', m.from_name, 'cause_from_address', m.from_address,
         'customer_text', coalesce(nullif(m.reply_text, ''), m.body_text, ''),
-        'attachments', (SELECT coalesce(jsonb_agg(jsonb_build_object('filename', a.filename,
-                            'content_type', a.content_type, 'size', a.size) ORDER BY a.position), '[]')
+        -- The HTML as sent, sanitized; an agent's note without its quote
+        -- and command lines.
+        'customer_html', CASE WHEN m.kind = 'note' THEN coalesce(m.reply_html, m.html) ELSE m.html END,
+        'cause_id', m.id,
+        'attachments', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', a.id, 'filename', a.filename,
+                            'content_type', a.content_type, 'size', a.size, 'sha256', a.sha256,
+                            'content_id', a.content_id, 'disposition', a.disposition,
+                            'origin', a.origin, 'truncated', a.truncated) ORDER BY a.position), '[]')
                         FROM attachments a WHERE a.msg_id = m.id),
         'template', (SELECT jsonb_build_object('text', tp.text_body, 'html', tp.html_body,
                                                'language', tp.language)
