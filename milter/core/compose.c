@@ -2,7 +2,7 @@
 /* NAME
 /*	compose 3
 /* SUMMARY
-/*	build an outgoing mail (confirmation, notification) with gmime
+/*	build an outgoing mail (confirmation, notification, notice, closed) with gmime
 /* DESCRIPTION
 /*	See compose.h.
 /*--*/
@@ -231,7 +231,7 @@ int     compose_mail(const char *mail_json, const COMPOSE_SETTINGS *settings, CO
     GDateTime *now;
     NOTIFY_PARTS *parts;
     char   *tag;
-    int     confirmation, ret = 0;
+    int     confirmation, to_customer, ret = 0;
 
     memset(mail, 0, sizeof(*mail));
     if ((obj = mail_object(parser, mail_json, err)) == NULL) {
@@ -239,14 +239,17 @@ int     compose_mail(const char *mail_json, const COMPOSE_SETTINGS *settings, CO
 	return (-1);
     }
     template = json_object_get_object_member(obj, "template");
-    /* A confirmation or a notice comes from the queue; a notification
-     * from the customer "via" the queue, so that Reply answers them. */
+    /* A confirmation, a closed mail or a notice comes from the queue; a
+     * notification from the customer "via" the queue, so that Reply
+     * answers them. */
     confirmation = strcmp(compose_member(obj, "kind"), "notification") != 0;
     tag = compose_tag(settings->tag_format, compose_member(obj, "ticket_number"));
     /* A notification carries the message's parts; a confirmation none. */
     parts = notify_parts_plan(confirmation ? NULL : json_object_get_array_member(obj, "attachments"),
 			      compose_member(obj, "customer_html"), settings->attachment_limit);
     values = template_values(obj, tag, parts);
+    to_customer = strcmp(compose_member(obj, "kind"), "confirmation") == 0
+	|| strcmp(compose_member(obj, "kind"), "closed") == 0;
 
     msg = g_mime_message_new(TRUE);
     if (confirmation) {
@@ -260,8 +263,8 @@ int     compose_mail(const char *mail_json, const COMPOSE_SETTINGS *settings, CO
     }
     g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, mail->from_name, mail->from_address);
     g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_TO,
-			       strcmp(compose_member(obj, "kind"), "confirmation") == 0
-			       ? compose_member(obj, "customer_name") : NULL, compose_member(obj, "recipient"));
+			       to_customer ? compose_member(obj, "customer_name") : NULL,
+			       compose_member(obj, "recipient"));
     g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_REPLY_TO, compose_member(obj, "queue_name"),
 			       compose_member(obj, "reply_address"));
     mail->subject = g_strdup_printf("%s %s", tag, compose_member(obj, "ticket_subject"));
@@ -271,8 +274,10 @@ int     compose_mail(const char *mail_json, const COMPOSE_SETTINGS *settings, CO
     g_mime_message_set_date(msg, now);
     g_date_time_unref(now);
     set_threading(msg, obj);
+    /* RFC 3834: a closed mail answers no message, it reports an event. */
     g_mime_object_set_header(GMIME_OBJECT(msg), "Auto-Submitted",
-			     confirmation ? "auto-replied" : "auto-generated", NULL);
+			     confirmation && strcmp(compose_member(obj, "kind"), "closed") != 0
+			     ? "auto-replied" : "auto-generated", NULL);
     g_mime_object_set_header(GMIME_OBJECT(msg), "X-Auto-Response-Suppress", "All", NULL);
     g_mime_object_set_header(GMIME_OBJECT(msg), "X-Loop", compose_member(obj, "queue_address"), NULL);
     g_mime_object_set_header(GMIME_OBJECT(msg), "Content-Language",

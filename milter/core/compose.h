@@ -5,7 +5,7 @@
 /* NAME
 /*	compose 3h
 /* SUMMARY
-/*	build an outgoing mail (confirmation, notification) with gmime
+/*	build an outgoing mail (confirmation, notification, notice, closed) with gmime
 /* SYNOPSIS
 /*	#include <milter/core/compose.h>
 /*
@@ -38,13 +38,15 @@
 /*	are listed in {{attachments}} with how to fetch them
 /*	(notify_parts.h). settings->fetch reads an attachment's bytes.
 /*
-/*	A confirmation comes From the queue address with the queue's
-/*	name, a notification from "Customer via Queue" at the ticket's
-/*	reply address; both have Reply-To the reply address, the ticket
+/*	A confirmation, a notice and a closed mail (the customer's news
+/*	that the ticket was closed) come From the queue address with the
+/*	queue's name, a notification from "Customer via Queue" at the
+/*	ticket's reply address; all have Reply-To the reply address, the ticket
 /*	tag (tag_format, NUMBER replaced) in the Subject, In-Reply-To and
 /*	References of the message they answer with their own Message-ID
 /*	listed in References too (so replies thread even when a relay
-/*	rewrites Message-ID), and the RFC 3834 marks: Auto-Submitted,
+/*	rewrites Message-ID), and the RFC 3834 marks: Auto-Submitted
+/*	(auto-replied for an answer to a message, else auto-generated),
 /*	X-Auto-Response-Suppress: All, and X-Loop with the queue address,
 /*	by which the daemon knows its own mail if it comes back.
 /*

@@ -26,7 +26,7 @@
 #include <milter/core/config.h>
 
 typedef enum {
-    KEY_STRING, KEY_BOOL, KEY_SIZE, KEY_SECONDS, KEY_COUNT,
+    KEY_STRING, KEY_BOOL, KEY_SIZE, KEY_SECONDS, KEY_COUNT, KEY_DAYS,
     KEY_FACILITY, KEY_ACTION, KEY_MTA_COPY, KEY_NUMBER_FORMAT, KEY_TAG_FORMAT,
     KEY_HOSTS, KEY_DMARC_ACTION, KEY_SOCKET, KEY_MODE,
 } KEY_TYPE;
@@ -75,6 +75,7 @@ static const CONFIG_KEY config_keys[] = {
     {"TicketTagFormat", KEY_TAG_FORMAT, AT(ticket_tag_format), 0},
     {"ReplyMarker", KEY_STRING, AT(reply_marker), 0},
     {"ReopenWindow", KEY_SECONDS, AT(reopen_window), 0},
+    {"SolvedCloseDays", KEY_DAYS, AT(solved_close_days), 0},
     {"OutboxRelay", KEY_STRING, AT(outbox_relay), RESTART},
     {"OutboxMaxAttempts", KEY_COUNT, AT(outbox_max_attempts), 0},
     {"OutboxPoll", KEY_SECONDS, AT(outbox_poll), RESTART},
@@ -147,6 +148,7 @@ static CONFIG *config_defaults(const char *path)
     config->ticket_number_format = g_strdup("{seq}");
     config->ticket_tag_format = g_strdup("[#NUMBER]");
     config->reopen_window = 14 * 86400;
+    config->solved_close_days = 7;
     config->outbox_relay = g_strdup("127.0.0.1:25");
     config->outbox_max_attempts = 12;
     config->outbox_poll = 5;
@@ -335,6 +337,12 @@ static int config_set(CONFIG *config, const CONFIG_KEY *key, const char *value,
     case KEY_COUNT:
 	if (parse_number(value, "", 0, &n) < 0 || n < 1 || n > INT_MAX)
 	    return (tm_error(why, "expected a positive whole number, got \"%s\"", value));
+	*(int *) field = (int) n;
+	return (0);
+    case KEY_DAYS:
+	/* 0 turns it off; a hundred years is as good as never. */
+	if (parse_number(value, "", 0, &n) < 0 || n > 36500)
+	    return (tm_error(why, "expected a number of days from 0 to 36500, got \"%s\"", value));
 	*(int *) field = (int) n;
 	return (0);
     case KEY_HOSTS:

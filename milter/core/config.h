@@ -110,6 +110,7 @@ typedef struct CONFIG {
     char   *ticket_tag_format;		/* TicketTagFormat */
     char   *reply_marker;		/* ReplyMarker, or NULL */
     int     reopen_window;		/* ReopenWindow, seconds */
+    int     solved_close_days;		/* SolvedCloseDays: 0 never */
     char   *outbox_relay;		/* OutboxRelay: host:port, or none */
     int     outbox_max_attempts;	/* OutboxMaxAttempts */
     int     outbox_poll;		/* OutboxPoll, seconds */

@@ -35,14 +35,24 @@ static void add_list(JSON_OUT *out, const char *name, const GPtrArray *list)
 
 /* add_limits - the bounds on automatic mail, applied in the database */
 
-static void add_limits(JSON_OUT *out, const CONFIG *config)
+static void add_limits(JSON_OUT *out, const char *key, const CONFIG *config)
 {
-    json_out_open(out, "limits", '{');
+    json_out_open(out, key, '{');
     json_out_int(out, "per_address_hour", config->autoreply_per_address_hour);
     json_out_int(out, "per_address_day", config->autoreply_per_address_day);
     json_out_int(out, "per_ticket_hour", config->automail_per_ticket_hour);
     json_out_int(out, "bounce_hold_seconds", config->bounce_hold);
     json_out_close(out, '}');
+}
+
+/* ingest_limits - the same as a JSON object of its own, for ticketctl */
+
+char   *ingest_limits(const CONFIG *config)
+{
+    JSON_OUT *out = json_out_new();
+
+    add_limits(out, NULL, config);
+    return (json_out_finish(out));
 }
 
 /* add_agent_proof - what proves the From agent, for message_kind(), and
@@ -97,7 +107,7 @@ char   *ingest_meta(const CONFIG *config, const INGEST_ENVELOPE *envelope,
     json_out_text(out, "auth", envelope->auth_json);
     json_out_bool(out, "sender_authenticated", envelope->sender_authenticated);
     add_agent_proof(out, config, envelope);
-    add_limits(out, config);
+    add_limits(out, "limits", config);
     json_out_string(out, "client_ip", envelope->client_ip);
     json_out_string(out, "client_name", envelope->client_name);
     json_out_string(out, "helo", envelope->helo);

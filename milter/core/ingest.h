@@ -15,6 +15,8 @@
 /*			       INGEST_RESULT *result, TM_ERROR *err)
 /*
 /*	void	ingest_result_clear(INGEST_RESULT *result)
+/*
+/*	char	*ingest_limits(const CONFIG *config)
 /* DESCRIPTION
 /*	ingest_message() describes the message (envelope, client, parsed
 /*	content, threading evidence, attachments, loop and bounce facts,
@@ -46,6 +48,10 @@
 /*	outbox (the daemon then wakes a sender), whether a confirmation
 /*	was sent (or why not) and how many agents were notified (or why
 /*	none were), for the log line.
+/*
+/*	ingest_limits() is the JSON object of the bounds on automatic mail
+/*	(meta's "limits"), for ticketctl's closing of tickets, whose
+/*	closed mails obey them too; g_free() it.
 /* DIAGNOSTICS
 /*	-1 with the reason in err; nothing was stored. err->code "TM001"
 /*	is a refusal whose text is for the SMTP client (an agent answering
@@ -109,5 +115,7 @@ typedef struct INGEST_TEXTS {
 
 extern void ingest_texts(const MAIL *, int, INGEST_TEXTS *);
 extern void ingest_texts_free(INGEST_TEXTS *);
+/* For ticketctl ticket status and autoclose. */
+extern char *ingest_limits(const CONFIG *);
 
 #endif

@@ -4,22 +4,25 @@
 /* SUMMARY
 /*	ticketctl template: the texts of confirmations, notifications, notices
 /* SYNOPSIS
-/*	ticketctl template set QUEUE confirm|notify|notice [--lang LL] --text FILE [--html FILE]
-/*	ticketctl template show QUEUE confirm|notify|notice [--lang LL]
+/*	ticketctl template set QUEUE confirm|notify|notice|closed [--lang LL] --text FILE [--html FILE]
+/*	ticketctl template show QUEUE confirm|notify|notice|closed [--lang LL]
 /*	ticketctl template list [--json]
 /* DESCRIPTION
 /*	QUEUE is a queue address, or "default" for the template every
 /*	queue falls back to. confirm is the customer's confirmation,
 /*	notify the agents' notification, notice the short answer to an
 /*	agent whose reply held a command not understood ({{event}} says
-/*	what was wrong). A template is UTF-8 text with {{variable}}
+/*	what was wrong), closed the customer's news that the ticket was
+/*	closed. A template is UTF-8 text with {{variable}}
 /*	fields (template(3) lists them); one with an unknown variable or
 /*	bad syntax is refused, naming the file, line and name. The HTML
 /*	version, when given, makes the mail multipart/alternative.
 /*
 /*	The language of a mail is the customer's, when known, else the
 /*	queue's; a template in that language for that queue is taken
-/*	first, then the default one, then English.
+/*	first, then the default one, then English. Built in are the
+/*	default templates in English (en), German (de), French (fr),
+/*	Spanish (es) and Portuguese (pt).
 /*
 /*	template list --json prints an array of {queue, kind, language,
 /*	html, updated_at} (queue null for the defaults).
@@ -38,8 +41,8 @@
 /* Application-specific. */
 #include <milter/ctl/ctl.h>
 
-#define TEMPLATE_USAGE "template set QUEUE confirm|notify|notice [--lang LL] --text FILE [--html FILE]\n" \
-		       "       ticketctl template show QUEUE confirm|notify|notice [--lang LL]\n" \
+#define TEMPLATE_USAGE "template set QUEUE confirm|notify|notice|closed [--lang LL] --text FILE [--html FILE]\n" \
+		       "       ticketctl template show QUEUE confirm|notify|notice|closed [--lang LL]\n" \
 		       "       ticketctl template list [--json]"
 
 /* The queue id of a QUEUE argument: NULL for "default". */
@@ -78,8 +81,8 @@ static int check_target(PGconn *conn, const char *queue, const char *kind)
     int     found;
 
     if (strcmp(kind, "confirm") != 0 && strcmp(kind, "notify") != 0
-	&& strcmp(kind, "notice") != 0)
-	return (ctl_fail("unknown template kind \"%s\": use confirm, notify or notice", kind));
+	&& strcmp(kind, "notice") != 0 && strcmp(kind, "closed") != 0)
+	return (ctl_fail("unknown template kind \"%s\": use confirm, notify, notice or closed", kind));
     if (strcmp(queue, "default") == 0)
 	return (0);
     res = ctl_query(conn, "SELECT 1 FROM queues WHERE address = lower($1)", 1, params);
@@ -99,7 +102,7 @@ static int template_set(PGconn *conn, int argc, char **argv)
     int     status;
 
     if (argc != 4 || text_path == NULL)
-	return (ctl_usage("template set QUEUE confirm|notify|notice [--lang LL] --text FILE [--html FILE]"));
+	return (ctl_usage("template set QUEUE confirm|notify|notice|closed [--lang LL] --text FILE [--html FILE]"));
     if ((status = check_target(conn, argv[2], argv[3])) != 0)
 	return (status);
     if ((text = read_template(text_path)) == NULL
@@ -130,7 +133,7 @@ static int template_show(PGconn *conn, int argc, char **argv)
     int     status;
 
     if (argc != 4)
-	return (ctl_usage("template show QUEUE confirm|notify|notice [--lang LL]"));
+	return (ctl_usage("template show QUEUE confirm|notify|notice|closed [--lang LL]"));
     if ((status = check_target(conn, argv[2], argv[3])) != 0)
 	return (status);
     const char *params[3] = {argv[2], argv[3], lang ? lang : "en"};

@@ -8,6 +8,7 @@
 /*				[--customer ADDRESS]
 /*	ticketctl ticket show NUMBER [--json]
 /*	ticketctl ticket status NUMBER open|pending|solved|closed
+/*	ticketctl ticket autoclose
 /*	ticketctl ticket cc NUMBER add|remove ADDRESS
 /* DESCRIPTION
 /*	ticket list --json prints an array of ticket objects, newest
@@ -25,6 +26,13 @@
 /*	origin}). Times are ISO 8601 with zone.
 /*
 /*	ticket status sets the status and logs the change as an event.
+/*	Closing a ticket sends its customer the closed mail (the "closed"
+/*	template), under the protections of a confirmation; the decision
+/*	is an event too (ticket_closed_mail() in sql/functions/closing.sql).
+/*
+/*	ticket autoclose closes the tickets solved SolvedCloseDays days
+/*	ago or longer (0: none), as ticket status does, the event naming
+/*	the actor "autoclose"; the package's daily timer runs it.
 /*
 /*	ticket cc adds or removes a CC participant: the addresses besides
 /*	the customer that an agent's answer is relayed to. An agent adds
@@ -44,6 +52,7 @@
 #include <glib.h>
 
 /* Global library. */
+#include <milter/core/ingest.h>
 #include <milter/core/queue_addr.h>
 
 /* Application-specific. */
@@ -52,6 +61,7 @@
 #define TICKET_USAGE "ticket list [--json] [--queue ADDRESS] [--status STATUS] [--customer ADDRESS]\n" \
 		     "       ticketctl ticket show NUMBER [--json]\n" \
 		     "       ticketctl ticket status NUMBER open|pending|solved|closed\n" \
+		     "       ticketctl ticket autoclose\n" \
 		     "       ticketctl ticket cc NUMBER add|remove ADDRESS"
 
 /* The ticket object, shared by list and show (t tickets, q queues, c contacts). */
@@ -209,26 +219,55 @@ static int ticket_show(PGconn *conn, int argc, char **argv)
 static int ticket_status(PGconn *conn, int argc, char **argv)
 {
     PGresult *res;
+    char   *limits;
 
     if (argc != 4)
 	return (ctl_usage("ticket status NUMBER open|pending|solved|closed"));
     /* "new" is where a ticket starts; nobody sets it again. */
     if (!ticket_status_known(argv[3]) || strcmp(argv[3], "new") == 0)
 	return (ctl_fail("unknown status \"%s\": use open, pending, solved or closed", argv[3]));
-    const char *params[2] = {argv[2], argv[3]};
+    limits = ingest_limits(ctl_config());
+    const char *params[4] = {argv[2], argv[3], limits, ctl_config()->recipient_delimiter};
 
-    res = ctl_query(conn,
-		    "WITH old AS (SELECT id, status FROM tickets WHERE number = $1 FOR UPDATE),"
-		    " upd AS (UPDATE tickets t SET status = $2, updated_at = now(),"
-		    "   closed_at = CASE WHEN $2 = 'closed' THEN now() END"
-		    "   FROM old WHERE t.id = old.id RETURNING t.id, old.status AS was)"
-		    " SELECT was, ticket_event(id, 'ticketctl', 'status',"
-		    "   json_build_object('from', was, 'to', $2::text)::jsonb) FROM upd", 2, params);
-    if (PQntuples(res) == 0) {
+    res = ctl_query(conn, "SELECT r->>'was', r->>'closed_mail' FROM"
+		    " ticket_set_status($1, $2, 'ticketctl', NULL, $3::jsonb, $4) r", 4, params);
+    g_free(limits);
+    if (PQgetisnull(res, 0, 0)) {
 	PQclear(res);
 	return (ctl_fail("no ticket %s (see ticketctl ticket list)", argv[2]));
     }
-    printf("ticket %s: %s -> %s\n", argv[2], PQgetvalue(res, 0, 0), argv[3]);
+    printf("ticket %s: %s -> %s", argv[2], PQgetvalue(res, 0, 0), argv[3]);
+    if (!PQgetisnull(res, 0, 1))
+	printf(" (closed mail: %s)", PQgetvalue(res, 0, 1));
+    putchar('\n');
+    PQclear(res);
+    return (0);
+}
+
+/* ticket_autoclose - close the tickets solved SolvedCloseDays ago */
+
+static int ticket_autoclose(PGconn *conn, int argc, char **argv)
+{
+    PGresult *res;
+    char   *limits, days[16];
+
+    if (argc != 2)
+	return (ctl_usage("ticket autoclose"));
+    if (ctl_config()->solved_close_days == 0) {
+	puts("SolvedCloseDays is 0: no ticket is closed automatically");
+	return (0);
+    }
+    limits = ingest_limits(ctl_config());
+    snprintf(days, sizeof(days), "%d", ctl_config()->solved_close_days);
+    const char *params[3] = {days, limits, ctl_config()->recipient_delimiter};
+
+    res = ctl_query(conn, "SELECT ticket, closed_mail FROM tickets_autoclose($1::int, $2::jsonb, $3)",
+		    3, params);
+    g_free(limits);
+    for (int i = 0; i < PQntuples(res); i++)
+	printf("ticket %s: solved -> closed (closed mail: %s)\n",
+	       PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+    printf("%d ticket(s) solved %s days ago or longer closed\n", PQntuples(res), days);
     PQclear(res);
     return (0);
 }
@@ -323,6 +362,8 @@ int     ctl_ticket(PGconn *conn, int argc, char **argv)
 	return (ticket_show(conn, argc, argv));
     if (argc >= 2 && strcmp(argv[1], "status") == 0)
 	return (ticket_status(conn, argc, argv));
+    if (argc >= 2 && strcmp(argv[1], "autoclose") == 0)
+	return (ticket_autoclose(conn, argc, argv));
     if (argc >= 2 && strcmp(argv[1], "cc") == 0)
 	return (ticket_cc(conn, argc, argv));
     return (ctl_usage(TICKET_USAGE));

@@ -189,6 +189,9 @@ BEGIN
                closed_at = CASE WHEN new_status = 'closed' THEN now() END WHERE id = t.id;
         PERFORM ticket_event(t.id, sender, 'status',
                              jsonb_build_object('from', t.status, 'to', new_status, 'why', 'agent command'));
+        IF new_status = 'closed' THEN
+            PERFORM ticket_closed_mail(t, sender, meta->'limits', meta->>'recipient_delimiter');
+        END IF;
     END IF;
     IF new_assignee IS NOT NULL THEN
         UPDATE tickets SET assignee = new_assignee WHERE id = t.id;

@@ -41,7 +41,8 @@ END $$;
 -- Loops and backscatter (RFC 3834): never answer automatic, list, bulk or
 -- spam mail, out-of-office replies, bounces, null senders, system or own
 -- addresses, agents, unauthenticated senders (per queue), hard-bounced
--- addresses, or past the rate limits (meta->'limits').
+-- addresses, or past the rate limits (meta->'limits'), which count the
+-- closed mails too (closing.sql).
 CREATE OR REPLACE FUNCTION autoreply_refusal(meta jsonb, t tickets, q queues, rcpt text)
 RETURNS text LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -72,11 +73,11 @@ BEGIN
                now() - make_interval(secs => (lim->>'bounce_hold_seconds')::double precision)) THEN
         RETURN 'address-bounced';
     END IF;
-    IF (SELECT count(*) FROM outbox o WHERE o.recipient = rcpt AND o.kind = 'confirmation'
+    IF (SELECT count(*) FROM outbox o WHERE o.recipient = rcpt AND o.kind IN ('confirmation', 'closed')
         AND o.created_at > now() - interval '1 hour') >= (lim->>'per_address_hour')::int THEN
         RETURN 'rate-limit-address-hour';
     END IF;
-    IF (SELECT count(*) FROM outbox o WHERE o.recipient = rcpt AND o.kind = 'confirmation'
+    IF (SELECT count(*) FROM outbox o WHERE o.recipient = rcpt AND o.kind IN ('confirmation', 'closed')
         AND o.created_at > now() - interval '1 day') >= (lim->>'per_address_day')::int THEN
         RETURN 'rate-limit-address-day';
     END IF;

@@ -50,9 +50,12 @@ BEGIN
         UPDATE contacts SET bounced_at = now()
         WHERE id = contact_id(f->>'bounce_failed_recipient', NULL);
     END IF;
-    -- The customer's language: known before, else the message's, else the queue's.
-    IF meta->>'language' ~ '^[a-z]{2,3}$' THEN
-        UPDATE contacts SET language = meta->>'language' WHERE address = rcpt AND language IS NULL;
+    -- The customer's language, kept on the contact (for this ticket's and
+    -- every later mail to them): the message's (Content-Language, else
+    -- Accept-Language), else the one known before, else the queue's.
+    IF kind = 'customer' AND meta->>'language' ~ '^[a-z]{2,3}$' THEN
+        UPDATE contacts SET language = meta->>'language'
+        WHERE address = rcpt AND language IS DISTINCT FROM meta->>'language';
     END IF;
     IF refusal IS NULL THEN
         SELECT c.language INTO lang FROM contacts c WHERE c.address = rcpt;
@@ -106,7 +109,13 @@ END $$;
 --   thread_root          text: the Outlook conversation (hex of the first
 --                        22 bytes of Thread-Index), or null
 --   subject, subject_normalized (without Re:/Fwd: and the ticket tag)
---   from_address, from_name, date (the Date header as text), language
+--   from_address, from_name, date (the Date header as text)
+--   language             the sender's language: the primary subtag (2 or 3
+--                        letters, lower case) of the first tag of
+--                        Content-Language (the message's, else its top
+--                        MIME part's), else of Accept-Language; null when
+--                        absent or not a language tag (mail_language(),
+--                        parser/mail.h). Kept as the contact's language.
 --   to, cc               [{name, address}]
 --   kind                 customer, auto-reply or bounce, as the parser saw it
 --   digest               SHA-256 of the message without trace headers
@@ -297,9 +306,11 @@ BEGIN
         UPDATE messages SET facts = facts || jsonb_build_object('relay', result->'relay')
         WHERE id = m_id;
     END IF;
-    -- Whether the daemon's outbox senders have mail to send now.
+    -- Whether the daemon's outbox senders have mail to send now: mail of
+    -- this ticket queued in this transaction (now() is its start), which
+    -- includes the closed mail of an agent's #close, caused by no message.
     RETURN result || jsonb_build_object('queued',
-        EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = t.id AND o.cause_id = m_id));
+        EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = t.id AND o.created_at = now()));
 END $$;
 
 -- message_refresh - replace a stored message's parsed content with a new

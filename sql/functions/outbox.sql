@@ -47,7 +47,8 @@ LANGUAGE sql STABLE AS $$
                                                'language', tp.language)
                      FROM templates tp
                      WHERE tp.kind = CASE o.kind WHEN 'confirmation' THEN 'confirm'
-                                                 WHEN 'notice' THEN 'notice' ELSE 'notify' END
+                                                 WHEN 'notice' THEN 'notice'
+                                                 WHEN 'closed' THEN 'closed' ELSE 'notify' END
                        AND (tp.queue_id = q.id OR tp.queue_id IS NULL)
                      ORDER BY (tp.language = o.language) DESC, (tp.queue_id IS NOT NULL) DESC,
                               (tp.language = q.language) DESC, (tp.language = 'en') DESC
@@ -72,7 +73,7 @@ BEGIN
     INSERT INTO messages (ticket_id, direction, kind, message_id, envelope_sender,
                           envelope_recipients, size, raw, digest, thread_rule, subject,
                           from_address, from_name, body_text)
-    VALUES (o.ticket_id, 'out', CASE o.kind WHEN 'confirmation' THEN 'auto-reply' ELSE 'system' END,
+    VALUES (o.ticket_id, 'out', CASE WHEN o.kind IN ('confirmation', 'closed') THEN 'auto-reply' ELSE 'system' END,
             o.message_id, sender, ARRAY[o.recipient], length(raw), raw,
             encode(sha256(raw), 'hex'), 'outgoing', coalesce(subject, o.kind),
             lower(from_address), from_name, body);

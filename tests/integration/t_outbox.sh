@@ -154,7 +154,7 @@ printf 'Hello {{customer_name}}, ticket {{ticket_number}} is open.\n' >"$work/go
 printf '<p>Hello {{customer_name}}, ticket <b>{{ticket_number}}</b>.</p>\n' >"$work/good.html"
 out=$(ctl template set desk@help.test confirmation --text "$work/good.txt" 2>&1); rc=$?
 check_eq "an unknown template kind is refused" "1" "$rc"
-check "... naming the kinds there are" grep -qF 'unknown template kind "confirmation": use confirm, notify or notice' <<<"$out"
+check "... naming the kinds there are" grep -qF 'unknown template kind "confirmation": use confirm, notify, notice or closed' <<<"$out"
 check "a good template is set" ctl template set desk@help.test confirm --text "$work/good.txt" --html "$work/good.html"
 check "template show prints it" grep -q "ticket {{ticket_number}} is open" <<<"$(ctl template show desk@help.test confirm)"
 mail "Bob <bob2@customer.test>" desk@help.test "Custom" custom-1@customer.test

@@ -9,7 +9,8 @@
 #   lintian    no errors (warnings and infos are printed, see packaging/README.md)
 #   install/*  dpkg -i as on a fresh machine (as root; with or without
 #              systemd), the programs, man pages, SQL and the user are there,
-#              the unit is installed but not enabled, -V, -n, --help work,
+#              the unit is installed but not enabled, so is the daily jobs'
+#              timer (ticketctl ticket autoclose), -V, -n, --help work,
 #              the daemon starts as the unit runs it
 #   upgrade/*  a newer version over an edited config keeps the edit
 #   purge/*    dpkg --purge leaves no file of the package behind
@@ -129,9 +130,16 @@ check_installed() {
 	check "install/unit installed" test -f /lib/systemd/system/ticket-milter.service
 	check "install/unit not enabled" \
 		test ! -e /etc/systemd/system/multi-user.target.wants/ticket-milter.service
+	check "install/the daily jobs' service and timer installed" \
+		test -f /lib/systemd/system/ticket-milter-daily.service -a -f /lib/systemd/system/ticket-milter-daily.timer
+	check "install/the daily service runs ticketctl ticket autoclose" \
+		grep -qx 'ExecStart=/usr/sbin/ticketctl ticket autoclose' /lib/systemd/system/ticket-milter-daily.service
+	check "install/the daily timer not enabled" \
+		test ! -e /etc/systemd/system/timers.target.wants/ticket-milter-daily.timer
 	if command -v systemd-analyze >/dev/null; then
-		check "install/systemd-analyze verify accepts the unit" \
-			systemd-analyze verify /lib/systemd/system/ticket-milter.service
+		check "install/systemd-analyze verify accepts the units" \
+			systemd-analyze verify /lib/systemd/system/ticket-milter.service \
+				/lib/systemd/system/ticket-milter-daily.service /lib/systemd/system/ticket-milter-daily.timer
 	fi
 	check_eq "install/ticket-milter -V" "ticket-milter $version" "$(/usr/sbin/ticket-milter -V 2>&1)"
 	check_eq "install/ticket-milter -n accepts the shipped config" "$conf: OK" \

@@ -69,6 +69,7 @@ static void test_minimal_defaults(void **state)
     assert_int_equal(config->mta_copy, MTA_COPY_REMOVE);
     assert_int_equal(config->on_database_error, ACTION_TEMPFAIL);
     assert_int_equal(config->max_message_size, 50 * 1024 * 1024);
+    assert_int_equal(config->solved_close_days, 7);
     config_free(config);
 }
 
@@ -88,6 +89,7 @@ static void test_values(void **state)
 	"TicketNumberFormat {yyyy}{seq}\n"
 	"TicketTagFormat [Ticket#NUMBER] # a comment after white space\n"
 	"ReopenWindow 7d\n"
+	"SolvedCloseDays 0\n"
 	"\n", &err, 0);
 
     assert_non_null(config);
@@ -103,6 +105,7 @@ static void test_values(void **state)
     assert_string_equal(config->ticket_number_format, "{yyyy}{seq}");
     assert_string_equal(config->ticket_tag_format, "[Ticket#NUMBER]");
     assert_int_equal(config->reopen_window, 7 * 86400);
+    assert_int_equal(config->solved_close_days, 0);	/* never */
     config_free(config);
 }
 
@@ -112,6 +115,8 @@ static void test_errors(void **state)
     expect_error("Socket inet:1@h\nDatabase y\nSyslog maybe\n", "line 3: Syslog: expected yes or no");
     expect_error("Socket inet:1@h\nDatabase y\nMaximumMessageSize 10q\n", "line 3: MaximumMessageSize:");
     expect_error("Socket inet:1@h\nDatabase y\nDatabaseTimeout -1\n", "line 3: DatabaseTimeout:");
+    expect_error("Socket inet:1@h\nDatabase y\nSolvedCloseDays 7d\n", "line 3: SolvedCloseDays: expected a number of days");
+    expect_error("Socket inet:1@h\nDatabase y\nSolvedCloseDays 99999\n", "line 3: SolvedCloseDays:");
     expect_error("Socket inet:1@h\nDatabase y\nMtaCopy redirect\n", "line 3: MtaCopy:");
     expect_error("Socket inet:1@h\nDatabase y\nOn-DatabaseError drop\n", "line 3: On-DatabaseError:");
     expect_error("Socket inet:1@h\nSocket y\nDatabase z\n", "line 2: Socket: already set on line 1");

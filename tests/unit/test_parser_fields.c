@@ -264,6 +264,32 @@ static void test_language(void **state)
     mail_free(m);
 }
 
+/* test_language_hostile - the sender writes the tag: a long one, one not
+ * in ASCII, an invalid Content-Language before a valid Accept-Language */
+
+static void test_language_hostile(void **state)
+{
+    GString *text = g_string_new("From: a@b\nContent-Language: ");
+    MAIL   *m;
+
+    for (int i = 0; i < 1000; i++)
+	g_string_append_c(text, 'd');
+    g_string_append(text, "\n\nx\n");
+    m = parse(text->str);
+    assert_null(mail_language(m));		/* not the first letters */
+    mail_free(m);
+    g_string_free(text, TRUE);
+    m = parse("From: a@b\nContent-Language: d\xc3\xa9, \xe6\x97\xa5\nAccept-Language: \xc3\xa8s\n\nx\n");
+    assert_null(mail_language(m));
+    mail_free(m);
+    m = parse("From: a@b\nContent-Language: x-klingon\nAccept-Language: pt-BR\n\nx\n");
+    assert_string_equal(mail_language(m), "pt");
+    mail_free(m);
+    m = parse("From: a@b\nContent-Language: \nAccept-Language: *\n\nx\n");
+    assert_null(mail_language(m));
+    mail_free(m);
+}
+
 static void test_parse_fd(void **state)
 {
     static const char msg[] = "junk before\nSubject: from fd\nFrom: a@b\n\nbody\n";
@@ -326,6 +352,7 @@ int     main(void)
 	cmocka_unit_test(test_bounce_recipient_phrase),
 	cmocka_unit_test(test_cr_only_line_ends),
 	cmocka_unit_test(test_language),
+	cmocka_unit_test(test_language_hostile),
 	cmocka_unit_test(test_parse_fd),
     };
 
