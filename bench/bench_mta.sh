@@ -778,7 +778,7 @@ daemon maps the file (page cache, counted in RSS as a mapped file, not
 as the daemon's own memory), the parser decodes the attachments (the
 anonymous part: bounded by \`MaximumDecodedSize\`, 64 MB), and
 \`store_ingest()\` streams the raw message and the attachments to
-PostgreSQL with COPY in 256 KB pieces (milter/core/store.c), so libpq never
+PostgreSQL with COPY in 256 KB pieces (milter/core/store_ingest.c), so libpq never
 holds them whole. Memory per large message in flight is thus about its
 decoded attachments, plus the mapped file.
 

@@ -22,6 +22,7 @@
 #include <milter/core/digest.h>
 #include <milter/core/ingest.h>
 #include <milter/core/policy.h>
+#include <milter/core/store_ingest.h>
 
 /* add_list - add "name": [strings] */
 

@@ -9,6 +9,7 @@
 /*--*/
 
 /* System library. */
+#include <string.h>
 #include <unistd.h>
 
 /* External libraries. */
@@ -18,6 +19,7 @@
 #include <milter/util/log.h>
 
 /* Global library. */
+#include <milter/core/query.h>
 #include <milter/core/store.h>
 #include <milter/core/worker.h>
 
@@ -41,6 +43,7 @@ PGconn *worker_connect(WORKER *worker, const char *conninfo, int timeout, const 
 {
     TM_ERROR err;
     PGconn *conn = store_connect(conninfo, timeout, &err);
+    PGresult *res;
     char   *listen;
 
     if (conn == NULL) {
@@ -49,17 +52,41 @@ PGconn *worker_connect(WORKER *worker, const char *conninfo, int timeout, const 
 	return (NULL);
     }
     listen = g_strdup_printf("LISTEN %s", channel);
-    PQclear(PQexec(conn, listen));
+    res = worker_query(worker, conn, timeout, "listening for changes", listen, 0, 0, 0, 0);
     g_free(listen);
+    if (res == NULL) {
+	PQfinish(conn);
+	return (NULL);
+    }
+    PQclear(res);
     worker->warned = 0;
     return (conn);
+}
+
+/* worker_query - one query by the DatabaseTimeout; NULL, logged, on failure */
+
+PGresult *worker_query(WORKER *worker, PGconn *conn, int timeout, const char *what,
+		               const char *sql, int nparams, const char *const *values,
+		               const int *lengths, const int *formats)
+{
+    TM_ERROR err;
+    int     broken = 0;
+    PGresult *res;
+
+    res = query_exec(conn, query_deadline(timeout), sql, nparams, values, lengths, formats,
+		     &broken, &err);
+    if (res == NULL && strcmp(err.code, QUERY_TIMED_OUT) == 0)
+	msg_warn("%s: %s: %s (%d s), cancelled; will retry", worker->name, what, err.text, timeout);
+    else if (res == NULL)
+	msg_warn("%s: %s: %s", worker->name, what, err.text);
+    return (res);
 }
 
 /* worker_wait - sleep until a notification, the time, or stop; 1 = stop */
 
 int     worker_wait(WORKER *worker, PGconn *conn, int seconds)
 {
-    return (store_wait_notify(worker->stop_pipe[0], conn, seconds));
+    return (query_wait_notify(worker->stop_pipe[0], conn, seconds));
 }
 
 /* worker_stop - ask the thread to end and wait for it */

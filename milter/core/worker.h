@@ -15,6 +15,11 @@
 /*	PGconn	*worker_connect(WORKER *worker, const char *conninfo,
 /*				int timeout, const char *channel)
 /*
+/*	PGresult *worker_query(WORKER *worker, PGconn *conn, int timeout,
+/*			       const char *what, const char *sql, int nparams,
+/*			       const char *const *values, const int *lengths,
+/*			       const int *formats)
+/*
 /*	int	worker_wait(WORKER *worker, PGconn *conn, int seconds)
 /*
 /*	void	worker_stop(WORKER *worker)
@@ -23,10 +28,22 @@
 /*	a database connection and sleep between rounds. worker_start()
 /*	starts one; inside it, worker_connect() opens a connection that
 /*	LISTENs on channel (NULL on failure, logged once until it works
-/*	again), and worker_wait() sleeps until a notification
+/*	again), worker_query() runs one query on it, and worker_wait()
+/*	sleeps until a notification
 /*	on conn (may be NULL), seconds pass, or worker_stop() asks it to
 /*	end (then it returns 1). worker_stop() waits for the thread and
 /*	does nothing for a worker never started.
+/*
+/*	A stalled database (a held lock, a hung server) must not hold
+/*	the thread: worker_query() and the LISTEN of worker_connect() end
+/*	within timeout seconds, the DatabaseTimeout (query(3)), the query
+/*	cancelled past it. worker_query() takes the arguments of
+/*	PQexecParams() and returns the result (PQclear() it); on failure
+/*	it logs a warning naming the worker and what, a phrase saying
+/*	what the query was for ("taking the next due mail"), and returns
+/*	NULL. The thread should then close conn (which rolls back what it
+/*	had begun) and try again later: a connection whose query timed
+/*	out is still busy.
 /* DIAGNOSTICS
 /*	worker_start() exits the daemon when no thread can be started.
 /*--*/
@@ -47,6 +64,8 @@ typedef struct WORKER {
 
 extern void worker_start(WORKER *, const char *, void *(*) (void *), void *);
 extern PGconn *worker_connect(WORKER *, const char *, int, const char *);
+extern PGresult *worker_query(WORKER *, PGconn *, int, const char *, const char *, int,
+			             const char *const *, const int *, const int *);
 extern int worker_wait(WORKER *, PGconn *, int);
 extern void worker_stop(WORKER *);
 

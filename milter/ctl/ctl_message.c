@@ -38,6 +38,7 @@
 /* Global library. */
 #include <milter/core/ingest.h>
 #include <milter/core/queue_addr.h>
+#include <milter/core/store_ingest.h>
 
 /* Application-specific. */
 #include <milter/ctl/ctl.h>

@@ -38,11 +38,12 @@
 
 /* Utility library. */
 #include <milter/util/addr_check.h>
+#include <milter/util/log.h>
 #include <milter/util/smtp_submit.h>
 
 /* Global library. */
 #include <milter/core/compose.h>
-#include <milter/core/store.h>
+#include <milter/core/query.h>
 #include <milter/core/worker.h>
 
 /* Application-specific. */
@@ -61,19 +62,17 @@ static SENDER *senders;
 static int sender_count;
 static int wake_pipe[2] = {-1, -1};
 
-/* exec_simple - run a statement; 0 or -1 with the reason logged */
+/* exec_simple - run a statement by the DatabaseTimeout; 0, or -1 logged */
 
-static int exec_simple(PGconn *conn, const char *sql, int nparams, const char *const *params,
+static int exec_simple(SENDER *sender, PGconn *conn, const CONFIG *config, const char *what,
+		               const char *sql, int nparams, const char *const *params,
 		               PGresult **result)
 {
-    PGresult *res = PQexecParams(conn, sql, nparams, 0, params, 0, 0, 0);
-    ExecStatusType st = PQresultStatus(res);
+    PGresult *res = worker_query(&sender->worker, conn, config->database_timeout, what, sql,
+				 nparams, params, 0, 0);
 
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-	msg_warn("outbox: %s", PQresultErrorMessage(res));
-	PQclear(res);
+    if (res == NULL)
 	return (-1);
-    }
     if (result)
 	*result = res;
     else
@@ -81,18 +80,29 @@ static int exec_simple(PGconn *conn, const char *sql, int nparams, const char *c
     return (0);
 }
 
-/* fetch_blob - an attachment's bytes, by SHA-256 (NOTIFY_FETCH): copied
- * once out of the result, which is freed at once */
+/* The database an attachment is read from, and how long it may take. */
+typedef struct BLOB_SOURCE {
+    PGconn *conn;
+    int     timeout;
+} BLOB_SOURCE;
+
+/* fetch_blob - an attachment's bytes, by SHA-256 (NOTIFY_FETCH), within
+ * the DatabaseTimeout: copied once out of the result, freed at once */
 
 static int fetch_blob(void *context, const char *sha256, GByteArray **bytes, TM_ERROR *err)
 {
+    const BLOB_SOURCE *source = context;
     const char *params[1] = {sha256};
-    PGresult *res = PQexecParams(context, "SELECT content FROM blobs WHERE sha256 = $1",
-				 1, 0, params, 0, 0, 1);
+    int     broken = 0;
+    PGresult *res;
 
-    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-	tm_error(err, "cannot read attachment %s: %s", sha256,
-		 PQresultStatus(res) == PGRES_TUPLES_OK ? "not stored" : PQresultErrorMessage(res));
+    res = query_sent(source->conn, PQsendQueryParams(source->conn,
+			  "SELECT content FROM blobs WHERE sha256 = $1", 1, 0, params, 0, 0, 1),
+		     query_deadline(source->timeout), &broken, err);
+    if (res == NULL)
+	return (-1);
+    if (PQntuples(res) != 1) {
+	tm_error(err, "cannot read attachment %s: not stored", sha256);
 	PQclear(res);
 	return (-1);
     }
@@ -102,13 +112,22 @@ static int fetch_blob(void *context, const char *sha256, GByteArray **bytes, TM_
     return (0);
 }
 
+/* rollback - end the transaction, unless conn is still busy (then closed) */
+
+static void rollback(SENDER *sender, PGconn *conn, const CONFIG *config)
+{
+    if (PQstatus(conn) == CONNECTION_OK && PQtransactionStatus(conn) != PQTRANS_ACTIVE)
+	exec_simple(sender, conn, config, "rolling back", "ROLLBACK", 0, 0, NULL);
+}
+
 /* outbox_deliver - render and submit one locked mail; record the outcome */
 
-static int outbox_deliver(PGconn *conn, const CONFIG *config, SMTP_CLIENT *smtp, const char *id)
+static int outbox_deliver(SENDER *sender, PGconn *conn, const CONFIG *config, const char *id)
 {
     const char *params[5] = {id, config->recipient_delimiter};
+    BLOB_SOURCE blobs = {conn, config->database_timeout};
     COMPOSE_SETTINGS settings = {config->ticket_tag_format, config->notify_attachment_limit,
-    fetch_blob, conn};
+    fetch_blob, &blobs};
     PGresult *res;
     TM_ERROR err;
     COMPOSED mail = {0};
@@ -117,7 +136,9 @@ static int outbox_deliver(PGconn *conn, const CONFIG *config, SMTP_CLIENT *smtp,
     int     permanent = 0, ret = -1;
     char    max_attempts[16], first_delay[16];
 
-    if (exec_simple(conn, "SELECT outbox_mail($1, $2), recipient FROM outbox WHERE id = $1", 2, params, &res) < 0)
+    if (exec_simple(sender, conn, config, "rendering a mail",
+		    "SELECT outbox_mail($1, $2), recipient FROM outbox WHERE id = $1", 2, params,
+		    &res) < 0)
 	return (-1);
     rcpt = g_strdup(PQgetvalue(res, 0, 1));
     json = g_strdup(PQgetvalue(res, 0, 0));
@@ -130,19 +151,20 @@ static int outbox_deliver(PGconn *conn, const CONFIG *config, SMTP_CLIENT *smtp,
     g_free(json);
     if (ret < 0)
 	permanent = 1;
-    else if (smtp_client_send(smtp, config->outbox_relay, config->database_timeout, mail.envelope_from,
-			      rcpt, mail.data, mail.len, &permanent, &err) == 0) {
+    else if (smtp_client_send(sender->smtp, config->outbox_relay, config->database_timeout,
+			      mail.envelope_from, rcpt, mail.data, mail.len, &permanent, &err) == 0) {
 	const char *sent[7] = {id, mail.record, mail.envelope_from, mail.subject, mail.from_address,
 	mail.from_name, mail.text};
 	int     lengths[7] = {0, (int) mail.record_len};
 	int     formats[7] = {0, 1};
+	char    what[64];
 
-	res = PQexecParams(conn, "SELECT outbox_sent($1, $2::bytea, $3, $4, $5, $6, $7)", 7, 0,
-			   sent, lengths, formats, 0);
-	ret = PQresultStatus(res) == PGRES_TUPLES_OK ? 0 : -1;
-	if (ret < 0)
-	    msg_warn("outbox: recording mail %s as sent: %s", id, PQresultErrorMessage(res));
-	else
+	snprintf(what, sizeof(what), "recording mail %s as sent", id);
+	res = worker_query(&sender->worker, conn, config->database_timeout, what,
+			   "SELECT outbox_sent($1, $2::bytea, $3, $4, $5, $6, $7)", 7, sent,
+			   lengths, formats);
+	ret = res ? 0 : -1;
+	if (ret == 0)
 	    msg_info("outbox: mail %s to <%s> sent", id, shown);
 	PQclear(res);
 	compose_free(&mail);
@@ -156,7 +178,8 @@ static int outbox_deliver(PGconn *conn, const CONFIG *config, SMTP_CLIENT *smtp,
     params[2] = permanent ? "true" : "false";
     params[3] = max_attempts;
     params[4] = first_delay;
-    ret = exec_simple(conn, "SELECT outbox_failed($1, $2, $3::boolean, $4::integer, $5::integer)",
+    ret = exec_simple(sender, conn, config, "recording a failed attempt",
+		      "SELECT outbox_failed($1, $2, $3::boolean, $4::integer, $5::integer)",
 		      5, params, &res);
     if (ret == 0) {
 	msg_warn("outbox: mail %s to <%s>: %s (%s)", id, shown, err.text,
@@ -172,55 +195,60 @@ static int outbox_deliver(PGconn *conn, const CONFIG *config, SMTP_CLIENT *smtp,
 /* outbox_send_one - lock the next due mail and deliver it; 1 sent or
  * tried, 0 nothing due, -1 database trouble */
 
-static int outbox_send_one(PGconn *conn, const CONFIG *config, SMTP_CLIENT *smtp)
+static int outbox_send_one(SENDER *sender, PGconn *conn, const CONFIG *config)
 {
     PGresult *res;
     char   *id;
     int     ret;
 
-    if (exec_simple(conn, "BEGIN", 0, 0, NULL) < 0)
+    if (exec_simple(sender, conn, config, "beginning a transaction", "BEGIN", 0, 0, NULL) < 0)
 	return (-1);
-    if (exec_simple(conn, "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= now()"
+    if (exec_simple(sender, conn, config, "taking the next due mail",
+		    "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= now()"
 		    " ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED", 0, 0, &res) < 0) {
-	exec_simple(conn, "ROLLBACK", 0, 0, NULL);
+	rollback(sender, conn, config);
 	return (-1);
     }
     if (PQntuples(res) == 0) {
 	PQclear(res);
-	return (exec_simple(conn, "COMMIT", 0, 0, NULL));
+	return (exec_simple(sender, conn, config, "committing", "COMMIT", 0, 0, NULL));
     }
     id = g_strdup(PQgetvalue(res, 0, 0));
     PQclear(res);
-    ret = outbox_deliver(conn, config, smtp, id);
+    ret = outbox_deliver(sender, conn, config, id);
     g_free(id);
     if (ret < 0) {
-	exec_simple(conn, "ROLLBACK", 0, 0, NULL);
+	rollback(sender, conn, config);
 	return (-1);
     }
-    return (exec_simple(conn, "COMMIT", 0, 0, NULL) < 0 ? -1 : 1);
+    return (exec_simple(sender, conn, config, "committing", "COMMIT", 0, 0, NULL) < 0 ? -1 : 1);
 }
 
-/* outbox_send_due - send every mail that is due now */
+/* send_due - send every mail that is due now; how many, or -1 */
 
-int     outbox_send_due(PGconn *conn, const CONFIG *config, SMTP_CLIENT *smtp)
+static int send_due(SENDER *sender, PGconn *conn, const CONFIG *config)
 {
     int     count = 0, ret;
 
-    while ((ret = outbox_send_one(conn, config, smtp)) > 0)
+    while ((ret = outbox_send_one(sender, conn, config)) > 0)
 	count++;
     return (ret < 0 ? -1 : count);
 }
 
-/* next_due - seconds until the next pending mail is due, at most limit */
+/* next_due - seconds until the next pending mail is due, at most limit; -1 */
 
-static int next_due(PGconn *conn, int limit)
+static int next_due(SENDER *sender, PGconn *conn, const CONFIG *config, int limit)
 {
     PGresult *res;
     int     seconds = limit;
 
-    res = PQexec(conn, "SELECT ceil(extract(epoch FROM min(next_attempt_at) - now()))"
-		 " FROM outbox WHERE status = 'pending'");
-    if (PQresultStatus(res) == PGRES_TUPLES_OK && !PQgetisnull(res, 0, 0))
+    res = worker_query(&sender->worker, conn, config->database_timeout,
+		       "looking for the next mail due",
+		       "SELECT ceil(extract(epoch FROM min(next_attempt_at) - now()))"
+		       " FROM outbox WHERE status = 'pending'", 0, 0, 0, 0);
+    if (res == NULL)
+	return (-1);
+    if (!PQgetisnull(res, 0, 0))
 	seconds = atoi(PQgetvalue(res, 0, 0));
     PQclear(res);
     return (seconds < 1 ? 1 : seconds > limit ? limit : seconds);
@@ -249,15 +277,10 @@ static int sender_wait(SENDER *sender, PGconn *conn, int seconds)
     };
     gint64  deadline = g_get_monotonic_time() + (gint64) seconds * G_USEC_PER_SEC;
     gint64  left;
-    PGnotify *note;
-    int     n, got = 0;
+    int     n;
 
     /* A notification read along with an earlier query's result waits here. */
-    while (conn && (note = PQnotifies(conn)) != NULL) {
-	PQfreemem(note);
-	got = 1;
-    }
-    if (got)
+    if (query_notified(conn))
 	return (0);
     /* A wake-up another idle sender took is not ours: sleep on. */
     while ((left = deadline - g_get_monotonic_time()) > 0) {
@@ -266,8 +289,7 @@ static int sender_wait(SENDER *sender, PGconn *conn, int seconds)
 	    return (1);
 	if (conn && n > 0 && pfd[2].revents) {
 	    PQconsumeInput(conn);
-	    while ((note = PQnotifies(conn)) != NULL)
-		PQfreemem(note);
+	    query_notified(conn);
 	    return (0);
 	}
 	if (n <= 0 || wake_take())
@@ -283,6 +305,7 @@ static void *outbox_main(void *context)
     SENDER *sender = context;
     const CONFIG *start = sender->start, *config;
     PGconn *conn = NULL;
+    int     wait;
 
     for (;;) {
 	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
@@ -297,12 +320,15 @@ static void *outbox_main(void *context)
 	}
 	/* Per round, the settings in force: a reload (SIGUSR1) applies. */
 	config = config_current_get();
-	if (outbox_send_due(conn, config ? config : start, sender->smtp) < 0) {
+	if (send_due(sender, conn, config ? config : start) < 0
+	    || (wait = next_due(sender, conn, config ? config : start, start->outbox_poll)) < 0) {
+	    /* Closed, what it began rolls back: the mail stays pending. */
 	    PQfinish(conn);
 	    conn = NULL;
+	    wait = 2;
 	}
 	config_current_put(config);
-	if (sender_wait(sender, conn, conn ? next_due(conn, start->outbox_poll) : 2))
+	if (sender_wait(sender, conn, wait))
 	    break;
     }
     PQfinish(conn);

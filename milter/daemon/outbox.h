@@ -11,9 +11,6 @@
 /*
 /*	void	outbox_start(const CONFIG *config)
 /*
-/*	int	outbox_send_due(PGconn *conn, const CONFIG *config,
-/*				SMTP_CLIENT *smtp)
-/*
 /*	void	outbox_wake(void)
 /*
 /*	void	outbox_stop(void)
@@ -40,24 +37,23 @@
 /*	permanent one, or OutboxMaxAttempts attempts, marks it failed with
 /*	the reason (`ticketctl outbox --failed`, `ticketctl outbox retry`).
 /*
-/*	outbox_send_due() sends what is due now through smtp and returns
-/*	how many mails it tried (for tests and the threads). outbox_start()
-/*	does nothing when OutboxRelay is "none"; then outbox_wake() does
-/*	nothing either. outbox_wake() never blocks and may be called from
-/*	any thread.
+/*	Every query of a sender ends within DatabaseTimeout (worker(3)):
+/*	past it, it is cancelled, a warning names what the sender was
+/*	doing, and the sender closes its connection, which rolls back its
+/*	transaction, and tries again 2 s later. The mail it had locked
+/*	stays pending; it was not submitted unless the database stalled
+/*	only after the relay took it (then it is sent again, as after a
+/*	crash).
+/*
+/*	outbox_start() does nothing when OutboxRelay is "none"; then
+/*	outbox_wake() does nothing either. outbox_wake() never blocks and
+/*	may be called from any thread.
 /*--*/
-
-/* External libraries. */
-#include <libpq-fe.h>
-
-/* Utility library. */
-#include <milter/util/smtp_submit.h>
 
 /* Global library. */
 #include <milter/core/config.h>
 
 extern void outbox_start(const CONFIG *);
-extern int outbox_send_due(PGconn *, const CONFIG *, SMTP_CLIENT *);
 extern void outbox_wake(void);
 extern void outbox_stop(void);
 

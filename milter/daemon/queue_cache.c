@@ -20,7 +20,6 @@
 #include <milter/util/log.h>
 
 /* Global library. */
-#include <milter/core/store.h>
 #include <milter/core/worker.h>
 
 /* Application-specific. */
@@ -33,18 +32,17 @@ static char *cache_conninfo;
 static int cache_refresh;
 static int cache_timeout;
 
-/* cache_load - read the queue addresses; -1 on a database error */
+/* cache_load - read the queue addresses; -1 on a database error, logged */
 
 static int cache_load(PGconn *conn)
 {
-    PGresult *res = PQexec(conn, "SELECT address FROM queues WHERE retired_at IS NULL");
+    PGresult *res = worker_query(&cache_worker, conn, cache_timeout,
+				 "reading the support addresses",
+				 "SELECT address FROM queues WHERE retired_at IS NULL", 0, 0, 0, 0);
     GHashTable *table, *old;
 
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-	msg_warn("cannot read the support queues: %s", PQerrorMessage(conn));
-	PQclear(res);
+    if (res == NULL)
 	return (-1);
-    }
     table = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     for (int i = 0; i < PQntuples(res); i++) {
 	char   *addr = g_strdup(PQgetvalue(res, i, 0));

@@ -21,7 +21,10 @@
 /*	own connection, LISTENs for the notification that the queues
 /*	table sends on every change (ticketctl queue add takes effect at
 /*	once), and reloads every refresh seconds as well. While the
-/*	database is away, the last list stays in use.
+/*	database is away, the last list stays in use. A read that takes
+/*	longer than timeout seconds (the DatabaseTimeout: a held lock, a
+/*	hung server) is cancelled and logged, and tried again on a new
+/*	connection 2 s later.
 /*
 /*	queue_cache_lookup() takes a normalized address without extension
 /*	and returns 1 for a support address, 0 for another address, and

@@ -21,6 +21,11 @@ N=${REL_DB_MESSAGES:-2000}
 # bouncer_up PORT - pgbouncer on PORT in front of the private PostgreSQL,
 # pooling transactions over two server connections taken in turn
 bouncer_up() {
+	# A busy port is another's service: the daemon would store there.
+	if svc_port_busy "$1"; then
+		echo "port $1 is in use (set PG_BOUNCER_PORT)" >"$bouncer.log"
+		return 1
+	fi
 	mkdir -p "$bouncer"
 	cat >"$bouncer/pgbouncer.ini" <<-EOF
 	[databases]
@@ -190,11 +195,11 @@ check_eq "a streamed message's raw bytes are stored compressed with lz4" "lz4" \
 # --- through pgbouncer pooling transactions: the prepared statement is
 # lost between transactions; the daemon says so once and sends each query
 # in full ---
-bouncer_port=$((PG_PORT + 1))
+bouncer_port=${PG_BOUNCER_PORT:-$((PG_PORT + 1))}
 if ! command -v pgbouncer >/dev/null; then
 	skip "through pgbouncer" "pgbouncer is not installed (scripts/install-deps.sh)"
 elif ! bouncer_up "$bouncer_port"; then
-	fail "pgbouncer starts" "$(tail -n 5 "$bouncer/pgbouncer.log" 2>/dev/null)"
+	fail "pgbouncer starts" "$(tail -n 5 "$bouncer.log" "$bouncer/pgbouncer.log" 2>/dev/null)"
 else
 	milter_start "VerifySenders no
 Database host=127.0.0.1 port=$bouncer_port user=ticket dbname=tickets

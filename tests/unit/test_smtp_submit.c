@@ -9,10 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <pthread.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <cmocka.h>
+
+#include "loopback.h"
 
 #include <curl/curl.h>
 #include <glib.h>
@@ -98,17 +97,9 @@ static void *fake_main(void *context)
 
 static void fake_start(FAKE *fake, const char *rcpt_reply)
 {
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof(sin);
-
     memset(fake, 0, sizeof(*fake));
     fake->rcpt_reply = rcpt_reply;
-    fake->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fake->listen_fd >= 0);
-    assert_int_equal(bind(fake->listen_fd, (struct sockaddr *) &sin, sizeof(sin)), 0);
-    assert_int_equal(listen(fake->listen_fd, 4), 0);
-    assert_int_equal(getsockname(fake->listen_fd, (struct sockaddr *) &sin, &len), 0);
-    fake->port = ntohs(sin.sin_port);
+    fake->listen_fd = loopback_listen(&fake->port);
     assert_int_equal(pthread_create(&fake->thread, NULL, fake_main, fake), 0);
 }
 
