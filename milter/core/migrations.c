@@ -266,3 +266,17 @@ int     migrations_check(PGconn *conn, int functions, TM_ERROR *err)
     }
     return (0);
 }
+
+/* migrations_ready - the daemon's check: schema current, this build's
+ * functions in place (applied when another build's are there) */
+
+int     migrations_ready(PGconn *conn, TM_ERROR *err)
+{
+    int     applied;
+
+    if (migrations_check(conn, 0, err) < 0)
+	return (-1);
+    if ((applied = migrations_code_apply(conn, err)) < 0)
+	return (tm_error(err, "%s; run 'ticketctl migrate' as the database's owner", err->text));
+    return (applied);
+}

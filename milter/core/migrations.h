@@ -24,6 +24,8 @@ extern const char migrations_code_id[];
 /*
 /*	int	migrations_check(PGconn *conn, int functions, TM_ERROR *err)
 /*	int	migrations_code_apply(PGconn *conn, TM_ERROR *err)
+/*
+/*	int	migrations_ready(PGconn *conn, TM_ERROR *err)
 /* DESCRIPTION
 /*	The build compiles sql/NNN_name.sql into migrations[], in order
 /*	and ending with a zero version. Applied versions are recorded in
@@ -44,6 +46,12 @@ extern const char migrations_code_id[];
 /*
 /*	migrations_check() fails unless the database is at the version
 /*	this build needs; the daemon calls it before it serves.
+/*
+/*	migrations_ready() is the daemon's check, at start and each time
+/*	its queue cache (re)connects (a database that was away at start,
+/*	or restored from elsewhere): migrations_check(), then
+/*	migrations_code_apply(). It returns 1 when it applied the
+/*	functions, 0 when they were current.
 /* DIAGNOSTICS
 /*	-1 with the reason in err.
 /*--*/
@@ -72,5 +80,6 @@ extern int migrations_applied(PGconn *, int *, TM_ERROR *);
 extern int migrations_apply(PGconn *, int, FILE *, TM_ERROR *);
 extern int migrations_check(PGconn *, int, TM_ERROR *);
 extern int migrations_code_apply(PGconn *, TM_ERROR *);
+extern int migrations_ready(PGconn *, TM_ERROR *);
 
 #endif

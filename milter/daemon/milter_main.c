@@ -243,15 +243,11 @@ static void check_database(const CONFIG *config)
 	msg_warn("%s; support mail is tempfailed until it is reachable", err.text);
 	return;
     }
-    if (migrations_check(conn, 0, &err) < 0) {
-	PQfinish(conn);
-	msg_fatal("%s", err.text);
-    }
     /* The functions of this build, before any message needs them. */
-    switch (migrations_code_apply(conn, &err)) {
+    switch (migrations_ready(conn, &err)) {
     case -1:
 	PQfinish(conn);
-	msg_fatal("%s; run 'ticketctl migrate' as the database's owner", err.text);
+	msg_fatal("%s", err.text);
     case 1:
 	msg_info("applied the SQL functions of this build (sql/functions/)");
     }

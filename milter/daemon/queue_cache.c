@@ -20,6 +20,7 @@
 #include <milter/util/log.h>
 
 /* Global library. */
+#include <milter/core/migrations.h>
 #include <milter/core/worker.h>
 
 /* Application-specific. */
@@ -61,6 +62,22 @@ static int cache_load(PGconn *conn)
     return (0);
 }
 
+/* cache_schema - on each new connection: a database that was away at
+ * start, or restored, gets this build's functions too */
+
+static void cache_schema(PGconn *conn)
+{
+    TM_ERROR err;
+
+    switch (migrations_ready(conn, &err)) {
+    case -1:
+	msg_warn("%s; support mail is tempfailed until then", err.text);
+	break;
+    case 1:
+	msg_info("applied the SQL functions of this build (sql/functions/)");
+    }
+}
+
 /* cache_main - the refresher thread: LISTEN, load, wait, repeat */
 
 static void *cache_main(void *unused)
@@ -77,6 +94,7 @@ static void *cache_main(void *unused)
 		    break;
 		continue;
 	    }
+	    cache_schema(conn);
 	}
 	if (cache_load(conn) < 0) {
 	    PQfinish(conn);

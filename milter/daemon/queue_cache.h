@@ -24,7 +24,10 @@
 /*	database is away, the last list stays in use. A read that takes
 /*	longer than timeout seconds (the DatabaseTimeout: a held lock, a
 /*	hung server) is cancelled and logged, and tried again on a new
-/*	connection 2 s later.
+/*	connection 2 s later. On each new connection the thread brings
+/*	the database's SQL functions to this build's (migrations_ready()):
+/*	a database that was away when the daemon started gets them when
+/*	it comes.
 /*
 /*	queue_cache_lookup() takes a normalized address without extension
 /*	and returns 1 for a support address, 0 for another address, and

@@ -6,13 +6,14 @@
 # stored after threads onto the old tickets, each message keeps the
 # verdict on its sender, and a database running another build's functions
 # is refused until it is migrated (a daemon that may not replace them does
-# not start).
+# not start, one whose database is away at start applies them when it
+# comes).
 . "$(dirname "$0")/../lib/testlib.sh"
 . "$TM_ROOT/tests/lib/env.sh"
 env_load
 OLD=ce3b67eae39fe7a882f25ccd76598704ae1ce289	# sql/ before sql/functions/
 work=$(mktemp -d /tmp/tm-sqlup.XXXXXX)
-trap 'dropdb --if-exists tm_upgrade_old 2>/dev/null; dropdb --if-exists tm_upgrade_new 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill "${late:-}" 2>/dev/null; dropdb --if-exists tm_upgrade_late 2>/dev/null; dropdb --if-exists tm_upgrade_old 2>/dev/null; dropdb --if-exists tm_upgrade_new 2>/dev/null; rm -rf "$work"' EXIT
 
 if ! git -C "$TM_ROOT" cat-file -e "$OLD" 2>/dev/null; then
 	skip "upgrade from the schema of $OLD" "this checkout has no git history of it (a shallow clone)"
@@ -114,3 +115,20 @@ check_eq "... leaving the other build's functions in place" "another build" \
 	"$(PGDATABASE=tm_upgrade_old sql "SELECT id FROM schema_code")"
 PGDATABASE=tm_upgrade_old sql "REVOKE ALL ON ALL TABLES IN SCHEMA public FROM tm_upgrade_reader"
 sql "DROP ROLE tm_upgrade_reader"
+
+# A daemon started while its database is away applies its functions when
+# the database comes (here: created from the old one, another build's).
+PGDATABASE=tm_upgrade_old sql "UPDATE schema_code SET id = 'another build'"
+milter_config "$work/late.conf" "$port" "Database host=127.0.0.1 port=$PG_PORT user=ticket dbname=tm_upgrade_late
+PidFile $work/late.pid"
+"$TM_BUILD/ticket-milter" -f -c "$work/late.conf" >"$work/late.log" 2>&1 &
+late=$!
+check "a daemon whose database is away starts, saying so" \
+	wait_for 20 grep -q "support mail is tempfailed until it is reachable" "$work/late.log"
+createdb -T tm_upgrade_old tm_upgrade_late
+check "... and applies its functions when the database comes" \
+	wait_for 20 grep -q "applied the SQL functions of this build" "$work/late.log"
+check_eq "... which the database records" "0" \
+	"$(PGDATABASE=tm_upgrade_late sql "SELECT count(*) FROM schema_code WHERE id = 'another build'")"
+check "... then it serves" wait_for 20 grep -q "loaded 1 support address" "$work/late.log"
+kill -TERM "$late" 2>/dev/null; wait "$late" 2>/dev/null
