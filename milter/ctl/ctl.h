@@ -91,5 +91,7 @@ extern const char ctl_queue_usage[], ctl_ticket_usage[], ctl_agent_usage[];
 extern const char ctl_template_usage[], ctl_outbox_usage[];
 extern CTL_COMMAND ctl_message, ctl_stats, ctl_report;
 extern const char ctl_message_usage[], ctl_stats_usage[], ctl_report_usage[];
+extern CTL_COMMAND ctl_digest;
+extern const char ctl_digest_usage[];
 
 #endif
