@@ -267,7 +267,10 @@ int     compose_mail(const char *mail_json, const COMPOSE_SETTINGS *settings, CO
 			       compose_member(obj, "recipient"));
     g_mime_message_add_mailbox(msg, GMIME_ADDRESS_TYPE_REPLY_TO, compose_member(obj, "queue_name"),
 			       compose_member(obj, "reply_address"));
-    mail->subject = g_strdup_printf("%s %s", tag, compose_member(obj, "ticket_subject"));
+    /* A notice of no ticket (a command mail's answer) has no tag. */
+    mail->subject = *compose_member(obj, "ticket_number") ?
+	g_strdup_printf("%s %s", tag, compose_member(obj, "ticket_subject"))
+	: g_strdup(compose_member(obj, "ticket_subject"));
     g_mime_message_set_subject(msg, mail->subject, "utf-8");
     g_mime_message_set_message_id(msg, compose_member(obj, "message_id"));
     now = g_date_time_new_now_local();

@@ -7,6 +7,7 @@
 /*	ticketctl agent add ADDRESS --queue QUEUE [--name NAME] [--login LOGIN]
 /*	ticketctl agent login ADDRESS add|remove LOGIN
 /*	ticketctl agent remove ADDRESS [--queue QUEUE]
+/*	ticketctl agent set ADDRESS --digest daily|none
 /*	ticketctl agent list [--json]
 /* DESCRIPTION
 /*	An agent is an address that belongs to one or more queues: it is
@@ -24,7 +25,13 @@
 /*	"agent login" binds or unbinds one later. Logins are compared
 /*	exactly, as the MTA reports them ({auth_authen}).
 /*
-/*	agent list --json prints an array of {address, name, queues, logins}.
+/*	agent set --digest daily: the agent gets the list of their open
+/*	tickets and the unassigned ones once a day (ticketctl digest send,
+/*	which the package's daily timer runs), as a #list mail to the
+/*	queue address answers it; none (the default) stops it.
+/*
+/*	agent list --json prints an array of {address, name, queues, logins,
+/*	digest}.
 /*--*/
 
 /* System library. */
@@ -43,6 +50,7 @@
 #define AGENT_USAGE "agent add ADDRESS --queue QUEUE [--name NAME] [--login LOGIN]\n" \
 		    "       ticketctl agent login ADDRESS add|remove LOGIN\n" \
 		    "       ticketctl agent remove ADDRESS [--queue QUEUE]\n" \
+		    "       ticketctl agent set ADDRESS --digest daily|none\n" \
 		    "       ticketctl agent list [--json]"
 
 /* agent_address - the normalized address argument, or NULL after an error */
@@ -207,6 +215,30 @@ static int agent_remove(PGconn *conn, int argc, char **argv)
     return (0);
 }
 
+/* agent_set - change an agent's settings: the daily digest */
+
+static int agent_set(PGconn *conn, int argc, char **argv)
+{
+    const char *digest = ctl_option(&argc, argv, "--digest");
+    char   *address;
+    PGresult *res;
+    int     found;
+
+    if (argc != 3 || digest == NULL || (strcmp(digest, "daily") != 0 && strcmp(digest, "none") != 0))
+	return (ctl_usage("agent set ADDRESS --digest daily|none"));
+    if ((address = agent_address(argv[2])) == NULL)
+	return (1);
+    const char *params[2] = {address, digest};
+
+    res = ctl_query(conn, "UPDATE agents SET digest = $2 WHERE address = $1", 2, params);
+    found = strcmp(PQcmdTuples(res), "0") != 0;
+    PQclear(res);
+    if (found)
+	printf("agent %s: digest %s\n", address, digest);
+    g_free(address);
+    return (found ? 0 : ctl_fail("no agent %s (see ticketctl agent list)", argv[2]));
+}
+
 /* agent_list - the agents and their queues */
 
 static int agent_list(PGconn *conn, int argc, char **argv)
@@ -220,12 +252,14 @@ static int agent_list(PGconn *conn, int argc, char **argv)
 		    "WITH x AS (SELECT a.address, a.name, coalesce(array_agg(q.address ORDER BY q.address)"
 		    "   FILTER (WHERE q.address IS NOT NULL), '{}') AS queues,"
 		    "   ARRAY(SELECT l.login FROM agent_logins l WHERE l.agent_id = a.id ORDER BY l.login) AS logins"
+		    "   , a.digest"
 		    "  FROM agents a LEFT JOIN agent_queues aq ON aq.agent_id = a.id"
 		    "  LEFT JOIN queues q ON q.id = aq.queue_id GROUP BY a.id)"
 		    " SELECT coalesce(json_agg(json_build_object('address', address, 'name', name,"
-		    "   'queues', queues, 'logins', logins) ORDER BY address), '[]'),"
-		    " string_agg(format('%-32s %-24s %-32s logins: %s', address, coalesce(name, '-'),"
-		    "   array_to_string(queues, ', '), coalesce(nullif(array_to_string(logins, ', '), ''), '-')),"
+		    "   'queues', queues, 'logins', logins, 'digest', digest) ORDER BY address), '[]'),"
+		    " string_agg(format('%-32s %-24s %-32s logins: %s  digest: %s', address, coalesce(name, '-'),"
+		    "   array_to_string(queues, ', '), coalesce(nullif(array_to_string(logins, ', '), ''), '-'),"
+		    "   digest),"
 		    "   E'\\n' ORDER BY address) FROM x", 0, 0);
     if (json)
 	ctl_print_json(res);
@@ -251,5 +285,7 @@ int     ctl_agent(PGconn *conn, int argc, char **argv)
 	return (agent_list(conn, argc, argv));
     if (argc >= 2 && strcmp(argv[1], "login") == 0)
 	return (agent_login(conn, argc, argv));
+    if (argc >= 2 && strcmp(argv[1], "set") == 0)
+	return (agent_set(conn, argc, argv));
     return (ctl_usage(AGENT_USAGE));
 }

@@ -71,6 +71,8 @@ static const char help_text[] =
 "                                bind a SASL login to an agent, or unbind it\n"
 "  agent remove ADDRESS [--queue QUEUE]\n"
 "                                take an agent out of a queue, or out of all\n"
+"  agent set ADDRESS --digest daily|none\n"
+"                                a daily mail of the agent's open tickets, or none\n"
 "  agent list [--json]           list the agents and their queues\n"
 "  template set QUEUE confirm|notify|notice|closed [--lang LL] --text FILE [--html FILE]\n"
 "                                set a template (QUEUE \"default\": every queue)\n"
@@ -80,6 +82,7 @@ static const char help_text[] =
 "  outbox [list] [--pending] [--failed] [--json]\n"
 "                                outgoing mail waiting and given up on\n"
 "  outbox retry ID               send a failed mail again now\n"
+"  digest send                   queue the daily list for agents with --digest daily\n"
 "\n"
 "exit status: 0 done, 1 failed, 2 wrong usage\n";
 
@@ -203,6 +206,7 @@ static const struct {
     {"agent", ctl_agent, 1, ctl_agent_usage},
     {"template", ctl_template, 1, ctl_template_usage},
     {"outbox", ctl_outbox, 1, ctl_outbox_usage},
+    {"digest", ctl_digest, 1, ctl_digest_usage},
     {0},
 };
 

@@ -47,12 +47,12 @@ static int outbox_list(PGconn *conn, int argc, char **argv)
 		    "   'status', o.status, 'attempts', o.attempts, 'next_attempt_at', o.next_attempt_at,"
 		    "   'last_error', o.last_error, 'created_at', o.created_at, 'sent_at', o.sent_at)"
 		    "   ORDER BY o.id), '[]'),"
-		    " string_agg(format('%-6s %-10s %-13s %-7s %-30s %s attempt(s)%s', o.id, t.number,"
+		    " string_agg(format('%-6s %-10s %-13s %-7s %-30s %s attempt(s)%s', o.id, coalesce(t.number, '-'),"
 		    "   o.kind, o.status, o.recipient, o.attempts, coalesce(': ' || o.last_error, '')),"
 		    "   E'\n' ORDER BY o.id),"
 		    " (SELECT format('%s waiting, %s failed', count(*) FILTER (WHERE status = 'pending'),"
 		    "   count(*) FILTER (WHERE status = 'failed')) FROM outbox WHERE status <> 'sent')"
-		    " FROM outbox o JOIN tickets t ON t.id = o.ticket_id"
+		    " FROM outbox o LEFT JOIN tickets t ON t.id = o.ticket_id"
 		    " WHERE o.status IN ($1, $2)", 2, params);
     if (json)
 	ctl_print_json(res);

@@ -8,7 +8,8 @@
 /*	ticketctl report queues|agents [--since TIME] [--json | --csv]
 /* DESCRIPTION
 /*	stats counts, per queue, the tickets in each status and the
-/*	messages in and out, with the time of the last message, and lists
+/*	messages in and out (each once: an agent's answer relayed to the
+/*	customer is out), with the time of the last message, and lists
 /*	the latest messages that hit a parser bound (MaximumMime*, ...).
 /*	--json prints {queues: [{queue, retired_at, tickets: {new, open,
 /*	pending, solved, closed}, messages_in, messages_out,
@@ -21,8 +22,11 @@
 /*	solved (or closed), customer messages, agent replies, the median
 /*	and 90th percentile of the time to the first response, and the
 /*	open backlog by age (now). TIME is a duration back from now (30d,
-/*	12h, 90m, 2w; default 30d) or a date (2026-11-01). Agents are the
-/*	tickets' assignees; unassigned tickets are one row, "(unassigned)".
+/*	12h, 90m, 2w; default 30d) or a date (2026-11-01). A reply is an
+/*	agent's answer that reached a customer, counted once. Per agent,
+/*	tickets, customer messages and the backlog count for the tickets'
+/*	assignee (unassigned tickets are one row, "(unassigned)"); replies
+/*	and first responses for the agent who wrote them.
 /*	--json prints an array of objects, --csv a header line and rows.
 /*--*/
 
@@ -56,7 +60,7 @@ int     ctl_stats(PGconn *conn, int argc, char **argv)
 		    "   count(*) FILTER (WHERE t.status = 'solved') AS solved,"
 		    "   count(*) FILTER (WHERE t.status = 'closed') AS closed"
 		    "  FROM tickets t GROUP BY t.queue_id),"
-		    " mc AS (SELECT m.queue_id, count(*) FILTER (WHERE m.direction = 'in') AS messages_in,"
+		    " mc AS (SELECT m.queue_id, count(*) FILTER (WHERE m.direction = 'in' AND NOT m.answer) AS messages_in,"
 		    "   count(*) FILTER (WHERE m.direction = 'out') AS messages_out,"
 		    "   max(m.received_at) AS last_message_at"
 		    "  FROM report_messages m GROUP BY m.queue_id),"
@@ -228,7 +232,7 @@ int     ctl_report(PGconn *conn, int argc, char **argv)
 		   PQgetvalue(res, r, 10), PQgetvalue(res, r, 11));
 	if (PQntuples(res) > 0)
 	    printf("(since %s%s)\n", PQgetvalue(res, 0, 1), strcmp(group_by, "assignee") == 0 ?
-		   "; agents are the tickets' assignees" : "");
+		   "; tickets count for their assignee, replies for the agent who wrote them" : "");
 	else
 	    puts("no tickets yet");
     }

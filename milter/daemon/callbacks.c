@@ -449,7 +449,8 @@ static sfsistat eom_deliver(SMFICTX *ctx, SESSION *session, const char *qid, EOM
 		      "Help desk cannot relay the reply now, please try again later"));
     }
     if (result->discard) {
-	msg_info("%s: ticket %s: agent message not relayed: %s", qid, result->ticket, result->discard);
+	msg_info("%s: ticket %s: agent message not relayed: %s", qid,
+		 result->ticket ? result->ticket : "-", result->discard);
 	return (SMFIS_DISCARD);
     }
     authres_apply(ctx, config, session, eom->auth);

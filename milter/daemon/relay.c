@@ -322,9 +322,10 @@ int     relay_apply(SMFICTX *ctx, const CONFIG *config, const SESSION *session,
     tag = compose_tag(config->ticket_tag_format, compose_member(r, "ticket_number"));
     from = mailbox_text(compose_member(r, "from_name"), compose_member(r, "from_address"));
     reply_to = mailbox_text("", compose_member(r, "reply_to"));
-    subject = g_strdup_printf("Re: %s %s", tag, compose_member(r, "ticket_subject"));
     msgid = g_strdup_printf("<%s>", compose_member(r, "message_id"));
     irt = *compose_member(r, "in_reply_to") ? g_strdup_printf("<%s>", compose_member(r, "in_reply_to")) : NULL;
+    /* An answer without a customer message before it (#new) starts the thread. */
+    subject = g_strdup_printf("%s%s %s", irt ? "Re: " : "", tag, compose_member(r, "ticket_subject"));
     refs = id_list(json_object_get_array_member(r, "references"));
     if (ret == 0)
 	ret = set_header(ctx, session, "From", from, err);

@@ -23,7 +23,8 @@
 /*	The header is an allow-list: the message keeps only the fields
 /*	composed here. From becomes "Agent via Queue" at the queue address,
 /*	To the recipients, Reply-To the ticket's reply address, Subject
-/*	carries the ticket tag, Date is now, Message-ID/In-Reply-To/
+/*	carries the ticket tag (after "Re: " unless the answer starts the
+/*	conversation: #new, no customer message before it), Date is now, Message-ID/In-Reply-To/
 /*	References thread it to the customer's last message, and
 /*	MIME-Version/Content-Type/Content-Transfer-Encoding describe the new
 /*	body. Every other field the message had (raw, as the MTA showed it

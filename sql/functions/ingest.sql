@@ -153,7 +153,10 @@ END $$;
 -- It returns {ticket, message, rule, created, duplicate}, and for a message
 -- stored now also {autoreply, notified or not_notified} (ingest_after),
 -- what agent_reply() adds (relay, or discard), and queued: whether it
--- put mail in the outbox.
+-- put mail in the outbox. An agent's command mail to the queue address
+-- (queue_command(): #list, #new ADDRESS) is answered without a ticket
+-- ({ticket: null, rule, discard}), or opens a ticket for ADDRESS whose
+-- first message it is (rule agent-new), relayed as an answer.
 CREATE OR REPLACE FUNCTION ingest_message(meta jsonb, raw bytea, blob_data bytea) RETURNS jsonb
 LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
@@ -173,6 +176,8 @@ DECLARE
     m_facts   jsonb := coalesce(meta->'facts', '{}');
     asks      jsonb;
     result    jsonb;
+    cmd       jsonb;
+    opening   boolean;
 BEGIN
     -- Deliveries of the same message wait for each other here.
     PERFORM pg_advisory_xact_lock(hashtextextended(
@@ -192,14 +197,27 @@ BEGIN
         RAISE EXCEPTION 'no queue for %', meta->'queues'->>0 USING ERRCODE = 'no_data_found';
     END IF;
 
+    -- An agent's mail to the queue address: #list and a refused command
+    -- are answered now, #new opens a ticket (queue_command()).
+    cmd := queue_command(q, meta, kind);
+    IF cmd ? 'answer' THEN
+        RETURN cmd->'answer';
+    END IF;
+    opening := coalesce(cmd ? 'new', false);
+    IF opening THEN
+        meta := meta || jsonb_build_object('commands', cmd->'commands');
+    END IF;
+
     -- A Message-ID the queue holds with other content: the earliest's ticket.
     found_t := NULL;
-    IF meta->>'message_id' IS NOT NULL THEN
+    IF opening THEN
+        SELECT NULL::bigint AS ticket, 'agent-new'::text AS rule, NULL::bigint AS linked INTO found_t;
+    ELSIF meta->>'message_id' IS NOT NULL THEN
         SELECT reused_message_ticket(meta->>'message_id', q.id) AS ticket,
                'reused-message-id'::text AS rule, NULL::bigint AS linked INTO found_t;
         reused := found_t.ticket IS NOT NULL;
     END IF;
-    IF NOT reused THEN
+    IF NOT reused AND NOT opening THEN
         SELECT * INTO found_t FROM thread_find(meta);
     END IF;
     rule := found_t.rule;
@@ -214,7 +232,9 @@ BEGIN
         END IF;
     END IF;
 
-    IF sender IS NOT NULL THEN
+    IF opening THEN
+        customer := contact_id(cmd->>'new', NULL);
+    ELSIF sender IS NOT NULL THEN
         customer := contact_id(sender, meta->>'from_name');
     END IF;
     IF t.id IS NULL THEN

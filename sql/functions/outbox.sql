@@ -18,7 +18,9 @@ BEGIN
 END $$;
 
 -- outbox_mail - everything the sender needs to render one outgoing mail;
--- delims are the RecipientDelimiter characters
+-- delims are the RecipientDelimiter characters. A notice of no ticket (an
+-- answer to an agent's command mail, a digest: queue_mail.sql) has its
+-- own subject, no ticket number, and its text as the whole body.
 CREATE OR REPLACE FUNCTION outbox_mail(o_id bigint, delims text) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object(
@@ -26,8 +28,8 @@ LANGUAGE sql STABLE AS $$
         'message_id', o.message_id, 'language', o.language, 'attempts', o.attempts,
         'created_at', o.created_at,
         'queue_address', q.address, 'queue_name', q.name,
-        'reply_address', ticket_reply_address(t.id, delims),
-        'ticket_number', t.number, 'ticket_subject', t.subject,
+        'reply_address', coalesce(ticket_reply_address(t.id, delims), q.address),
+        'ticket_number', t.number, 'ticket_subject', coalesce(t.subject, o.subject),
         'customer_address', c.address, 'customer_name', coalesce(c.name, c.address),
         'cause_message_id', m.message_id, 'cause_refs', to_jsonb(m.refs),
         'cause_kind', CASE WHEN m.id = (SELECT min(id) FROM messages WHERE ticket_id = t.id)
@@ -43,7 +45,9 @@ LANGUAGE sql STABLE AS $$
                             'content_id', a.content_id, 'disposition', a.disposition,
                             'origin', a.origin, 'truncated', a.truncated) ORDER BY a.position), '[]')
                         FROM attachments a WHERE a.msg_id = m.id),
-        'template', (SELECT jsonb_build_object('text', tp.text_body, 'html', tp.html_body,
+        'template', CASE WHEN o.ticket_id IS NULL
+                         THEN jsonb_build_object('text', '{{event}}', 'language', o.language) ELSE
+                    (SELECT jsonb_build_object('text', tp.text_body, 'html', tp.html_body,
                                                'language', tp.language)
                      FROM templates tp
                      WHERE tp.kind = CASE o.kind WHEN 'confirmation' THEN 'confirm'
@@ -52,8 +56,8 @@ LANGUAGE sql STABLE AS $$
                        AND (tp.queue_id = q.id OR tp.queue_id IS NULL)
                      ORDER BY (tp.language = o.language) DESC, (tp.queue_id IS NOT NULL) DESC,
                               (tp.language = q.language) DESC, (tp.language = 'en') DESC
-                     LIMIT 1))
-    FROM outbox o JOIN tickets t ON t.id = o.ticket_id JOIN queues q ON q.id = t.queue_id
+                     LIMIT 1) END)
+    FROM outbox o LEFT JOIN tickets t ON t.id = o.ticket_id JOIN queues q ON q.id = coalesce(t.queue_id, o.queue_id)
     LEFT JOIN contacts c ON c.id = t.customer_id
     LEFT JOIN messages m ON m.id = o.cause_id
     WHERE o.id = o_id
@@ -70,6 +74,9 @@ DECLARE
 BEGIN
     UPDATE outbox SET status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL
     WHERE id = o_id RETURNING * INTO o;
+    IF o.ticket_id IS NULL THEN
+        RETURN;		-- no ticket to thread into (queue_mail.sql)
+    END IF;
     INSERT INTO messages (ticket_id, direction, kind, message_id, envelope_sender,
                           envelope_recipients, size, raw, digest, thread_rule, subject,
                           from_address, from_name, body_text)

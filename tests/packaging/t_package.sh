@@ -134,6 +134,8 @@ check_installed() {
 		test -f /lib/systemd/system/ticket-milter-daily.service -a -f /lib/systemd/system/ticket-milter-daily.timer
 	check "install/the daily service runs ticketctl ticket autoclose" \
 		grep -qx 'ExecStart=/usr/sbin/ticketctl ticket autoclose' /lib/systemd/system/ticket-milter-daily.service
+	check "install/the daily service runs ticketctl digest send" \
+		grep -qx 'ExecStart=/usr/sbin/ticketctl digest send' /lib/systemd/system/ticket-milter-daily.service
 	check "install/the daily timer not enabled" \
 		test ! -e /etc/systemd/system/timers.target.wants/ticket-milter-daily.timer
 	if command -v systemd-analyze >/dev/null; then
