@@ -103,7 +103,10 @@ static AUTH_RESULT key_lookup_result(DKIM_SIGINFO *sig, const char **reason)
 
     g_ptr_array_free(texts, TRUE);
     g_free(name);
-    /* libopendkim's resolver stub reports NXDOMAIN as a failed query. */
+    /*
+     * libopendkim says NOKEY for any answer without records, SERVFAIL
+     * included, and KEYFAIL when none came: the resolver tells which.
+     */
     if (status == RESOLVER_NONE) {
 	*reason = "no key";
 	return (AUTH_PERMERROR);
@@ -127,12 +130,10 @@ static AUTH_RESULT sig_result(DKIM_SIGINFO *sig, const char **reason)
     }
     switch (error) {
     case DKIM_SIGERROR_KEYFAIL:
+    case DKIM_SIGERROR_NOKEY:
 	return (key_lookup_result(sig, reason));
     case DKIM_SIGERROR_DNSSYNTAX:
 	*reason = "key record unreadable";
-	return (AUTH_PERMERROR);
-    case DKIM_SIGERROR_NOKEY:
-	*reason = "no key";
 	return (AUTH_PERMERROR);
     case DKIM_SIGERROR_KEYREVOKED:
 	/* The domain published an empty key: it disowns the signature. */

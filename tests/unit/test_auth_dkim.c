@@ -201,6 +201,15 @@ static void test_every_signature(void **state)
     g_free(two);
 }
 
+static void test_key_unreachable(void **state)
+{
+    /* The key's name server fails: temperror, not a forgery. */
+    char   *text = sign(message, "down", -1);
+
+    expect_one(text, AUTH_TEMPERROR, "key not retrieved");
+    g_free(text);
+}
+
 static void test_unsigned(void **state)
 {
     GPtrArray *sigs = verify(message);
@@ -217,6 +226,7 @@ int     main(void)
 	cmocka_unit_test(test_keys),
 	cmocka_unit_test(test_body_length),
 	cmocka_unit_test(test_every_signature),
+	cmocka_unit_test(test_key_unreachable),
 	cmocka_unit_test(test_unsigned),
     };
     char   *dir = g_dir_make_tmp("test_auth_dkim.XXXXXX", NULL);
@@ -227,7 +237,8 @@ int     main(void)
     key_file = g_build_filename(dir, "keys", NULL);
     keys = g_strdup_printf("# the test's zone\n"
 			   "sel._domainkey.example.test TXT v=DKIM1; k=rsa; p=%s\n"
-			   "revoked._domainkey.example.test TXT v=DKIM1; k=rsa; p=\n",
+			   "revoked._domainkey.example.test TXT v=DKIM1; k=rsa; p=\n"
+			   "down._domainkey.example.test SERVFAIL\n",
 			   test_public_key);
     g_file_set_contents(key_file, keys, -1, NULL);
     table = resolver_table_new();
