@@ -80,7 +80,9 @@ int     main(int argc, char **argv)
 	fprintf(stderr, "auth_bench: need one readable message file\n");
 	return (2);
     }
-    if (auth_init(5, 4 * 1024 * 1024, "/usr/share/publicsuffix/public_suffix_list.dat", &err) < 0) {
+    /* As the daemon with its defaults: DNSTimeout 5, DNSCacheSize 4m. */
+    if (auth_init(resolver_dns_new(5, 4 * 1024 * 1024),
+		  "/usr/share/publicsuffix/public_suffix_list.dat", &err) < 0) {
 	fprintf(stderr, "auth_bench: %s\n", err.text);
 	return (1);
     }

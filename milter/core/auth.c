@@ -19,6 +19,9 @@
 /* Global library. */
 #include <milter/core/auth_check.h>
 
+/* Set once by auth_init(), before any thread verifies. */
+static RESOLVER *auth_resolver;
+
 static const char *result_names[] = {
     "none", "pass", "fail", "softfail", "neutral", "temperror", "permerror",
 };
@@ -46,14 +49,13 @@ const char *auth_policy_name(char policy)
     }
 }
 
-/* auth_init - bound DNS queries, load the suffix list, start libraries */
+/* auth_init - the resolver to ask; load the suffix list, start libraries */
 
-int     auth_init(int dns_timeout, size_t dns_cache_size, const char *psl_path,
-		          TM_ERROR *err)
+int     auth_init(RESOLVER *resolver, const char *psl_path, TM_ERROR *err)
 {
-    /* Every library asks the DNS through auth_dns_query(). */
-    auth_dns_init(dns_timeout, dns_cache_size);
-    if (auth_spf_init(err) < 0 || auth_dkim_init(dns_timeout, err) < 0
+    /* Every library asks this resolver, nothing else. */
+    auth_resolver = resolver;
+    if (auth_spf_init(err) < 0 || auth_dkim_init(resolver, err) < 0
 	|| auth_dmarc_init(psl_path, err) < 0)
 	return (-1);
     return (0);
@@ -66,10 +68,10 @@ AUTH_RESULTS *auth_verify(const AUTH_INPUT *input)
     AUTH_RESULTS *results = g_new0(AUTH_RESULTS, 1);
 
     results->dkim = g_ptr_array_new();
-    auth_spf_check(input, &results->spf);
+    auth_spf_check(auth_resolver, input, &results->spf);
     if (input->raw && input->raw_len)
 	auth_dkim_check(input, results->dkim);
-    auth_dmarc_check(input, results);
+    auth_dmarc_check(auth_resolver, input, results);
     return (results);
 }
 

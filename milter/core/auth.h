@@ -9,8 +9,8 @@
 /* SYNOPSIS
 /*	#include <milter/core/auth.h>
 /*
-/*	int	auth_init(int dns_timeout, size_t dns_cache_size,
-/*			  const char *psl_path, TM_ERROR *err)
+/*	int	auth_init(RESOLVER *resolver, const char *psl_path,
+/*			  TM_ERROR *err)
 /*
 /*	AUTH_RESULTS *auth_verify(const AUTH_INPUT *input)
 /*
@@ -30,11 +30,13 @@
 /*	and the raw message bytes (CRLF line ends), and returns what the
 /*	DNS says about them.
 /*
-/*	auth_init() is called once, before any thread starts: it bounds
-/*	every DNS query to dns_timeout seconds (for libspf2, libopendkim
-/*	and our own lookups), keeps their answers in a cache of at most
-/*	dns_cache_size bytes (0: none) and loads the Public Suffix List from
-/*	psl_path, which defines organizational domains.
+/*	auth_init() is called once, before any thread starts: every DNS
+/*	question of the checks (libspf2's, libopendkim's and our own) goes
+/*	to resolver from then on, which must outlive the checks. The
+/*	daemon gives the DNS backend (resolver_dns_new(), with DNSTimeout
+/*	and DNSCacheSize), unit tests a table (resolver_table_new()). It
+/*	loads the Public Suffix List from psl_path, which defines
+/*	organizational domains.
 /*
 /*	auth_verify() evaluates SPF (RFC 7208) for the MAIL FROM identity,
 /*	or for the HELO identity when MAIL FROM is null; verifies every
@@ -65,6 +67,7 @@
 
 /* Utility library. */
 #include <milter/util/log.h>
+#include <milter/util/resolver.h>
 
 /* RFC 8601 result words; not every method uses all of them. */
 typedef enum AUTH_RESULT {
@@ -121,7 +124,7 @@ typedef struct AUTH_RESULTS {
     AUTH_DMARC dmarc;
 } AUTH_RESULTS;
 
-extern int auth_init(int, size_t, const char *, TM_ERROR *);
+extern int auth_init(RESOLVER *, const char *, TM_ERROR *);
 extern AUTH_RESULTS *auth_verify(const AUTH_INPUT *);
 extern void auth_results_free(AUTH_RESULTS *);
 extern char *auth_results_header(const AUTH_RESULTS *, const char *);

@@ -9,8 +9,12 @@
 /*	own. Every signature is verified (not only the first), with body
 /*	lengths (l=) and canonicalization as the library does them; each
 /*	result says whether h= covers From and whether l= was used, which
-/*	policy_dkim_vouches() needs. DNS queries go through
-/*	auth_dns_query() (short attempts, a cache).
+/*	policy_dkim_vouches() needs. libopendkim asks the RESOLVER given
+/*	to auth_dkim_init() (its query service): the same answers, parsed
+/*	by the same code, whether the DNS backend or a test's table
+/*	answers. libopendkim's own ways (its resolver stub; DKIM_QUERY_FILE
+/*	or a key lookup callback, which skip its parsing of the DNS
+/*	answer) are not used.
 /*--*/
 
 /* System library. */
@@ -25,7 +29,9 @@
 /* Global library. */
 #include <milter/core/auth_check.h>
 
+/* Set once by auth_dkim_init(), before any thread verifies. */
 static DKIM_LIB *dkim_lib;
+static RESOLVER *dkim_resolver;
 
 /* A query of libopendkim's, answered before it asks for the answer. */
 typedef struct DKIM_QUERY {
@@ -33,13 +39,13 @@ typedef struct DKIM_QUERY {
     size_t  len;
 } DKIM_QUERY;
 
-/* dkim_query_start - ask now, through our resolver (see auth_dns.c) */
+/* dkim_query_start - ask the resolver (the query service) now */
 
 static int dkim_query_start(void *service, int type, unsigned char *name,
 			            unsigned char *buf, size_t size, void **handle)
 {
     DKIM_QUERY *query = g_new0(DKIM_QUERY, 1);
-    int     len = auth_dns_query((const char *) name, type, buf, size);
+    int     len = resolver_query(service, (const char *) name, type, buf, size);
 
     query->error = len < 0 ? ETIMEDOUT : 0;
     query->len = len < 0 ? 0 : (size_t) len;
@@ -47,7 +53,7 @@ static int dkim_query_start(void *service, int type, unsigned char *name,
     return (DKIM_DNS_SUCCESS);
 }
 
-/* dkim_query_wait - the answer is there already */
+/* dkim_query_wait - the answer is there already: no wait, no timeout */
 
 static int dkim_query_wait(void *service, void *handle, struct timeval *timeout,
 			           size_t *bytes, int *error, int *dnssec)
@@ -71,36 +77,18 @@ static int dkim_query_cancel(void *service, void *handle)
     return (0);
 }
 
-/* auth_dkim_init - start the library, with the DNS timeout */
+/* auth_dkim_init - start the library; it asks resolver */
 
-int     auth_dkim_init(int dns_timeout, TM_ERROR *err)
+int     auth_dkim_init(RESOLVER *resolver, TM_ERROR *err)
 {
-    u_int   timeout = (u_int) dns_timeout;
-
     if (dkim_lib == NULL && (dkim_lib = dkim_init(NULL, NULL)) == NULL)
 	return (tm_error(err, "libopendkim did not start"));
-    if (dkim_options(dkim_lib, DKIM_OP_SETOPT, DKIM_OPTS_TIMEOUT, &timeout,
-		     sizeof(timeout)) != DKIM_STAT_OK)
-	return (tm_error(err, "libopendkim: cannot set the DNS timeout"));
+    dkim_resolver = resolver;
+    /* A service set: libopendkim does not start its own resolver stub. */
+    (void) dkim_dns_set_query_service(dkim_lib, resolver);
     dkim_dns_set_query_start(dkim_lib, dkim_query_start);
     dkim_dns_set_query_waitreply(dkim_lib, dkim_query_wait);
     dkim_dns_set_query_cancel(dkim_lib, dkim_query_cancel);
-    return (0);
-}
-
-/* auth_dkim_test_keys - unit tests: keys from a file, not the DNS */
-
-int     auth_dkim_test_keys(const char *path, TM_ERROR *err)
-{
-    int     method = DKIM_QUERY_FILE;
-
-    if (auth_dkim_init(5, err) < 0)
-	return (-1);
-    if (dkim_options(dkim_lib, DKIM_OP_SETOPT, DKIM_OPTS_QUERYMETHOD, &method,
-		     sizeof(method)) != DKIM_STAT_OK
-	|| dkim_options(dkim_lib, DKIM_OP_SETOPT, DKIM_OPTS_QUERYINFO, (void *) path,
-			strlen(path)) != DKIM_STAT_OK)
-	return (tm_error(err, "libopendkim: cannot use the key file %s", path));
     return (0);
 }
 
@@ -111,12 +99,15 @@ static AUTH_RESULT key_lookup_result(DKIM_SIGINFO *sig, const char **reason)
     GPtrArray *texts = g_ptr_array_new_with_free_func(g_free);
     char   *name = g_strdup_printf("%s._domainkey.%s", dkim_sig_getselector(sig),
 				   dkim_sig_getdomain(sig));
-    int     status = auth_dns_txt(name, texts);
+    int     status = resolver_txt(dkim_resolver, name, texts);
 
     g_ptr_array_free(texts, TRUE);
     g_free(name);
-    /* libopendkim's resolver stub reports NXDOMAIN as a failed query. */
-    if (status == AUTH_DNS_NONE) {
+    /*
+     * libopendkim says NOKEY for any answer without records, SERVFAIL
+     * included, and KEYFAIL when none came: the resolver tells which.
+     */
+    if (status == RESOLVER_NONE) {
 	*reason = "no key";
 	return (AUTH_PERMERROR);
     }
@@ -139,12 +130,10 @@ static AUTH_RESULT sig_result(DKIM_SIGINFO *sig, const char **reason)
     }
     switch (error) {
     case DKIM_SIGERROR_KEYFAIL:
+    case DKIM_SIGERROR_NOKEY:
 	return (key_lookup_result(sig, reason));
     case DKIM_SIGERROR_DNSSYNTAX:
 	*reason = "key record unreadable";
-	return (AUTH_PERMERROR);
-    case DKIM_SIGERROR_NOKEY:
-	*reason = "no key";
 	return (AUTH_PERMERROR);
     case DKIM_SIGERROR_KEYREVOKED:
 	/* The domain published an empty key: it disowns the signature. */

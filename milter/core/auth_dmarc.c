@@ -5,8 +5,8 @@
 /*	DMARC (RFC 7489): policy lookup and alignment, behind auth_check.h
 /* DESCRIPTION
 /*	See auth_check.h. libopendmarc parses the DMARC record; the lookup
-/*	is ours (auth_dns.c), so it honours DNSTimeout and tells a missing
-/*	record from DNS trouble, and organizational domains come from
+/*	is ours (resolver_txt()), so it honours DNSTimeout and tells a
+/*	missing record from DNS trouble, and organizational domains come from
 /*	libpsl, which applies the Public Suffix List's implicit "*" rule
 /*	(libopendmarc's own lookup knows no domain under an unlisted TLD).
 /*	The record is looked up at the From domain, then at its
@@ -94,14 +94,14 @@ int     auth_domains_aligned(const char *a, const char *b, int strict)
 
 /* dmarc_record - the one DMARC record at _dmarc.DOMAIN */
 
-static int dmarc_record(const char *domain, char **record)
+static int dmarc_record(RESOLVER *resolver, const char *domain, char **record)
 {
     GPtrArray *texts = g_ptr_array_new_with_free_func(g_free);
     char   *name = g_strconcat("_dmarc.", domain, NULL);
-    int     status = auth_dns_txt(name, texts), found = 0;
+    int     status = resolver_txt(resolver, name, texts), found = 0;
 
     *record = NULL;
-    for (guint i = 0; status == AUTH_DNS_FOUND && i < texts->len; i++) {
+    for (guint i = 0; status == RESOLVER_FOUND && i < texts->len; i++) {
 	const char *text = g_ptr_array_index(texts, i);
 
 	if (g_ascii_strncasecmp(text, "v=DMARC1", 8) == 0
@@ -116,24 +116,24 @@ static int dmarc_record(const char *domain, char **record)
 	g_clear_pointer(record, g_free);
     g_ptr_array_free(texts, TRUE);
     g_free(name);
-    return (status == AUTH_DNS_TEMPFAIL ? AUTH_DNS_TEMPFAIL
-	    : *record ? AUTH_DNS_FOUND : AUTH_DNS_NONE);
+    return (status == RESOLVER_TEMPFAIL ? RESOLVER_TEMPFAIL
+	    : *record ? RESOLVER_FOUND : RESOLVER_NONE);
 }
 
 /* dmarc_find_record - the record for the From domain, or its org domain */
 
-static int dmarc_find_record(AUTH_DMARC *dmarc, char **record)
+static int dmarc_find_record(RESOLVER *resolver, AUTH_DMARC *dmarc, char **record)
 {
     char   *org;
     int     status;
 
-    if ((status = dmarc_record(dmarc->from_domain, record)) == AUTH_DNS_FOUND)
+    if ((status = dmarc_record(resolver, dmarc->from_domain, record)) == RESOLVER_FOUND)
 	dmarc->record_domain = g_strdup(dmarc->from_domain);
-    if (status != AUTH_DNS_NONE)
+    if (status != RESOLVER_NONE)
 	return (status);
     org = auth_org_domain(dmarc->from_domain);
     if (org && strcmp(org, dmarc->from_domain) != 0
-	&& (status = dmarc_record(org, record)) == AUTH_DNS_FOUND)
+	&& (status = dmarc_record(resolver, org, record)) == RESOLVER_FOUND)
 	dmarc->record_domain = g_strdup(org);
     g_free(org);
     return (status);
@@ -237,7 +237,7 @@ static void dmarc_apply_record(const AUTH_INPUT *input, AUTH_RESULTS *results,
 
 /* auth_dmarc_check - DMARC for the From domain of one message */
 
-void    auth_dmarc_check(const AUTH_INPUT *input, AUTH_RESULTS *results)
+void    auth_dmarc_check(RESOLVER *resolver, const AUTH_INPUT *input, AUTH_RESULTS *results)
 {
     AUTH_DMARC *dmarc = &results->dmarc;
     char   *record = NULL;
@@ -250,14 +250,14 @@ void    auth_dmarc_check(const AUTH_INPUT *input, AUTH_RESULTS *results)
 	return;
     }
     dmarc->from_domain = g_ascii_strdown(input->from_domain, -1);
-    switch (dmarc_find_record(dmarc, &record)) {
-    case AUTH_DNS_TEMPFAIL:
+    switch (dmarc_find_record(resolver, dmarc, &record)) {
+    case RESOLVER_TEMPFAIL:
 	dmarc->result = AUTH_TEMPERROR;
 	dmarc->reason = g_strdup("DNS lookup of the DMARC record failed");
 	/* Alignment is still worth knowing to the policy layer. */
 	dmarc_alignment(results, 0, 0);
 	break;
-    case AUTH_DNS_NONE:
+    case RESOLVER_NONE:
 	dmarc->result = AUTH_NONE;
 	dmarc->reason = g_strdup("no DMARC record");
 	dmarc_alignment(results, 0, 0);

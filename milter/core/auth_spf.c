@@ -7,13 +7,16 @@
 /*	See auth_check.h. libspf2 is old and has had security bugs, so
 /*	nothing but this file includes it, and what it returns is copied
 /*	into our own strings at once. Each check has a server object of
-/*	its own (libmilter runs one thread per connection); all share our
-/*	DNS layer, which asks through auth_dns_query(): short attempts,
-/*	each query bounded by DNSTimeout, answers cached for their TTL and
-/*	failures never (libspf2's own cache keeps a SERVFAIL for 30
-/*	minutes, so it is not used). (libspf2's own resolv layer
-/*	takes its timeouts from the resolver configuration that the
-/*	process loaded first, which DNSTimeout could not change.)
+/*	its own (libmilter runs one thread per connection), and a DNS
+/*	layer of its own (libspf2's SPF_dns_server_t, its hook the
+/*	RESOLVER) that asks the resolver it is given: in the daemon the
+/*	DNS backend (short attempts, each query bounded by DNSTimeout,
+/*	answers cached for their TTL and failures never), in unit tests a
+/*	table. libspf2's own cache keeps a SERVFAIL for 30 minutes, so it
+/*	is not used; its own resolv layer takes its timeouts from the
+/*	resolver configuration that the process loaded first, which
+/*	DNSTimeout could not change; its zone layer would answer SPF's
+/*	questions only, not DKIM's and DMARC's.
 /*--*/
 
 /* System library. */
@@ -25,13 +28,9 @@
 
 /* External libraries. */
 #include <spf2/spf.h>
-#include <spf2/spf_dns_zone.h>
 
 /* Global library. */
 #include <milter/core/auth_check.h>
-
-static SPF_server_t *test_server;	/* unit tests: a zone of our own */
-static SPF_dns_server_t spf_dns;	/* our DNS layer, shared, never freed */
 
 /* spf_quiet - libspf2's warnings and notes go to our debug log */
 
@@ -60,7 +59,7 @@ static int spf_dns_rdata(SPF_dns_rr_t *set, int n, const ns_msg *msg, const ns_r
 	memcpy(&set->rr[n]->aaaa, rdata, 16);
 	return (0);
     case ns_t_txt:
-	text = auth_dns_txt_rdata(rdata, len);
+	text = resolver_txt_rdata(rdata, len);
 	break;
     case ns_t_mx:
 	if (len < 3 || ns_name_uncompress(ns_msg_base(*msg), ns_msg_end(*msg), rdata + 2,
@@ -86,7 +85,7 @@ static int spf_dns_rdata(SPF_dns_rr_t *set, int n, const ns_msg *msg, const ns_r
     return (0);
 }
 
-/* spf_dns_lookup - libspf2 asks through auth_dns_query(), bounded by DNSTimeout */
+/* spf_dns_lookup - libspf2 asks the layer's resolver */
 
 static SPF_dns_rr_t *spf_dns_lookup(SPF_dns_server_t *layer, const char *domain,
 				            ns_type type, int should_cache)
@@ -97,7 +96,7 @@ static SPF_dns_rr_t *spf_dns_lookup(SPF_dns_server_t *layer, const char *domain,
     ns_rr   rr;
     int     len, n = 0;
 
-    if ((len = auth_dns_query(domain, type, answer, sizeof(answer))) < 0
+    if ((len = resolver_query(layer->hook, domain, type, answer, sizeof(answer))) < 0
 	|| ns_initparse(answer, len, &msg) < 0)
 	return (SPF_dns_rr_new_init(layer, domain, type, 0, TRY_AGAIN));
     switch (ns_msg_getflag(msg, ns_f_rcode)) {
@@ -124,25 +123,14 @@ static SPF_dns_rr_t *spf_dns_lookup(SPF_dns_server_t *layer, const char *domain,
     return (set);
 }
 
-/* auth_spf_init - our DNS layer; libspf2's chatter to our log */
+/* auth_spf_init - libspf2's chatter to our log */
 
 int     auth_spf_init(TM_ERROR *err)
 {
     SPF_warning_handler = spf_quiet;
     SPF_info_handler = spf_quiet;
     SPF_debug_handler = spf_quiet;
-    spf_dns.lookup = spf_dns_lookup;
-    spf_dns.name = "ticket-milter";
     return (0);
-}
-
-/* auth_spf_test_zone - unit tests: one TXT record in our own zone */
-
-void    auth_spf_test_zone(const char *name, const char *txt)
-{
-    if (test_server == NULL)
-	test_server = SPF_server_new(SPF_DNS_ZONE, 0);
-    SPF_dns_zone_add_str(test_server->resolver, name, ns_t_txt, NETDB_SUCCESS, txt);
 }
 
 /* spf_result - libspf2's result as ours */
@@ -210,8 +198,12 @@ static int spf_set_client(SPF_request_t *req, const char *ip)
 
 /* auth_spf_check - evaluate SPF for one message */
 
-void    auth_spf_check(const AUTH_INPUT *input, AUTH_SPF *spf)
+void    auth_spf_check(RESOLVER *resolver, const AUTH_INPUT *input, AUTH_SPF *spf)
 {
+    /* No destroy function: the server leaves the layer alone. */
+    SPF_dns_server_t layer = {
+	.lookup = spf_dns_lookup, .name = "ticket-milter", .hook = resolver,
+    };
     SPF_server_t *server;
     SPF_request_t *req;
     SPF_response_t *resp = NULL;
@@ -223,7 +215,7 @@ void    auth_spf_check(const AUTH_INPUT *input, AUTH_SPF *spf)
 	spf->reason = g_strdup("no domain to check");
 	return;
     }
-    server = test_server ? test_server : SPF_server_new_dns(&spf_dns, 0);
+    server = SPF_server_new_dns(&layer, 0);
     if (server == NULL) {
 	spf->result = AUTH_TEMPERROR;
 	spf->reason = g_strdup("SPF library did not start");
@@ -254,6 +246,5 @@ void    auth_spf_check(const AUTH_INPUT *input, AUTH_SPF *spf)
 	    SPF_response_free(resp);
     }
     SPF_request_free(req);
-    if (server != test_server)
-	SPF_server_free(server);
+    SPF_server_free(server);
 }

@@ -25,8 +25,9 @@ void    authres_init(const CONFIG *config)
 {
     TM_ERROR err;
 
+    /* The one place the daemon chooses a resolver: the name servers. */
     if (config->verify_senders
-	&& auth_init(config->dns_timeout, config->dns_cache_size,
+	&& auth_init(resolver_dns_new(config->dns_timeout, config->dns_cache_size),
 		     config->public_suffix_list, &err) < 0)
 	msg_fatal("cannot verify senders: %s (set VerifySenders no to run without)", err.text);
 }

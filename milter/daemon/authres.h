@@ -28,8 +28,10 @@
 /*	An Authentication-Results field that names our authserv-id and
 /*	did not come from us is forged (RFC 8601 section 5) and is removed.
 /*
-/*	authres_init() starts the verification libraries (auth_init()) and
-/*	must run before libmilter starts threads.
+/*	authres_init() starts the verification libraries (auth_init()),
+/*	asking the name servers of resolv.conf (resolver_dns_new(), with
+/*	DNSTimeout and DNSCacheSize: the daemon has no other resolver),
+/*	and must run before libmilter starts threads.
 /*
 /*	authres_claims_id() tells whether a field value claims authserv_id:
 /*	the first word after comments and spaces, without quotes and

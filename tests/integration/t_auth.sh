@@ -112,12 +112,17 @@ signed dkim4 a@dkim.test gone >"$work/dkim4.eml"
 deliver dkim4 192.0.2.20 mx.client.test bounce@spf-none.test "$work/dkim4.eml"
 signed dkim5 a@dkim.test revoked >"$work/dkim5.eml"
 deliver dkim5 192.0.2.20 mx.client.test bounce@spf-none.test "$work/dkim5.eml"
+# signed for dns-broken.test: its name server answers SERVFAIL
+message dkim6 a@dns-broken.test | opendkim-testmsg -C -d dns-broken.test -k "$work/sel.private" -s sel >"$work/dkim6.eml"
+deliver dkim6 192.0.2.20 mx.client.test bounce@spf-none.test "$work/dkim6.eml"
 check_eq "DKIM pass: domain and selector recorded" "pass|dkim.test|sel" \
 	"$(auth_of dkim1 dkim,0,result)|$(auth_of dkim1 dkim,0,domain)|$(auth_of dkim1 dkim,0,selector)"
 check_eq "DKIM fail: body changed after signing" "fail|body hash mismatch" "$(auth_of dkim2 dkim,0,result)|$(auth_of dkim2 dkim,0,reason)"
 check_eq "DKIM fail: signed header changed" "fail" "$(auth_of dkim3 dkim,0,result)"
 check_eq "DKIM permerror: no key in the DNS" "permerror|no key" "$(auth_of dkim4 dkim,0,result)|$(auth_of dkim4 dkim,0,reason)"
 check_eq "DKIM fail: key revoked" "fail|key revoked" "$(auth_of dkim5 dkim,0,result)|$(auth_of dkim5 dkim,0,reason)"
+check_eq "DKIM temperror: the key's name server fails (SERVFAIL)" "temperror|key not retrieved|dns-broken.test" \
+	"$(auth_of dkim6 dkim,0,result)|$(auth_of dkim6 dkim,0,reason)|$(auth_of dkim6 dkim,0,domain)"
 check_eq "unsigned message: no DKIM results" "0" "$(sql "SELECT jsonb_array_length(auth->'dkim') FROM messages WHERE message_id = 'spf1@auth.test'")"
 
 # --- DMARC ---

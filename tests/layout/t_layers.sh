@@ -12,6 +12,8 @@
 #                     (parser/util/json_out.c writes its JSON)
 #   link/ticketctl    ldd shows libpq but no libmilter
 #   link/ticket-milter ldd shows libmilter (the check can see it)
+#   link/no-test-resolver nm shows ticket-milter holds the DNS resolver but
+#                     not the table one, which is for tests only
 . "$(dirname "$0")/../lib/testlib.sh"
 
 check_layers=$TM_ROOT/scripts/check-layers.sh
@@ -73,3 +75,15 @@ links() {
 links ticket-parse ticket-parse "" libpq libmilter libjson-glib
 links ticketctl ticketctl libpq libmilter
 links ticket-milter ticket-milter libmilter
+
+# No configuration can give the daemon a table of DNS answers: the code is
+# not in it (the static library's member is linked only where called).
+if ! symbols=$(nm "$TM_BUILD/ticket-milter" 2>&1); then
+	fail link/no-test-resolver "nm: $symbols"
+elif ! grep -q ' T resolver_dns_new$' <<<"$symbols"; then
+	fail link/no-test-resolver "resolver_dns_new is not in ticket-milter: the check sees nothing"
+elif grep -q 'resolver_table' <<<"$symbols"; then
+	fail link/no-test-resolver "ticket-milter holds $(grep -m1 resolver_table <<<"$symbols")"
+else
+	pass link/no-test-resolver
+fi

@@ -1,4 +1,4 @@
-/* test_auth_dkim - DKIM verification without DNS: keys from a file */
+/* test_auth_dkim - DKIM verification with keys from a table resolver's file */
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -50,6 +50,7 @@ static const char message[] =
 
 static DKIM_LIB *signer;
 static char *key_file;
+static RESOLVER *table;			/* keys from key_file */
 
 /* sign - message signed for example.test with selector; body_length -1: all */
 
@@ -200,6 +201,15 @@ static void test_every_signature(void **state)
     g_free(two);
 }
 
+static void test_key_unreachable(void **state)
+{
+    /* The key's name server fails: temperror, not a forgery. */
+    char   *text = sign(message, "down", -1);
+
+    expect_one(text, AUTH_TEMPERROR, "key not retrieved");
+    g_free(text);
+}
+
 static void test_unsigned(void **state)
 {
     GPtrArray *sigs = verify(message);
@@ -216,6 +226,7 @@ int     main(void)
 	cmocka_unit_test(test_keys),
 	cmocka_unit_test(test_body_length),
 	cmocka_unit_test(test_every_signature),
+	cmocka_unit_test(test_key_unreachable),
 	cmocka_unit_test(test_unsigned),
     };
     char   *dir = g_dir_make_tmp("test_auth_dkim.XXXXXX", NULL);
@@ -224,19 +235,22 @@ int     main(void)
     int     failed;
 
     key_file = g_build_filename(dir, "keys", NULL);
-    keys = g_strdup_printf("sel._domainkey.example.test v=DKIM1; k=rsa; p=%s\n"
-			   "revoked._domainkey.example.test v=DKIM1; k=rsa; p=\n",
+    keys = g_strdup_printf("# the test's zone\n"
+			   "sel._domainkey.example.test TXT v=DKIM1; k=rsa; p=%s\n"
+			   "revoked._domainkey.example.test TXT v=DKIM1; k=rsa; p=\n"
+			   "down._domainkey.example.test SERVFAIL\n",
 			   test_public_key);
     g_file_set_contents(key_file, keys, -1, NULL);
-    /* A missing key is confirmed with a lookup: from a table, not the DNS. */
-    auth_dns_test_zone("unrelated.test", "v=spf1 -all");
+    table = resolver_table_new();
     signer = dkim_init(NULL, NULL);
-    if (signer == NULL || auth_dkim_test_keys(key_file, &err) < 0) {
+    if (signer == NULL || resolver_table_load(table, key_file, &err) < 0
+	|| auth_dkim_init(table, &err) < 0) {
 	fprintf(stderr, "%s\n", signer ? err.text : "dkim_init failed");
 	return (1);
     }
     failed = cmocka_run_group_tests(tests, NULL, NULL);
     dkim_close(signer);
+    resolver_free(table);
     g_unlink(key_file);
     g_rmdir(dir);
     g_free(key_file);

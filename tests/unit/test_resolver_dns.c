@@ -1,4 +1,4 @@
-/* test_auth_dns - auth_dns_query(): short attempts, the cache, spoofing */
+/* test_resolver_dns - the DNS backend: short attempts, the cache, spoofing */
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,7 +17,7 @@
 #include <poll.h>
 #include <glib.h>
 
-#include <milter/core/auth_check.h>
+#include <milter/util/resolver.h>
 
 /*
  * A name server in a thread, on a port of 127.0.0.1: it answers every TXT
@@ -33,6 +33,7 @@ static gint rcode;			/* of the answers */
 static gint ttl = 60;			/* of the answers */
 static gint forge;			/* send forgeries first */
 static gint stop;
+static RESOLVER *resolver;		/* a fresh one for each test */
 
 /* answer - the response to query (len bytes) with one TXT record */
 
@@ -94,12 +95,12 @@ static gpointer serve(gpointer unused)
     return (NULL);
 }
 
-/* txt - auth_dns_txt() of name: status, the first text in *text */
+/* txt - resolver_txt() of name: status, the first text in *text */
 
 static int txt(const char *name, char **text)
 {
     GPtrArray *texts = g_ptr_array_new_with_free_func(g_free);
-    int     status = auth_dns_txt(name, texts);
+    int     status = resolver_txt(resolver, name, texts);
 
     *text = texts->len ? g_strdup(g_ptr_array_index(texts, 0)) : NULL;
     g_ptr_array_unref(texts);
@@ -115,8 +116,9 @@ static int reset(void **state)
     g_atomic_int_set(&rcode, 0);
     g_atomic_int_set(&ttl, 60);
     g_atomic_int_set(&forge, 0);
-    auth_dns_init(5, 4 * 1024 * 1024);
-    auth_dns_test_server("127.0.0.1", server_port);
+    resolver_free(resolver);
+    resolver = resolver_dns_new(5, 4 * 1024 * 1024);
+    resolver_dns_server(resolver, "127.0.0.1", server_port);
     return (0);
 }
 
@@ -126,7 +128,7 @@ static void test_lost_queries_cost_short_attempts(void **state)
     gint64  start = g_get_monotonic_time(), ms;
 
     g_atomic_int_set(&drop_next, 2);
-    assert_int_equal(txt("lost.test", &text), AUTH_DNS_FOUND);
+    assert_int_equal(txt("lost.test", &text), RESOLVER_FOUND);
     ms = (g_get_monotonic_time() - start) / 1000;
     assert_string_equal(text, "hello");
     g_free(text);
@@ -139,9 +141,9 @@ static void test_answers_cached_for_their_ttl(void **state)
 {
     char   *text;
 
-    assert_int_equal(txt("cached.test", &text), AUTH_DNS_FOUND);
+    assert_int_equal(txt("cached.test", &text), RESOLVER_FOUND);
     g_free(text);
-    assert_int_equal(txt("CACHED.test.", &text), AUTH_DNS_FOUND);
+    assert_int_equal(txt("CACHED.test.", &text), RESOLVER_FOUND);
     assert_string_equal(text, "hello");
     g_free(text);
     assert_int_equal(g_atomic_int_get(&queries), 1);
@@ -152,9 +154,9 @@ static void test_ttl_zero_not_cached(void **state)
     char   *text;
 
     g_atomic_int_set(&ttl, 0);
-    assert_int_equal(txt("zero.test", &text), AUTH_DNS_FOUND);
+    assert_int_equal(txt("zero.test", &text), RESOLVER_FOUND);
     g_free(text);
-    assert_int_equal(txt("zero.test", &text), AUTH_DNS_FOUND);
+    assert_int_equal(txt("zero.test", &text), RESOLVER_FOUND);
     g_free(text);
     assert_int_equal(g_atomic_int_get(&queries), 2);
 }
@@ -164,9 +166,9 @@ static void test_servfail_not_cached(void **state)
     char   *text;
 
     g_atomic_int_set(&rcode, ns_r_servfail);
-    assert_int_equal(txt("flaky.test", &text), AUTH_DNS_TEMPFAIL);
+    assert_int_equal(txt("flaky.test", &text), RESOLVER_TEMPFAIL);
     g_atomic_int_set(&rcode, 0);
-    assert_int_equal(txt("flaky.test", &text), AUTH_DNS_FOUND);
+    assert_int_equal(txt("flaky.test", &text), RESOLVER_FOUND);
     assert_string_equal(text, "hello");
     g_free(text);
     assert_int_equal(g_atomic_int_get(&queries), 2);
@@ -178,7 +180,7 @@ static void test_forged_answers_ignored(void **state)
 
     /* An answer with another id, one to another question: neither counts. */
     g_atomic_int_set(&forge, 1);
-    assert_int_equal(txt("forged.test", &text), AUTH_DNS_FOUND);
+    assert_int_equal(txt("forged.test", &text), RESOLVER_FOUND);
     assert_string_equal(text, "hello");
     g_free(text);
 }
@@ -188,15 +190,17 @@ static void test_cache_bounded(void **state)
     char   *text;
 
     /* Room for one answer: the second pushes the first out. */
-    auth_dns_init(5, 300);
-    assert_int_equal(txt("first.test", &text), AUTH_DNS_FOUND);
+    resolver_free(resolver);
+    resolver = resolver_dns_new(5, 300);
+    resolver_dns_server(resolver, "127.0.0.1", server_port);
+    assert_int_equal(txt("first.test", &text), RESOLVER_FOUND);
     g_free(text);
-    assert_int_equal(txt("second.test", &text), AUTH_DNS_FOUND);
+    assert_int_equal(txt("second.test", &text), RESOLVER_FOUND);
     g_free(text);
-    assert_int_equal(txt("second.test", &text), AUTH_DNS_FOUND);
+    assert_int_equal(txt("second.test", &text), RESOLVER_FOUND);
     g_free(text);
     assert_int_equal(g_atomic_int_get(&queries), 2);
-    assert_int_equal(txt("first.test", &text), AUTH_DNS_FOUND);
+    assert_int_equal(txt("first.test", &text), RESOLVER_FOUND);
     g_free(text);
     assert_int_equal(g_atomic_int_get(&queries), 3);
 }
@@ -214,9 +218,9 @@ static void test_nothing_listening_fails_at_once(void **state)
     assert_int_equal(bind(fd, (struct sockaddr *) &sin, sizeof(sin)), 0);
     assert_int_equal(getsockname(fd, (struct sockaddr *) &sin, &len), 0);
     close(fd);
-    auth_dns_test_server("127.0.0.1", ntohs(sin.sin_port));
+    resolver_dns_server(resolver, "127.0.0.1", ntohs(sin.sin_port));
     start = g_get_monotonic_time();
-    assert_int_equal(txt("nobody.test", &text), AUTH_DNS_TEMPFAIL);
+    assert_int_equal(txt("nobody.test", &text), RESOLVER_TEMPFAIL);
     assert_true(g_get_monotonic_time() - start < 500 * 1000);
 }
 
@@ -240,7 +244,7 @@ int     main(void)
     sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (server_fd < 0 || bind(server_fd, (struct sockaddr *) &sin, sizeof(sin)) < 0
 	|| getsockname(server_fd, (struct sockaddr *) &sin, &len) < 0) {
-	perror("test_auth_dns: a UDP socket on 127.0.0.1");
+	perror("test_resolver_dns: a UDP socket on 127.0.0.1");
 	return (1);
     }
     server_port = ntohs(sin.sin_port);
@@ -248,6 +252,7 @@ int     main(void)
     failed = cmocka_run_group_tests(tests, NULL, NULL);
     g_atomic_int_set(&stop, 1);
     g_thread_join(thread);
+    resolver_free(resolver);
     close(server_fd);
     return (failed);
 }

@@ -1,14 +1,16 @@
 /*++
 /* NAME
-/*	auth_dns 3
+/*	resolver_dns 3
 /* SUMMARY
-/*	DNS lookups for SPF, DKIM and DMARC: short attempts, a bounded cache
+/*	the resolver backend that asks the name servers: short attempts,
+/*	a bounded cache
 /* DESCRIPTION
-/*	See auth_check.h. libspf2, libopendkim and our DMARC lookup all
-/*	ask through auth_dns_query(). (libopendkim's own stub shares one
-/*	resolver state between all threads, and concurrent queries then
-/*	lose each other's answers.) Each query has resolver state and
-/*	sockets of its own.
+/*	See resolver.h. libspf2, libopendkim and our DMARC lookup all ask
+/*	through it (auth_spf.c, auth_dkim.c, auth_dmarc.c). (libopendkim's
+/*	own stub shares one resolver state between all threads, and
+/*	concurrent queries then lose each other's answers.) Each query has
+/*	resolver state and sockets of its own; the cache and the settings
+/*	belong to the RESOLVER, nothing to the process.
 /*
 /*	Attempts. A resolver that drops a share of the queries under
 /*	load must not cost seconds per lost packet, nor turn a proven
@@ -33,9 +35,7 @@
 /*	res_nsend(), which returns the full length of a TCP answer larger
 /*	than the buffer it filled; so a length past the buffer, or an
 /*	answer that still says it is truncated, is a failure (temperror),
-/*	never parsed. TXT answers go into a buffer that holds any DNS
-/*	message (64 KiB, the most a TCP length can say), on the heap: the
-/*	libmilter threads' stacks may be small.
+/*	never parsed (resolver_truncated()).
 /*
 /*	The cache. Answers with rcode NOERROR or NXDOMAIN are kept as
 /*	long as their TTL says: the smallest in the answer section, or
@@ -78,10 +78,9 @@
 #include <strings.h>
 #include <unistd.h>
 
-/* Global library. */
-#include <milter/core/auth_check.h>
+/* Utility library. */
+#include <milter/util/resolver.h>
 
-#define DNS_MESSAGE_MAX	65536		/* a TCP length field is 16 bits */
 #define DNS_ATTEMPT_MS	200		/* the wait after each of the first sends */
 #define DNS_ATTEMPT_FLAT 6		/* sends before the wait doubles */
 #define DNS_ATTEMPT_MAX_MS 2000		/* the longest wait after one send */
@@ -108,82 +107,17 @@ typedef struct DNS_SERVERS {
     int     given_up[MAXNS];		/* unreachable, or failed this query */
 } DNS_SERVERS;
 
-static int dns_timeout = 5;
-static size_t cache_limit = 4 * 1024 * 1024;
-static GHashTable *test_zone;		/* name -> GPtrArray of texts, or NULL */
-static struct sockaddr_in test_server;	/* unit tests: the one name server */
-
-static GMutex cache_lock;
-static GHashTable *cache;		/* key -> DNS_CACHED */
-static GQueue cache_order = G_QUEUE_INIT;	/* oldest first */
-static size_t cache_bytes;
-
-/* auth_dns_init - bound every lookup to this many seconds; size the cache */
-
-void    auth_dns_init(int timeout, size_t cache_size)
-{
-    dns_timeout = timeout;
-    cache_limit = cache_size;
-}
-
-/* auth_dns_test_zone - unit tests: answer from a table, not the DNS */
-
-void    auth_dns_test_zone(const char *name, const char *txt)
-{
-    char   *key = g_ascii_strdown(name, -1);
-    GPtrArray *texts;
-
-    if (test_zone == NULL)
-	test_zone = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-					  (GDestroyNotify) g_ptr_array_unref);
-    if (txt == NULL) {
-	g_hash_table_replace(test_zone, key, NULL);
-	return;
-    }
-    if ((texts = g_hash_table_lookup(test_zone, key)) == NULL) {
-	texts = g_ptr_array_new_with_free_func(g_free);
-	g_hash_table_replace(test_zone, g_strdup(key), texts);
-    }
-    g_ptr_array_add(texts, g_strdup(txt));
-    g_free(key);
-}
-
-/* test_zone_txt - a lookup in the unit-test table */
-
-static int test_zone_txt(const char *name, GPtrArray *texts)
-{
-    char   *key = g_ascii_strdown(name, -1);
-    gpointer value;
-    int     found = g_hash_table_lookup_extended(test_zone, key, NULL, &value);
-    GPtrArray *list = value;
-
-    g_free(key);
-    if (!found)
-	return (AUTH_DNS_NONE);
-    if (list == NULL)
-	return (AUTH_DNS_TEMPFAIL);
-    for (guint i = 0; i < list->len; i++)
-	g_ptr_array_add(texts, g_strdup(g_ptr_array_index(list, i)));
-    return (AUTH_DNS_FOUND);
-}
-
-/* auth_dns_txt_rdata - one TXT record's character-strings, joined */
-
-char   *auth_dns_txt_rdata(const unsigned char *rdata, size_t len)
-{
-    GString *text = g_string_sized_new(len);
-    size_t  pos = 0;
-
-    while (pos < len) {
-	size_t  n = rdata[pos++];
-
-	if (n > len - pos)
-	    n = len - pos;
-	g_string_append_len(text, (const char *) rdata + pos, n);
-	pos += n;
-    }
-    return (g_string_free(text, FALSE));
-}
+/* The backend's state; the interface comes first. */
+typedef struct RESOLVER_DNS {
+    RESOLVER resolver;
+    int     timeout;			/* seconds a query may take in all */
+    size_t  cache_limit;		/* DNSCacheSize; 0: no cache */
+    struct sockaddr_in server;		/* unit tests: the one name server */
+    GMutex  cache_lock;			/* guards what follows */
+    GHashTable *cache;			/* key -> DNS_CACHED */
+    GQueue  cache_order;		/* oldest first */
+    size_t  cache_bytes;
+} RESOLVER_DNS;
 
 /* cache_key - "type/name", the name in lower case without the final dot */
 
@@ -201,11 +135,11 @@ static char *cache_key(const char *name, int type)
 
 /* cache_drop - forget one entry; the lock is held */
 
-static void cache_drop(DNS_CACHED *entry)
+static void cache_drop(RESOLVER_DNS *dns, DNS_CACHED *entry)
 {
-    g_queue_delete_link(&cache_order, entry->link);
-    cache_bytes -= entry->cost;
-    g_hash_table_remove(cache, entry->key);
+    g_queue_delete_link(&dns->cache_order, entry->link);
+    dns->cache_bytes -= entry->cost;
+    g_hash_table_remove(dns->cache, entry->key);
 }
 
 /* cache_free - one entry's memory (the table's value destructor) */
@@ -221,32 +155,33 @@ static void cache_free(gpointer data)
 
 /* cache_get - a live cached answer copied into answer: its length, or -1 */
 
-static int cache_get(const char *key, unsigned char *answer, size_t size)
+static int cache_get(RESOLVER_DNS *dns, const char *key, unsigned char *answer, size_t size)
 {
     DNS_CACHED *entry;
     int     len = -1;
 
-    g_mutex_lock(&cache_lock);
-    if (cache && (entry = g_hash_table_lookup(cache, key)) != NULL) {
+    g_mutex_lock(&dns->cache_lock);
+    if ((entry = g_hash_table_lookup(dns->cache, key)) != NULL) {
 	if (entry->expires <= g_get_monotonic_time()) {
-	    cache_drop(entry);
+	    cache_drop(dns, entry);
 	} else if (entry->len <= size) {
 	    memcpy(answer, entry->answer, entry->len);
 	    len = (int) entry->len;
 	}
     }
-    g_mutex_unlock(&cache_lock);
+    g_mutex_unlock(&dns->cache_lock);
     return (len);
 }
 
 /* cache_put - keep an answer for ttl seconds, within DNSCacheSize */
 
-static void cache_put(const char *key, const unsigned char *answer, size_t len, int ttl)
+static void cache_put(RESOLVER_DNS *dns, const char *key, const unsigned char *answer,
+		              size_t len, int ttl)
 {
     DNS_CACHED *entry, *old;
     size_t  cost = len + strlen(key) + 1 + DNS_CACHE_OVERHEAD;
 
-    if (ttl <= 0 || cost > cache_limit)
+    if (ttl <= 0 || cost > dns->cache_limit)
 	return;
     entry = g_new0(DNS_CACHED, 1);
     entry->key = g_strdup(key);
@@ -254,19 +189,18 @@ static void cache_put(const char *key, const unsigned char *answer, size_t len, 
     entry->len = len;
     entry->cost = cost;
     entry->expires = g_get_monotonic_time() + (gint64) ttl * G_USEC_PER_SEC;
-    g_mutex_lock(&cache_lock);
-    if (cache == NULL)
-	cache = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, cache_free);
-    if ((old = g_hash_table_lookup(cache, key)) != NULL)
-	cache_drop(old);
+    g_mutex_lock(&dns->cache_lock);
+    if ((old = g_hash_table_lookup(dns->cache, key)) != NULL)
+	cache_drop(dns, old);
     /* Oldest first: expired or not, they are the nearest to expiring. */
-    while (cache_bytes + cost > cache_limit && (old = g_queue_peek_head(&cache_order)) != NULL)
-	cache_drop(old);
-    g_queue_push_tail(&cache_order, entry);
-    entry->link = g_queue_peek_tail_link(&cache_order);
-    cache_bytes += cost;
-    g_hash_table_insert(cache, entry->key, entry);
-    g_mutex_unlock(&cache_lock);
+    while (dns->cache_bytes + cost > dns->cache_limit
+	   && (old = g_queue_peek_head(&dns->cache_order)) != NULL)
+	cache_drop(dns, old);
+    g_queue_push_tail(&dns->cache_order, entry);
+    entry->link = g_queue_peek_tail_link(&dns->cache_order);
+    dns->cache_bytes += cost;
+    g_hash_table_insert(dns->cache, entry->key, entry);
+    g_mutex_unlock(&dns->cache_lock);
 }
 
 /* negative_ttl - RFC 2308: the SOA's TTL or its MINIMUM, whichever is less */
@@ -314,24 +248,14 @@ static int answer_ttl(const unsigned char *answer, int len)
     return ((int) ttl);
 }
 
-/* auth_dns_test_server - unit tests: ask this server, not resolv.conf's */
-
-void    auth_dns_test_server(const char *ip, int port)
-{
-    memset(&test_server, 0, sizeof(test_server));
-    test_server.sin_family = AF_INET;
-    test_server.sin_port = htons(port);
-    inet_pton(AF_INET, ip, &test_server.sin_addr);
-}
-
 /* servers_load - the name servers that res_ninit() read from resolv.conf */
 
-static void servers_load(res_state res, DNS_SERVERS *servers)
+static void servers_load(const RESOLVER_DNS *dns, res_state res, DNS_SERVERS *servers)
 {
     memset(servers, 0, sizeof(*servers));
-    if (test_server.sin_family == AF_INET) {
-	memcpy(&servers->addr[0], &test_server, sizeof(test_server));
-	servers->addr_len[0] = sizeof(test_server);
+    if (dns->server.sin_family == AF_INET) {
+	memcpy(&servers->addr[0], &dns->server, sizeof(dns->server));
+	servers->addr_len[0] = sizeof(dns->server);
 	servers->fd[0] = -1;
 	servers->count = 1;
 	return;
@@ -531,12 +455,13 @@ static int udp_exchange(DNS_SERVERS *servers, const unsigned char *query, int ql
 
 /* dns_ask - one question to the name servers: UDP, then TCP if truncated */
 
-static int dns_ask(const char *name, int type, unsigned char *answer, size_t size)
+static int dns_ask(const RESOLVER_DNS *dns, const char *name, int type,
+		          unsigned char *answer, size_t size)
 {
     struct __res_state res;
     DNS_SERVERS servers;
     unsigned char query[NS_PACKETSZ];
-    gint64  deadline = g_get_monotonic_time() + (gint64) dns_timeout * G_USEC_PER_SEC;
+    gint64  deadline = g_get_monotonic_time() + (gint64) dns->timeout * G_USEC_PER_SEC;
     uint16_t id;
     int     qlen, len = -1;
 
@@ -547,7 +472,7 @@ static int dns_ask(const char *name, int type, unsigned char *answer, size_t siz
 			query, sizeof(query));
     if (qlen >= NS_HFIXEDSZ && getrandom(&id, sizeof(id), 0) == sizeof(id)) {
 	memcpy(query, &id, sizeof(id));
-	servers_load(&res, &servers);
+	servers_load(dns, &res, &servers);
 	len = udp_exchange(&servers, query, qlen, answer, size, deadline);
 	servers_close(&servers);
 	if (len >= NS_HFIXEDSZ && (answer[2] & 0x02) != 0) {
@@ -562,67 +487,65 @@ static int dns_ask(const char *name, int type, unsigned char *answer, size_t siz
     return (len);
 }
 
-/* auth_dns_query - one question; the whole answer, whatever its rcode */
+/* dns_query - one question: from the cache, or from the name servers */
 
-int     auth_dns_query(const char *name, int type, unsigned char *answer, size_t size)
+static int dns_query(RESOLVER *resolver, const char *name, int type,
+		             unsigned char *answer, size_t size)
 {
+    RESOLVER_DNS *dns = (RESOLVER_DNS *) resolver;
     char   *key = cache_key(name, type);
     int     len;
 
-    if ((len = cache_get(key, answer, size)) < 0) {
-	len = dns_ask(name, type, answer, size);
-	/* Larger than the buffer (only its start is there), or truncated. */
-	if (len > 0 && ((size_t) len > size
-			|| (len >= NS_HFIXEDSZ && (answer[2] & 0x02) != 0)))
+    if ((len = cache_get(dns, key, answer, size)) < 0) {
+	len = dns_ask(dns, name, type, answer, size);
+	if (resolver_truncated(answer, len, size))
 	    len = -1;
-	if (len > 0 && cache_limit > 0)
-	    cache_put(key, answer, (size_t) len, answer_ttl(answer, len));
+	if (len > 0 && dns->cache_limit > 0)
+	    cache_put(dns, key, answer, (size_t) len, answer_ttl(answer, len));
     }
     g_free(key);
     return (len);
 }
 
-/* txt_records - the TXT records of a parsed answer */
+/* dns_free - the cache and the state */
 
-static int txt_records(ns_msg msg, GPtrArray *texts)
+static void dns_free(RESOLVER *resolver)
 {
-    ns_rr   rr;
-    int     status = AUTH_DNS_NONE;
+    RESOLVER_DNS *dns = (RESOLVER_DNS *) resolver;
 
-    switch (ns_msg_getflag(msg, ns_f_rcode)) {
-    case ns_r_noerror:
-	break;
-    case ns_r_nxdomain:
-	return (AUTH_DNS_NONE);
-    default:
-	/* SERVFAIL, REFUSED, ...: trouble, not an answer. */
-	return (AUTH_DNS_TEMPFAIL);
-    }
-    for (int i = 0; i < ns_msg_count(msg, ns_s_an); i++) {
-	if (ns_parserr(&msg, ns_s_an, i, &rr) < 0 || ns_rr_type(rr) != ns_t_txt)
-	    continue;
-	g_ptr_array_add(texts, auth_dns_txt_rdata(ns_rr_rdata(rr), ns_rr_rdlen(rr)));
-	status = AUTH_DNS_FOUND;
-    }
-    return (status);
+    g_queue_clear(&dns->cache_order);
+    g_hash_table_destroy(dns->cache);
+    g_mutex_clear(&dns->cache_lock);
+    g_free(dns);
 }
 
-/* auth_dns_txt - the TXT records of a name */
+/* resolver_dns_new - a resolver that asks the name servers */
 
-int     auth_dns_txt(const char *name, GPtrArray *texts)
+RESOLVER *resolver_dns_new(int timeout, size_t cache_size)
 {
-    unsigned char *answer;
-    ns_msg  msg;
-    int     len, status;
+    RESOLVER_DNS *dns = g_new0(RESOLVER_DNS, 1);
 
-    if (test_zone)
-	return (test_zone_txt(name, texts));
-    answer = g_malloc(DNS_MESSAGE_MAX);
-    if ((len = auth_dns_query(name, ns_t_txt, answer, DNS_MESSAGE_MAX)) < 0
-	|| ns_initparse(answer, len, &msg) < 0)
-	status = AUTH_DNS_TEMPFAIL;
-    else
-	status = txt_records(msg, texts);
-    g_free(answer);
-    return (status);
+    dns->resolver.name = "dns";
+    dns->resolver.query = dns_query;
+    dns->resolver.free = dns_free;
+    dns->timeout = timeout;
+    dns->cache_limit = cache_size;
+    g_mutex_init(&dns->cache_lock);
+    dns->cache = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, cache_free);
+    g_queue_init(&dns->cache_order);
+    return (&dns->resolver);
+}
+
+/* resolver_dns_server - unit tests: ask this server, not resolv.conf's */
+
+void    resolver_dns_server(RESOLVER *resolver, const char *ip, int port)
+{
+    RESOLVER_DNS *dns = (RESOLVER_DNS *) resolver;
+
+    if (resolver->query != dns_query)
+	msg_fatal("resolver_dns_server: not a DNS resolver but \"%s\"", resolver->name);
+    memset(&dns->server, 0, sizeof(dns->server));
+    dns->server.sin_family = AF_INET;
+    dns->server.sin_port = htons(port);
+    inet_pton(AF_INET, ip, &dns->server.sin_addr);
 }
