@@ -6,6 +6,7 @@
 /* SYNOPSIS
 /*	ticketctl agent add ADDRESS --queue QUEUE [--name NAME] [--login LOGIN]
 /*	ticketctl agent login ADDRESS add|remove LOGIN
+/*	ticketctl agent set ADDRESS --notify all|assigned|none
 /*	ticketctl agent remove ADDRESS [--queue QUEUE]
 /*	ticketctl agent list [--json]
 /* DESCRIPTION
@@ -24,7 +25,15 @@
 /*	"agent login" binds or unbinds one later. Logins are compared
 /*	exactly, as the MTA reports them ({auth_authen}).
 /*
-/*	agent list --json prints an array of {address, name, queues, logins}.
+/*	Which notifications an agent gets ("agent set --notify";
+/*	ticket_watchers() in sql/functions/agent_commands.sql): "assigned",
+/*	the default, those of the queues' unassigned tickets and of the
+/*	tickets assigned to the agent; "all" every message of the queues
+/*	(following them); "none" nothing. Nobody is notified of their own
+/*	mail. Notices answering the agent's own mail come whatever is set.
+/*
+/*	agent list --json prints an array of {address, name, queues, logins,
+/*	notify}.
 /*--*/
 
 /* System library. */
@@ -42,6 +51,7 @@
 
 #define AGENT_USAGE "agent add ADDRESS --queue QUEUE [--name NAME] [--login LOGIN]\n" \
 		    "       ticketctl agent login ADDRESS add|remove LOGIN\n" \
+		    "       ticketctl agent set ADDRESS --notify all|assigned|none\n" \
 		    "       ticketctl agent remove ADDRESS [--queue QUEUE]\n" \
 		    "       ticketctl agent list [--json]"
 
@@ -176,6 +186,32 @@ static int agent_login(PGconn *conn, int argc, char **argv)
     return (0);
 }
 
+/* agent_set - an agent's settings: which notifications they get */
+
+static int agent_set(PGconn *conn, int argc, char **argv)
+{
+    const char *notify = ctl_option(&argc, argv, "--notify");
+    char   *address;
+    PGresult *res;
+    int     changed;
+
+    if (argc != 3 || notify == NULL)
+	return (ctl_usage("agent set ADDRESS --notify all|assigned|none"));
+    if (strcmp(notify, "all") != 0 && strcmp(notify, "assigned") != 0 && strcmp(notify, "none") != 0)
+	return (ctl_fail("unknown --notify \"%s\": use all, assigned or none", notify));
+    if ((address = agent_address(argv[2])) == NULL)
+	return (1);
+    const char *params[2] = {address, notify};
+
+    res = ctl_query(conn, "UPDATE agents SET notify = $2 WHERE address = $1", 2, params);
+    changed = strcmp(PQcmdTuples(res), "0") != 0;
+    PQclear(res);
+    if (changed)
+	printf("agent %s: notify %s\n", address, notify);
+    g_free(address);
+    return (changed ? 0 : ctl_fail("no agent %s (see ticketctl agent list)", argv[2]));
+}
+
 /* agent_remove - take an agent out of one queue, or out of all */
 
 static int agent_remove(PGconn *conn, int argc, char **argv)
@@ -217,15 +253,16 @@ static int agent_list(PGconn *conn, int argc, char **argv)
     if (argc != 2)
 	return (ctl_usage("agent list [--json]"));
     res = ctl_query(conn,
-		    "WITH x AS (SELECT a.address, a.name, coalesce(array_agg(q.address ORDER BY q.address)"
+		    "WITH x AS (SELECT a.address, a.name, a.notify, coalesce(array_agg(q.address ORDER BY q.address)"
 		    "   FILTER (WHERE q.address IS NOT NULL), '{}') AS queues,"
 		    "   ARRAY(SELECT l.login FROM agent_logins l WHERE l.agent_id = a.id ORDER BY l.login) AS logins"
 		    "  FROM agents a LEFT JOIN agent_queues aq ON aq.agent_id = a.id"
 		    "  LEFT JOIN queues q ON q.id = aq.queue_id GROUP BY a.id)"
 		    " SELECT coalesce(json_agg(json_build_object('address', address, 'name', name,"
-		    "   'queues', queues, 'logins', logins) ORDER BY address), '[]'),"
-		    " string_agg(format('%-32s %-24s %-32s logins: %s', address, coalesce(name, '-'),"
-		    "   array_to_string(queues, ', '), coalesce(nullif(array_to_string(logins, ', '), ''), '-')),"
+		    "   'queues', queues, 'logins', logins, 'notify', notify) ORDER BY address), '[]'),"
+		    " string_agg(format('%-32s %-24s %-32s logins: %s  notify: %s', address, coalesce(name, '-'),"
+		    "   array_to_string(queues, ', '), coalesce(nullif(array_to_string(logins, ', '), ''), '-'),"
+		    "   notify),"
 		    "   E'\\n' ORDER BY address) FROM x", 0, 0);
     if (json)
 	ctl_print_json(res);
@@ -251,5 +288,7 @@ int     ctl_agent(PGconn *conn, int argc, char **argv)
 	return (agent_list(conn, argc, argv));
     if (argc >= 2 && strcmp(argv[1], "login") == 0)
 	return (agent_login(conn, argc, argv));
+    if (argc >= 2 && strcmp(argv[1], "set") == 0)
+	return (agent_set(conn, argc, argv));
     return (ctl_usage(AGENT_USAGE));
 }
