@@ -137,14 +137,16 @@
 /*	with "#" at the top of an answer (reply_text, the answer without
 /*	its quoted history), before any other text, blank lines between
 /*	them allowed: #note (an internal note, not sent to the customer),
-/*	#close, #pending, #solved, #take (assign it to oneself) and
-/*	#assign ADDRESS. It returns NULL when the text does not start with
+/*	#close, #pending, #solved, #take (assign it to oneself),
+/*	#assign ADDRESS, #cc add|remove ADDRESS, #merge NUMBER, #spam,
+/*	#notspam and #canned NAME. It returns NULL when the text does not start with
 /*	such a line. Otherwise each command line gives one MAIL_COMMAND
 /*	(name lower case; argument "" when none), or one error: a line
 /*	that is not a command, or a command with an argument it does not
 /*	take or without one it needs. body_start is where the rest of the
-/*	text begins, in characters (not bytes). Whether an #assign names
-/*	an agent of the queue is for the database to decide.
+/*	text begins, in characters (not bytes). Whether an argument names
+/*	an agent, a ticket or a canned answer of the queue is for the
+/*	database to decide.
 /*	mail_commands_free() releases the result.
 /*
 /*	mail_attachment_count() and mail_attachment() list the attachments:

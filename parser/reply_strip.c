@@ -332,15 +332,18 @@ char   *reply_strip(const char *text, const char *marker)
     return (g_string_free(out, FALSE));
 }
 
-/* The commands, and whether each takes an argument. */
+/* The commands, and the argument each takes (NULL: none). */
 static const struct {
     const char *name;
-    int     argument;
+    const char *argument;
 }       known[] = {
-    {"note", 0}, {"close", 0}, {"pending", 0}, {"solved", 0}, {"take", 0}, {"assign", 1},
+    {"note", 0}, {"close", 0}, {"pending", 0}, {"solved", 0}, {"take", 0},
+    {"assign", "ADDRESS"}, {"cc", "add|remove ADDRESS"}, {"merge", "NUMBER"},
+    {"spam", 0}, {"notspam", 0}, {"canned", "NAME"},
 };
 
-#define COMMAND_LIST "#note, #close, #pending, #solved, #assign ADDRESS, #take"
+#define COMMAND_LIST "#note, #close, #pending, #solved, #take, #assign ADDRESS, " \
+		     "#cc add|remove ADDRESS, #merge NUMBER, #spam, #notspam, #canned NAME"
 
 /* command_free - release one MAIL_COMMAND */
 
@@ -367,9 +370,10 @@ static void command_parse(MAIL_COMMANDS *commands, const char *line)
     for (size_t i = 0; i < G_N_ELEMENTS(known); i++) {
 	if (g_ascii_strcasecmp(word, known[i].name) != 0)
 	    continue;
-	if (known[i].argument != (*arg != 0)) {
-	    g_ptr_array_add(commands->errors, g_strdup_printf("#%s %s", known[i].name,
-		      known[i].argument ? "needs an ADDRESS" : "takes no argument"));
+	if ((known[i].argument != 0) != (*arg != 0)) {
+	    g_ptr_array_add(commands->errors, known[i].argument ?
+			    g_strdup_printf("#%s needs %s", known[i].name, known[i].argument) :
+			    g_strdup_printf("#%s takes no argument", known[i].name));
 	} else {
 	    command = g_new0(MAIL_COMMAND, 1);
 	    command->name = g_strdup(known[i].name);

@@ -20,12 +20,12 @@ const char *const template_variables[] = {
     "date", "event", "customer_text", "attachments", 0,
 };
 
-/* known_variable - is this a name templates may use? */
+/* known_variable - is this one of the names? */
 
-static int known_variable(const char *name)
+static int known_variable(const char *const *names, const char *name)
 {
-    for (int i = 0; template_variables[i]; i++)
-	if (strcmp(template_variables[i], name) == 0)
+    for (int i = 0; names[i]; i++)
+	if (strcmp(names[i], name) == 0)
 	    return (1);
     return (0);
 }
@@ -69,23 +69,33 @@ static void skip_literal(const char *text, size_t len, void *context)
 {
 }
 
-/* check_field - refuse unknown names */
+/* check_field - refuse names not in the list (context) */
 
 static int check_field(const char *name, int line, TM_ERROR *err, void *context)
 {
-    if (!known_variable(name))
-	return (tm_error(err, "line %d: unknown variable \"%s\" (known: ticket_number,"
-			 " ticket_subject, ticket_tag, customer_name, customer_address,"
-			 " queue_name, queue_address, reply_address, date, event,"
-			 " customer_text, attachments)", line, name));
-    return (0);
+    const char *const *names = context;
+    char   *known;
+
+    if (known_variable(names, name))
+	return (0);
+    known = g_strjoinv(", ", (char **) names);
+    tm_error(err, "line %d: unknown variable \"%s\" (known: %s)", line, name, known);
+    g_free(known);
+    return (-1);
+}
+
+/* template_check_names - refuse bad syntax and names not in names */
+
+int     template_check_names(const char *text, const char *const *names, TM_ERROR *err)
+{
+    return (template_scan(text, err, skip_literal, check_field, (void *) names));
 }
 
 /* template_check - refuse bad syntax and unknown names */
 
 int     template_check(const char *text, TM_ERROR *err)
 {
-    return (template_scan(text, err, skip_literal, check_field, NULL));
+    return (template_check_names(text, template_variables, err));
 }
 
 typedef struct RENDER {

@@ -13,6 +13,9 @@
 /*
 /*	int	template_check(const char *text, TM_ERROR *err)
 /*
+/*	int	template_check_names(const char *text,
+/*				     const char *const *names, TM_ERROR *err)
+/*
 /*	char	*template_render(const char *text, GHashTable *values,
 /*				 int html)
 /* DESCRIPTION
@@ -24,6 +27,8 @@
 /*
 /*	template_check() refuses a template with an unknown name or
 /*	unbalanced braces, naming the line and the name.
+/*	template_check_names() does the same with another null-terminated
+/*	list of names (canned answers have their own fields).
 /*
 /*	template_render() replaces each field by its value from values
 /*	(name -> UTF-8 text; a missing value renders empty); with html,
@@ -40,6 +45,7 @@
 
 extern const char *const template_variables[];
 extern int template_check(const char *, TM_ERROR *);
+extern int template_check_names(const char *, const char *const *, TM_ERROR *);
 extern char *template_render(const char *, GHashTable *, int);
 
 #endif

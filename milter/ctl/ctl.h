@@ -25,6 +25,21 @@
 /*	const char *ctl_option(int *argc, char **argv, const char *name)
 /*
 /*	const CONFIG *ctl_config(void)
+/*
+/*	char	*ctl_template_read(const char *path, const char *const *names)
+/*
+/*	int	ctl_queue_or_default(PGconn *conn, const char *queue)
+/*
+/*	int	ctl_texts_set(PGconn *conn, const CTL_TEXTS *kind,
+/*			      const char *queue, const char *key,
+/*			      const char *lang, const char *text_path,
+/*			      const char *html_path)
+/*
+/*	int	ctl_texts_show(PGconn *conn, const CTL_TEXTS *kind,
+/*			       const char *queue, const char *key,
+/*			       const char *lang)
+/*
+/*	int	ctl_texts_list(PGconn *conn, const CTL_TEXTS *kind, int json)
 /* DESCRIPTION
 /*	Each command module exports its run function and its usage text
 /*	(ctl_queue and ctl_queue_usage, ...).
@@ -46,6 +61,20 @@
 /*	ctl_option() removes "--name VALUE" and returns VALUE or NULL.
 /*
 /*	ctl_config() is the configuration ticketctl read (-c).
+/*
+/*	ctl_template_read() reads a template (or canned answer) file and
+/*	checks it with template_check_names(); NULL after saying why.
+/*	ctl_queue_or_default() returns 0 when QUEUE is a queue or
+/*	"default", else says so and returns 1. CTL_QUEUE_ID is the queue id
+/*	of such an argument ($1) in SQL, NULL for "default".
+/*
+/*	ctl_texts_set(), _show() and _list() serve the texts kept per
+/*	queue (or default), key and language: templates and canned
+/*	answers. CTL_TEXTS names the table, its key column, what one is
+/*	called, the ticketctl command, and the fields its texts may use;
+/*	set reads and checks the files, show prints one, list all (JSON:
+/*	{queue, KEY, language, html, updated_at}). They return an exit
+/*	status.
 /*
 /*	CTL_MESSAGE_FIELDS are the members of the JSON message object (of
 /*	messages m), for json_build_object(): ticket show and message show
@@ -76,7 +105,17 @@
     "    'sha256', a.sha256, 'origin', a.origin) ORDER BY a.position), '[]')" \
     "    FROM attachments a WHERE a.msg_id = m.id)"
 
+#define CTL_QUEUE_ID "(SELECT id FROM queues WHERE address = lower($1) AND $1 <> 'default')"
+
 typedef int CTL_COMMAND(PGconn *, int, char **);
+
+typedef struct CTL_TEXTS {
+    const char *table;			/* templates, canned */
+    const char *key;			/* its column besides queue and language */
+    const char *what;			/* "template", "canned answer" */
+    const char *command;		/* the ticketctl command */
+    const char *const *names;		/* the fields its texts may use */
+} CTL_TEXTS;
 
 extern PGresult *ctl_query(PGconn *, const char *, int, const char *const *);
 extern void ctl_print_json(PGresult *);
@@ -85,10 +124,16 @@ extern int ctl_fail(const char *,...) TM_PRINTF(1, 2);
 extern int ctl_flag(int *, char **, const char *);
 extern const char *ctl_option(int *, char **, const char *);
 extern const CONFIG *ctl_config(void);
+extern char *ctl_template_read(const char *, const char *const *);
+extern int ctl_queue_or_default(PGconn *, const char *);
+extern int ctl_texts_set(PGconn *, const CTL_TEXTS *, const char *, const char *,
+			         const char *, const char *, const char *);
+extern int ctl_texts_show(PGconn *, const CTL_TEXTS *, const char *, const char *, const char *);
+extern int ctl_texts_list(PGconn *, const CTL_TEXTS *, int);
 
-extern CTL_COMMAND ctl_queue, ctl_ticket, ctl_agent, ctl_template, ctl_outbox;
+extern CTL_COMMAND ctl_queue, ctl_ticket, ctl_agent, ctl_template, ctl_outbox, ctl_canned;
 extern const char ctl_queue_usage[], ctl_ticket_usage[], ctl_agent_usage[];
-extern const char ctl_template_usage[], ctl_outbox_usage[];
+extern const char ctl_template_usage[], ctl_outbox_usage[], ctl_canned_usage[];
 extern CTL_COMMAND ctl_message, ctl_stats, ctl_report, ctl_attachment;
 extern const char ctl_message_usage[], ctl_stats_usage[], ctl_report_usage[];
 extern const char ctl_attachment_usage[];

@@ -6,8 +6,8 @@
 /* SYNOPSIS
 /*	ticketctl agent add ADDRESS --queue QUEUE [--name NAME] [--login LOGIN]
 /*	ticketctl agent login ADDRESS add|remove LOGIN
+/*	ticketctl agent set ADDRESS [--notify all|assigned|none] [--digest daily|none]
 /*	ticketctl agent remove ADDRESS [--queue QUEUE]
-/*	ticketctl agent set ADDRESS --digest daily|none
 /*	ticketctl agent list [--json]
 /* DESCRIPTION
 /*	An agent is an address that belongs to one or more queues: it is
@@ -30,8 +30,15 @@
 /*	which the package's daily timer runs), as a #list mail to the
 /*	queue address answers it; none (the default) stops it.
 /*
+/*	Which notifications an agent gets ("agent set --notify";
+/*	ticket_watchers() in sql/functions/agent_commands.sql): "assigned",
+/*	the default, those of the queues' unassigned tickets and of the
+/*	tickets assigned to the agent; "all" every message of the queues
+/*	(following them); "none" nothing. Nobody is notified of their own
+/*	mail. Notices answering the agent's own mail come whatever is set.
+/*
 /*	agent list --json prints an array of {address, name, queues, logins,
-/*	digest}.
+/*	notify, digest}.
 /*--*/
 
 /* System library. */
@@ -49,8 +56,8 @@
 
 #define AGENT_USAGE "agent add ADDRESS --queue QUEUE [--name NAME] [--login LOGIN]\n" \
 		    "       ticketctl agent login ADDRESS add|remove LOGIN\n" \
+		    "       ticketctl agent set ADDRESS [--notify all|assigned|none] [--digest daily|none]\n" \
 		    "       ticketctl agent remove ADDRESS [--queue QUEUE]\n" \
-		    "       ticketctl agent set ADDRESS --digest daily|none\n" \
 		    "       ticketctl agent list [--json]"
 
 /* agent_address - the normalized address argument, or NULL after an error */
@@ -184,6 +191,39 @@ static int agent_login(PGconn *conn, int argc, char **argv)
     return (0);
 }
 
+/* agent_set - an agent's settings: which notifications, a daily list */
+
+static int agent_set(PGconn *conn, int argc, char **argv)
+{
+    const char *notify = ctl_option(&argc, argv, "--notify");
+    const char *digest = ctl_option(&argc, argv, "--digest");
+    char   *address;
+    PGresult *res;
+    int     changed;
+
+    if (argc != 3 || (notify == NULL && digest == NULL))
+	return (ctl_usage("agent set ADDRESS [--notify all|assigned|none] [--digest daily|none]"));
+    if (notify && strcmp(notify, "all") != 0 && strcmp(notify, "assigned") != 0
+	&& strcmp(notify, "none") != 0)
+	return (ctl_fail("unknown --notify \"%s\": use all, assigned or none", notify));
+    if (digest && strcmp(digest, "daily") != 0 && strcmp(digest, "none") != 0)
+	return (ctl_fail("unknown --digest \"%s\": use daily or none", digest));
+    if ((address = agent_address(argv[2])) == NULL)
+	return (1);
+    const char *params[3] = {address, notify, digest};
+
+    res = ctl_query(conn, "UPDATE agents SET notify = coalesce($2, notify),"
+		    " digest = coalesce($3, digest) WHERE address = $1", 3, params);
+    changed = strcmp(PQcmdTuples(res), "0") != 0;
+    PQclear(res);
+    if (changed && notify)
+	printf("agent %s: notify %s\n", address, notify);
+    if (changed && digest)
+	printf("agent %s: digest %s\n", address, digest);
+    g_free(address);
+    return (changed ? 0 : ctl_fail("no agent %s (see ticketctl agent list)", argv[2]));
+}
+
 /* agent_remove - take an agent out of one queue, or out of all */
 
 static int agent_remove(PGconn *conn, int argc, char **argv)
@@ -215,30 +255,6 @@ static int agent_remove(PGconn *conn, int argc, char **argv)
     return (0);
 }
 
-/* agent_set - change an agent's settings: the daily digest */
-
-static int agent_set(PGconn *conn, int argc, char **argv)
-{
-    const char *digest = ctl_option(&argc, argv, "--digest");
-    char   *address;
-    PGresult *res;
-    int     found;
-
-    if (argc != 3 || digest == NULL || (strcmp(digest, "daily") != 0 && strcmp(digest, "none") != 0))
-	return (ctl_usage("agent set ADDRESS --digest daily|none"));
-    if ((address = agent_address(argv[2])) == NULL)
-	return (1);
-    const char *params[2] = {address, digest};
-
-    res = ctl_query(conn, "UPDATE agents SET digest = $2 WHERE address = $1", 2, params);
-    found = strcmp(PQcmdTuples(res), "0") != 0;
-    PQclear(res);
-    if (found)
-	printf("agent %s: digest %s\n", address, digest);
-    g_free(address);
-    return (found ? 0 : ctl_fail("no agent %s (see ticketctl agent list)", argv[2]));
-}
-
 /* agent_list - the agents and their queues */
 
 static int agent_list(PGconn *conn, int argc, char **argv)
@@ -249,17 +265,17 @@ static int agent_list(PGconn *conn, int argc, char **argv)
     if (argc != 2)
 	return (ctl_usage("agent list [--json]"));
     res = ctl_query(conn,
-		    "WITH x AS (SELECT a.address, a.name, coalesce(array_agg(q.address ORDER BY q.address)"
+		    "WITH x AS (SELECT a.address, a.name, a.notify, coalesce(array_agg(q.address ORDER BY q.address)"
 		    "   FILTER (WHERE q.address IS NOT NULL), '{}') AS queues,"
 		    "   ARRAY(SELECT l.login FROM agent_logins l WHERE l.agent_id = a.id ORDER BY l.login) AS logins"
 		    "   , a.digest"
 		    "  FROM agents a LEFT JOIN agent_queues aq ON aq.agent_id = a.id"
 		    "  LEFT JOIN queues q ON q.id = aq.queue_id GROUP BY a.id)"
 		    " SELECT coalesce(json_agg(json_build_object('address', address, 'name', name,"
-		    "   'queues', queues, 'logins', logins, 'digest', digest) ORDER BY address), '[]'),"
-		    " string_agg(format('%-32s %-24s %-32s logins: %s  digest: %s', address, coalesce(name, '-'),"
-		    "   array_to_string(queues, ', '), coalesce(nullif(array_to_string(logins, ', '), ''), '-'),"
-		    "   digest),"
+		    "   'queues', queues, 'logins', logins, 'notify', notify, 'digest', digest) ORDER BY address), '[]'),"
+		    " string_agg(format('%-32s %-24s %-32s logins: %s  notify: %s  digest: %s', address,"
+		    "   coalesce(name, '-'), array_to_string(queues, ', '),"
+		    "   coalesce(nullif(array_to_string(logins, ', '), ''), '-'), notify, digest),"
 		    "   E'\\n' ORDER BY address) FROM x", 0, 0);
     if (json)
 	ctl_print_json(res);

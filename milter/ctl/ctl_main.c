@@ -52,7 +52,7 @@ static const char help_text[] =
 "  ticket list [--json] [--queue ADDRESS] [--status STATUS] [--customer ADDRESS]\n"
 "                                list tickets, newest first\n"
 "  ticket show NUMBER [--json]   show one ticket and its whole thread\n"
-"  ticket status NUMBER open|pending|solved|closed\n"
+"  ticket status NUMBER open|pending|solved|closed|spam\n"
 "                                change a ticket's status (closed: tells the customer)\n"
 "  ticket autoclose              close the tickets solved SolvedCloseDays ago\n"
 "  ticket cc NUMBER add|remove ADDRESS\n"
@@ -69,16 +69,23 @@ static const char help_text[] =
 "                                add an agent to a queue (notified, may answer)\n"
 "  agent login ADDRESS add|remove LOGIN\n"
 "                                bind a SASL login to an agent, or unbind it\n"
+"  agent set ADDRESS [--notify all|assigned|none] [--digest daily|none]\n"
+"                                which notifications an agent gets; a daily list\n"
 "  agent remove ADDRESS [--queue QUEUE]\n"
 "                                take an agent out of a queue, or out of all\n"
-"  agent set ADDRESS --digest daily|none\n"
-"                                a daily mail of the agent's open tickets, or none\n"
 "  agent list [--json]           list the agents and their queues\n"
 "  template set QUEUE confirm|notify|notice|closed [--lang LL] --text FILE [--html FILE]\n"
 "                                set a template (QUEUE \"default\": every queue)\n"
 "  template show QUEUE confirm|notify|notice|closed [--lang LL]\n"
 "                                print a template\n"
 "  template list [--json]        list the templates\n"
+"  canned set QUEUE NAME [--lang LL] --text FILE [--html FILE]\n"
+"                                set a canned answer (#canned NAME in an agent's mail)\n"
+"  canned show QUEUE NAME [--lang LL]\n"
+"                                print a canned answer\n"
+"  canned list [--json]          list the canned answers\n"
+"  canned remove QUEUE NAME [--lang LL]\n"
+"                                remove a canned answer (every language without --lang)\n"
 "  outbox [list] [--pending] [--failed] [--json]\n"
 "                                outgoing mail waiting and given up on\n"
 "  outbox retry ID               send a failed mail again now\n"
@@ -205,6 +212,7 @@ static const struct {
     {"report", ctl_report, 1, ctl_report_usage},
     {"agent", ctl_agent, 1, ctl_agent_usage},
     {"template", ctl_template, 1, ctl_template_usage},
+    {"canned", ctl_canned, 1, ctl_canned_usage},
     {"outbox", ctl_outbox, 1, ctl_outbox_usage},
     {"digest", ctl_digest, 1, ctl_digest_usage},
     {0},

@@ -26,6 +26,10 @@
 /*
 /*	template list --json prints an array of {queue, kind, language,
 /*	html, updated_at} (queue null for the defaults).
+/*
+/*	This module also holds what templates and canned answers
+/*	(ctl_canned(3)) share: ctl_template_read(), ctl_queue_or_default()
+/*	and ctl_texts_set(), _show(), _list() (see ctl.h).
 /*--*/
 
 /* System library. */
@@ -45,12 +49,9 @@
 		       "       ticketctl template show QUEUE confirm|notify|notice|closed [--lang LL]\n" \
 		       "       ticketctl template list [--json]"
 
-/* The queue id of a QUEUE argument: NULL for "default". */
-#define QUEUE_ID "(SELECT id FROM queues WHERE address = lower($1) AND $1 <> 'default')"
+/* ctl_template_read - a template file, checked against names; NULL after an error */
 
-/* read_template - a template file, checked; NULL after an error */
-
-static char *read_template(const char *path)
+char   *ctl_template_read(const char *path, const char *const *names)
 {
     char   *text = NULL;
     GError *error = NULL;
@@ -63,7 +64,7 @@ static char *read_template(const char *path)
     }
     if (!g_utf8_validate(text, -1, NULL)) {
 	ctl_fail("%s: not UTF-8 text", path);
-    } else if (template_check(text, &err) < 0) {
+    } else if (template_check_names(text, names, &err) < 0) {
 	ctl_fail("%s, %s", path, err.text);
     } else {
 	return (text);
@@ -72,17 +73,14 @@ static char *read_template(const char *path)
     return (NULL);
 }
 
-/* check_target - QUEUE and kind arguments; 0, or an exit status */
+/* ctl_queue_or_default - 0 when QUEUE is a queue or "default", else an exit status */
 
-static int check_target(PGconn *conn, const char *queue, const char *kind)
+int     ctl_queue_or_default(PGconn *conn, const char *queue)
 {
     const char *params[1] = {queue};
     PGresult *res;
     int     found;
 
-    if (strcmp(kind, "confirm") != 0 && strcmp(kind, "notify") != 0
-	&& strcmp(kind, "notice") != 0 && strcmp(kind, "closed") != 0)
-	return (ctl_fail("unknown template kind \"%s\": use confirm, notify, notice or closed", kind));
     if (strcmp(queue, "default") == 0)
 	return (0);
     res = ctl_query(conn, "SELECT 1 FROM queues WHERE address = lower($1)", 1, params);
@@ -91,60 +89,59 @@ static int check_target(PGconn *conn, const char *queue, const char *kind)
     return (found ? 0 : ctl_fail("no queue %s (see ticketctl queue list, or use \"default\")", queue));
 }
 
-/* template_set - store a checked template */
+/* check_target - QUEUE and kind arguments; 0, or an exit status */
 
-static int template_set(PGconn *conn, int argc, char **argv)
+static int check_target(PGconn *conn, const char *queue, const char *kind)
 {
-    const char *lang = ctl_option(&argc, argv, "--lang");
-    const char *text_path = ctl_option(&argc, argv, "--text");
-    const char *html_path = ctl_option(&argc, argv, "--html");
-    char   *text = NULL, *html = NULL;
-    int     status;
+    if (strcmp(kind, "confirm") != 0 && strcmp(kind, "notify") != 0
+	&& strcmp(kind, "notice") != 0 && strcmp(kind, "closed") != 0)
+	return (ctl_fail("unknown template kind \"%s\": use confirm, notify, notice or closed", kind));
+    return (ctl_queue_or_default(conn, queue));
+}
 
-    if (argc != 4 || text_path == NULL)
-	return (ctl_usage("template set QUEUE confirm|notify|notice|closed [--lang LL] --text FILE [--html FILE]"));
-    if ((status = check_target(conn, argv[2], argv[3])) != 0)
-	return (status);
-    if ((text = read_template(text_path)) == NULL
-	|| (html_path && (html = read_template(html_path)) == NULL)) {
+/* ctl_texts_set - store a checked text (and HTML) of a kind of texts */
+
+int     ctl_texts_set(PGconn *conn, const CTL_TEXTS *kind, const char *queue, const char *key,
+		              const char *lang, const char *text_path, const char *html_path)
+{
+    char   *text = NULL, *html = NULL, *sql;
+
+    if ((text = ctl_template_read(text_path, kind->names)) == NULL
+	|| (html_path && (html = ctl_template_read(html_path, kind->names)) == NULL)) {
 	g_free(text);
 	return (1);
     }
-    const char *params[5] = {argv[2], argv[3], lang ? lang : "en", text, html};
+    const char *params[5] = {queue, key, lang ? lang : "en", text, html};
 
-    PQclear(ctl_query(conn,
-		      "INSERT INTO templates (queue_id, kind, language, text_body, html_body)"
-		      " VALUES (" QUEUE_ID ", $2, lower($3), $4, $5)"
-		      " ON CONFLICT ((coalesce(queue_id, 0)), kind, language) DO UPDATE"
-		      " SET text_body = EXCLUDED.text_body, html_body = EXCLUDED.html_body,"
-		      "     updated_at = now()", 5, params));
-    printf("template %s %s (%s) set\n", argv[2], argv[3], params[2]);
+    sql = g_strdup_printf("INSERT INTO %s (queue_id, %s, language, text_body, html_body)"
+			  " VALUES (" CTL_QUEUE_ID ", lower($2), lower($3), $4, $5)"
+			  " ON CONFLICT ((coalesce(queue_id, 0)), %s, language) DO UPDATE"
+			  " SET text_body = EXCLUDED.text_body, html_body = EXCLUDED.html_body,"
+			  "     updated_at = now()", kind->table, kind->key, kind->key);
+    PQclear(ctl_query(conn, sql, 5, params));
+    printf("%s %s %s (%s) set\n", kind->what, queue, key, params[2]);
+    g_free(sql);
     g_free(text);
     g_free(html);
     return (0);
 }
 
-/* template_show - print one template as stored */
+/* ctl_texts_show - print one text as stored */
 
-static int template_show(PGconn *conn, int argc, char **argv)
+int     ctl_texts_show(PGconn *conn, const CTL_TEXTS *kind, const char *queue, const char *key,
+		               const char *lang)
 {
-    const char *lang = ctl_option(&argc, argv, "--lang");
-    PGresult *res;
-    int     status;
+    const char *params[3] = {queue, key, lang ? lang : "en"};
+    char   *sql = g_strdup_printf("SELECT text_body, html_body FROM %s"
+				  " WHERE coalesce(queue_id, 0) = coalesce(" CTL_QUEUE_ID ", 0)"
+				  " AND %s = lower($2) AND language = lower($3)", kind->table, kind->key);
+    PGresult *res = ctl_query(conn, sql, 3, params);
 
-    if (argc != 4)
-	return (ctl_usage("template show QUEUE confirm|notify|notice|closed [--lang LL]"));
-    if ((status = check_target(conn, argv[2], argv[3])) != 0)
-	return (status);
-    const char *params[3] = {argv[2], argv[3], lang ? lang : "en"};
-
-    res = ctl_query(conn, "SELECT text_body, html_body FROM templates"
-		    " WHERE coalesce(queue_id, 0) = coalesce(" QUEUE_ID ", 0)"
-		    " AND kind = $2 AND language = lower($3)", 3, params);
+    g_free(sql);
     if (PQntuples(res) == 0) {
 	PQclear(res);
-	return (ctl_fail("no %s template for %s in language %s (see ticketctl template list)",
-			 argv[3], argv[2], params[2]));
+	return (ctl_fail("no %s %s for %s in language %s (see ticketctl %s list)",
+			 kind->what, key, queue, params[2], kind->command));
     }
     fputs(PQgetvalue(res, 0, 0), stdout);
     if (!PQgetisnull(res, 0, 1))
@@ -153,29 +150,74 @@ static int template_show(PGconn *conn, int argc, char **argv)
     return (0);
 }
 
+/* ctl_texts_list - every text of a kind there is */
+
+int     ctl_texts_list(PGconn *conn, const CTL_TEXTS *kind, int json)
+{
+    char   *sql = g_strdup_printf(
+		    "SELECT coalesce(json_agg(json_build_object('queue', q.address, '%s', t.%s,"
+		    "   'language', t.language, 'html', t.html_body IS NOT NULL,"
+		    "   'updated_at', t.updated_at) ORDER BY q.address NULLS FIRST, t.%s, t.language), '[]'),"
+		    " string_agg(format('%%-28s %%-20s %%-4s %%s', coalesce(q.address, 'default'), t.%s,"
+		    "   t.language, CASE WHEN t.html_body IS NULL THEN 'text' ELSE 'text+html' END),"
+		    "   E'\\n' ORDER BY q.address NULLS FIRST, t.%s, t.language)"
+		    " FROM %s t LEFT JOIN queues q ON q.id = t.queue_id",
+		    kind->key, kind->key, kind->key, kind->key, kind->key, kind->table);
+    PGresult *res = ctl_query(conn, sql, 0, 0);
+
+    g_free(sql);
+    if (json)
+	ctl_print_json(res);
+    else if (PQgetisnull(res, 0, 1))
+	printf("no %ss\n", kind->what);
+    else
+	puts(PQgetvalue(res, 0, 1));
+    PQclear(res);
+    return (0);
+}
+
+/* The templates, for ctl_texts_*(). */
+static const CTL_TEXTS templates = {"templates", "kind", "template", "template", template_variables};
+
+/* template_set - store a checked template */
+
+static int template_set(PGconn *conn, int argc, char **argv)
+{
+    const char *lang = ctl_option(&argc, argv, "--lang");
+    const char *text_path = ctl_option(&argc, argv, "--text");
+    const char *html_path = ctl_option(&argc, argv, "--html");
+    int     status;
+
+    if (argc != 4 || text_path == NULL)
+	return (ctl_usage("template set QUEUE confirm|notify|notice|closed [--lang LL] --text FILE [--html FILE]"));
+    if ((status = check_target(conn, argv[2], argv[3])) != 0)
+	return (status);
+    return (ctl_texts_set(conn, &templates, argv[2], argv[3], lang, text_path, html_path));
+}
+
+/* template_show - print one template as stored */
+
+static int template_show(PGconn *conn, int argc, char **argv)
+{
+    const char *lang = ctl_option(&argc, argv, "--lang");
+    int     status;
+
+    if (argc != 4)
+	return (ctl_usage("template show QUEUE confirm|notify|notice|closed [--lang LL]"));
+    if ((status = check_target(conn, argv[2], argv[3])) != 0)
+	return (status);
+    return (ctl_texts_show(conn, &templates, argv[2], argv[3], lang));
+}
+
 /* template_list - every template there is */
 
 static int template_list(PGconn *conn, int argc, char **argv)
 {
     int     json = ctl_flag(&argc, argv, "--json");
-    PGresult *res;
 
     if (argc != 2)
 	return (ctl_usage("template list [--json]"));
-    res = ctl_query(conn,
-		    "SELECT coalesce(json_agg(json_build_object('queue', q.address, 'kind', t.kind,"
-		    "   'language', t.language, 'html', t.html_body IS NOT NULL,"
-		    "   'updated_at', t.updated_at) ORDER BY q.address NULLS FIRST, t.kind, t.language), '[]'),"
-		    " string_agg(format('%-28s %-8s %-4s %s', coalesce(q.address, 'default'), t.kind,"
-		    "   t.language, CASE WHEN t.html_body IS NULL THEN 'text' ELSE 'text+html' END),"
-		    "   E'\\n' ORDER BY q.address NULLS FIRST, t.kind, t.language)"
-		    " FROM templates t LEFT JOIN queues q ON q.id = t.queue_id", 0, 0);
-    if (json)
-	ctl_print_json(res);
-    else
-	puts(PQgetisnull(res, 0, 1) ? "no templates" : PQgetvalue(res, 0, 1));
-    PQclear(res);
-    return (0);
+    return (ctl_texts_list(conn, &templates, json));
 }
 
 const char ctl_template_usage[] = TEMPLATE_USAGE;

@@ -7,16 +7,18 @@
 /*	ticketctl ticket list [--json] [--queue ADDRESS] [--status STATUS]
 /*				[--customer ADDRESS]
 /*	ticketctl ticket show NUMBER [--json]
-/*	ticketctl ticket status NUMBER open|pending|solved|closed
+/*	ticketctl ticket status NUMBER open|pending|solved|closed|spam
 /*	ticketctl ticket autoclose
 /*	ticketctl ticket cc NUMBER add|remove ADDRESS
 /* DESCRIPTION
 /*	ticket list --json prints an array of ticket objects, newest
 /*	first: number, queue, subject, status, customer, customer_name,
-/*	assignee, linked_ticket, created_at, updated_at, messages (a count).
+/*	assignee, linked_ticket, merged_into (the ticket a #merge moved
+/*	this one's messages to), created_at, updated_at, messages (a count).
 /*
 /*	ticket show --json prints one ticket object with the same members,
-/*	plus reply_address, participants (array of {address, name, role}),
+/*	plus reply_address, participants (array of {address, name, role,
+/*	added_by: the agent whose #cc add or #merge added them, or null}),
 /*	first_response_at, last_customer_at, closed_at, events, and
 /*	messages: an array of message objects (id, direction, kind,
 /*	thread_rule, message_id, in_reply_to, from_address, from_name, to,
@@ -60,7 +62,7 @@
 
 #define TICKET_USAGE "ticket list [--json] [--queue ADDRESS] [--status STATUS] [--customer ADDRESS]\n" \
 		     "       ticketctl ticket show NUMBER [--json]\n" \
-		     "       ticketctl ticket status NUMBER open|pending|solved|closed\n" \
+		     "       ticketctl ticket status NUMBER open|pending|solved|closed|spam\n" \
 		     "       ticketctl ticket autoclose\n" \
 		     "       ticketctl ticket cc NUMBER add|remove ADDRESS"
 
@@ -70,6 +72,7 @@
     " 'status', t.status, 'customer', c.address, 'customer_name', c.name," \
     " 'assignee', t.assignee," \
     " 'linked_ticket', (SELECT l.number FROM tickets l WHERE l.id = t.linked_ticket_id)," \
+    " 'merged_into', (SELECT mi.number FROM tickets mi WHERE mi.id = t.merged_into)," \
     " 'created_at', t.created_at, 'updated_at', t.updated_at"
 
 #define TICKET_FROM \
@@ -80,7 +83,7 @@
 
 static int ticket_status_known(const char *status)
 {
-    static const char *const statuses[] = {"new", "open", "pending", "solved", "closed", 0};
+    static const char *const statuses[] = {"new", "open", "pending", "solved", "closed", "spam", 0};
 
     for (int i = 0; statuses[i]; i++)
 	if (strcmp(statuses[i], status) == 0)
@@ -114,7 +117,7 @@ static int ticket_list(PGconn *conn, int argc, char **argv)
     if (argc != 2)
 	return (ctl_usage("ticket list [--json] [--queue ADDRESS] [--status STATUS] [--customer ADDRESS]"));
     if (params[1] && !ticket_status_known(params[1]))
-	return (ctl_fail("unknown status \"%s\": use new, open, pending, solved or closed", params[1]));
+	return (ctl_fail("unknown status \"%s\": use new, open, pending, solved, closed or spam", params[1]));
     if (params[0] && !ticket_queue_known(conn, params[0]))
 	return (ctl_fail("no queue %s (see ticketctl queue list)", params[0]));
     res = ctl_query(conn,
@@ -181,7 +184,7 @@ static int ticket_show(PGconn *conn, int argc, char **argv)
 		    "  'first_response_at', t.first_response_at,"
 		    "  'last_customer_at', t.last_customer_at, 'closed_at', t.closed_at,"
 		    "  'participants', (SELECT json_agg(json_build_object('address', pc.address,"
-		    "     'name', pc.name, 'role', p.role) ORDER BY p.role DESC, pc.address)"
+		    "     'name', pc.name, 'role', p.role, 'added_by', p.added_by) ORDER BY p.role DESC, pc.address)"
 		    "     FROM ticket_participants p JOIN contacts pc ON pc.id = p.contact_id"
 		    "     WHERE p.ticket_id = t.id),"
 		    "  'events', (SELECT json_agg(json_build_object('at', e.at, 'actor', e.actor,"
@@ -193,11 +196,13 @@ static int ticket_show(PGconn *conn, int argc, char **argv)
 		    "  t.number, t.status, t.subject, q.address, coalesce(c.name, ''),"
 		    "  coalesce('<' || c.address || '>', '-'),"
 		    "  coalesce((SELECT string_agg(trim(coalesce(pc.name, '') || ' <' || pc.address || '> ('"
-		    "     || p.role || ')'), ', ' ORDER BY p.role DESC, pc.address)"
+		    "     || p.role || coalesce(', added by ' || p.added_by, '') || ')'), ', '"
+		    "     ORDER BY p.role DESC, pc.address)"
 		    "     FROM ticket_participants p JOIN contacts pc ON pc.id = p.contact_id"
 		    "     WHERE p.ticket_id = t.id), '-'),"
 		    "  ticket_reply_address(t.id, $2), t.created_at,"
-		    "  coalesce(E'\\nLinked to: ' || (SELECT l.number FROM tickets l WHERE l.id = t.linked_ticket_id), '')),"
+		    "  coalesce(E'\\nLinked to: ' || (SELECT l.number FROM tickets l WHERE l.id = t.linked_ticket_id), '')"
+		    "  || coalesce(E'\\nMerged into: ' || (SELECT mi.number FROM tickets mi WHERE mi.id = t.merged_into), '')),"
 		    " coalesce(" MESSAGES_TEXT ", '') || " EVENTS_TEXT
 		    TICKET_FROM " WHERE t.number = $1", 2, params);
     if (PQntuples(res) == 0) {
@@ -222,10 +227,10 @@ static int ticket_status(PGconn *conn, int argc, char **argv)
     char   *limits;
 
     if (argc != 4)
-	return (ctl_usage("ticket status NUMBER open|pending|solved|closed"));
+	return (ctl_usage("ticket status NUMBER open|pending|solved|closed|spam"));
     /* "new" is where a ticket starts; nobody sets it again. */
     if (!ticket_status_known(argv[3]) || strcmp(argv[3], "new") == 0)
-	return (ctl_fail("unknown status \"%s\": use open, pending, solved or closed", argv[3]));
+	return (ctl_fail("unknown status \"%s\": use open, pending, solved, closed or spam", argv[3]));
     limits = ingest_limits(ctl_config());
     const char *params[4] = {argv[2], argv[3], limits, ctl_config()->recipient_delimiter};
 

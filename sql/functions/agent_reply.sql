@@ -104,10 +104,9 @@ BEGIN
     RETURN jsonb_build_object('forged_agent', true);
 END $$;
 
--- agent_reply - the commands at the top of an agent's reply (#note,
--- #close, #pending, #solved, #assign ADDRESS, #take: parsed by the
--- daemon, mail_commands() in parser/reply_strip.c, into meta->commands),
--- then what is left is relayed to the customer and the CC participants, at most
+-- agent_reply - the commands at the top of an agent's reply (parsed by
+-- the daemon, mail_commands() in parser/reply_strip.c, into
+-- meta->commands; done by agent_commands()), then what is left is relayed to the customer and the CC participants, at most
 -- max_recipients of them; returns {"relay": {...}} or {"discard": why}.
 -- Mail from an agent's address that is not the agent's (kind not
 -- 'agent') is flagged here: unproven, or the agent's automatic reply.
@@ -120,9 +119,8 @@ DECLARE
     c        jsonb;
     body     text := coalesce(meta->>'reply_text', '');
     is_note  boolean := false;
-    new_status   text;
-    new_assignee text;
-    errors   text[] := '{}';
+    was      text;
+    done     jsonb;
     cust     record;
     last_in  record;
     relay_id text;
@@ -153,58 +151,46 @@ BEGIN
     END IF;
 
     -- Commands: the lines starting with # at the top, as the parser read
-    -- them (meta->commands: list, errors, body_start); the rest is the answer.
-    FOR c IN SELECT * FROM jsonb_array_elements(coalesce(meta->'commands'->'list', '[]')) LOOP
-        CASE c->>'name'
-        WHEN 'note' THEN
-            is_note := true;
-        WHEN 'close', 'pending', 'solved' THEN
-            new_status := CASE c->>'name' WHEN 'close' THEN 'closed' ELSE c->>'name' END;
-        WHEN 'take' THEN
-            new_assignee := sender;
-        ELSE
-            IF EXISTS (SELECT 1 FROM agents a JOIN agent_queues aq ON aq.agent_id = a.id
-                       WHERE a.address = lower(c->>'argument') AND aq.queue_id = q.id) THEN
-                new_assignee := lower(c->>'argument');
-            ELSE
-                errors := errors || format('#assign %s: not an agent of %s', c->>'argument', q.address);
-            END IF;
-        END CASE;
-    END LOOP;
-    errors := errors || ARRAY(SELECT jsonb_array_elements_text(coalesce(meta->'commands'->'errors', '[]')));
+    -- them (meta->commands: list, errors, body_start); the rest is the
+    -- answer. agent_commands() checks them all before it does any.
     body := substr(body, coalesce((meta->'commands'->>'body_start')::integer, 0) + 1);
-    body := rtrim(regexp_replace(body, E'\r\n', E'\n', 'g'), E'\n') || E'\n';
-
-    -- A command not understood: nothing reaches the customer; the agent hears why.
-    IF array_length(errors, 1) > 0 THEN
-        UPDATE messages SET kind = 'note', facts = facts || jsonb_build_object('agent_errors', errors)
-        WHERE id = message;
-        PERFORM outbox_add(t, message, 'notice', sender, q.language,
-            'Your message was not sent to the customer: ' || array_to_string(errors, '; ')
-            || '. Correct it and send it again.');
-        RETURN jsonb_build_object('discard', 'command not understood');
-    END IF;
-    IF new_status IS NOT NULL AND new_status <> t.status THEN
-        UPDATE tickets SET status = new_status, updated_at = now(),
-               closed_at = CASE WHEN new_status = 'closed' THEN now() END WHERE id = t.id;
-        PERFORM ticket_event(t.id, sender, 'status',
-                             jsonb_build_object('from', t.status, 'to', new_status, 'why', 'agent command'));
-        IF new_status = 'closed' THEN
+    IF meta ? 'commands' THEN
+        was := t.status;
+        done := agent_commands(t, message, meta, agent, body);
+        -- One command not understood: none done, nothing reaches the customer; the agent hears why.
+        IF done ? 'errors' THEN
+            UPDATE messages SET kind = 'note', facts = facts || jsonb_build_object('agent_errors', done->'errors')
+            WHERE id = message;
+            PERFORM outbox_add(t, message, 'notice', sender, q.language,
+                'Your message was not sent to the customer and none of its commands was done: '
+                || (SELECT string_agg(x, '; ') FROM jsonb_array_elements_text(done->'errors') x)
+                || '. Correct it and send it again.');
+            RETURN jsonb_build_object('discard', 'command not understood');
+        END IF;
+        SELECT * INTO t FROM tickets WHERE id = (done->>'ticket')::bigint;
+        is_note := (done->>'note')::boolean;
+        -- Closed now by #close: the customer hears of it.
+        IF was <> 'closed' AND t.status = 'closed' AND EXISTS (
+               SELECT 1 FROM jsonb_array_elements(meta->'commands'->'list') x WHERE x->>'name' = 'close') THEN
             PERFORM ticket_closed_mail(t, sender, meta->'limits', meta->>'recipient_delimiter');
         END IF;
+        body := (done->>'canned') || body;
+        -- Not spam after all: the agents hear of it now.
+        IF (done->>'notspam')::boolean THEN
+            PERFORM outbox_add(t, (SELECT min(m.id) FROM messages m WHERE m.ticket_id = t.id AND m.direction = 'in'),
+                               'notification', w, q.language,
+                               'Not spam, says ' || coalesce(agent.name, sender))
+            FROM ticket_watchers(t, sender) w;
+        END IF;
     END IF;
-    IF new_assignee IS NOT NULL THEN
-        UPDATE tickets SET assignee = new_assignee WHERE id = t.id;
-        PERFORM ticket_event(t.id, sender, 'assign', jsonb_build_object('to', new_assignee));
-    END IF;
+    body := rtrim(regexp_replace(body, E'\r\n', E'\n', 'g'), E'\n') || E'\n';
 
-    -- An internal note: stored, copied to the queue's other agents.
+    -- An internal note: stored, copied to the agents who follow the ticket.
     IF is_note THEN
         UPDATE messages SET kind = 'note', reply_text = body WHERE id = message;
-        PERFORM outbox_add(t, message, 'notification', a.address, q.language,
+        PERFORM outbox_add(t, message, 'notification', w, q.language,
                            'Internal note by ' || coalesce(agent.name, sender))
-        FROM agents a JOIN agent_queues aq ON aq.agent_id = a.id
-        WHERE aq.queue_id = q.id AND a.id <> agent.id;
+        FROM ticket_watchers(t, sender) w;
         RETURN jsonb_build_object('discard', 'note');
     END IF;
     IF btrim(body, E' \t\n') = '' THEN
@@ -263,6 +249,10 @@ BEGIN
     SELECT copy_id, a.position, a.filename, a.content_type, a.disposition, a.content_id, a.origin,
            a.size, a.truncated, a.sha256
     FROM attachments a WHERE a.msg_id = message;
+    -- The agents who follow the ticket hear of a colleague's answer.
+    PERFORM outbox_add(t, message, 'notification', w, q.language,
+                       'Answer by ' || coalesce(agent.name, sender) || ', sent to the customer')
+    FROM ticket_watchers(t, sender) w;
     RETURN jsonb_build_object('relay', jsonb_build_object(
         'message_id', relay_id,
         'from_name', coalesce(agent.name, split_part(sender, '@', 1)) || ' via ' || q.name,

@@ -62,8 +62,10 @@ BEGIN
         PERFORM outbox_add(t, message, 'confirmation', rcpt, coalesce(lang, q.language));
     END IF;
 
-    -- The queue's agents hear of every message but their own and our own
-    -- coming back; an unproven one says so, with whom it asks to add.
+    -- The agents who follow the ticket (ticket_watchers(): its assignee,
+    -- or the queue's agents while nobody has it) hear of every message
+    -- but their own and our own coming back; an unproven one says so,
+    -- with whom it asks to add.
     quiet := notify_refusal(meta, t, kind, rcpt);
     IF quiet IS NULL THEN
         event := CASE kind WHEN 'customer' THEN 'Reply' ELSE initcap(kind) END;
@@ -77,9 +79,8 @@ BEGIN
             event := NULL;
         END IF;
         WITH added AS (
-            SELECT outbox_add(t, message, 'notification', a.address, q.language, event)
-            FROM agents a JOIN agent_queues aq ON aq.agent_id = a.id
-            WHERE aq.queue_id = q.id AND a.address <> coalesce(rcpt, '')
+            SELECT outbox_add(t, message, 'notification', w, q.language, event)
+            FROM ticket_watchers(t, rcpt) w
         ) SELECT count(*) INTO notified FROM added;
     END IF;
     RETURN jsonb_build_object('autoreply', coalesce(refusal, 'sent'), 'notified', notified)

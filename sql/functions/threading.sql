@@ -62,7 +62,8 @@ $$;
 -- (autoreply_refusal) and 002 (thread_find), changed as said.
 
 -- thread_find - the ticket a message belongs to by evidence, strongest
--- first; returns the ticket (or NULL), the rule, and a ticket to link a
+-- first (a merged ticket's number and reply address lead to the ticket
+-- it was merged into); returns the ticket (or NULL), the rule, and a ticket to link a
 -- new one to (a stranger's subject tag). Of several stored messages with
 -- one Message-ID or Thread-Index root, the earliest counts.
 CREATE OR REPLACE FUNCTION thread_find(meta jsonb, OUT ticket bigint, OUT rule text, OUT linked bigint)
@@ -74,7 +75,7 @@ DECLARE
 BEGIN
     -- 1. A reply address whose MAC holds.
     FOR token IN SELECT jsonb_array_elements_text(coalesce(meta->'tokens', '[]')) LOOP
-        ticket := ticket_by_token(token);
+        ticket := ticket_current(ticket_by_token(token));
         IF ticket IS NOT NULL THEN
             rule := 'reply-token';
             RETURN;
@@ -100,7 +101,7 @@ BEGIN
     END IF;
     -- 4. The subject tag, only from someone who takes part in that ticket.
     IF meta->>'ticket_tag' IS NOT NULL THEN
-        SELECT t.id INTO n FROM tickets t WHERE t.number = meta->>'ticket_tag';
+        SELECT ticket_current(t.id) INTO n FROM tickets t WHERE t.number = meta->>'ticket_tag';
         IF n IS NOT NULL THEN
             IF EXISTS (SELECT 1 FROM ticket_participants p JOIN contacts c ON c.id = p.contact_id
                        WHERE p.ticket_id = n AND c.address = sender) THEN

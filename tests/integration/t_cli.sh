@@ -80,12 +80,12 @@ check "the error says it cannot connect" grep -q "cannot connect to the database
 
 # ticket list filters: a mistyped status or queue is an error, not "no tickets".
 expect_status 1 "ticket list --status with an unknown status" "$TM_BUILD/ticketctl" -c "$TM_CONF" ticket list --status opne
-check "... names the statuses there are" grep -q 'unknown status "opne": use new, open, pending, solved or closed' <<<"$out"
+check "... names the statuses there are" grep -q 'unknown status "opne": use new, open, pending, solved, closed or spam' <<<"$out"
 expect_status 1 "ticket list --queue with an unknown queue" "$TM_BUILD/ticketctl" -c "$TM_CONF" ticket list --queue nosuch@help.test
 check "... says there is no such queue" grep -q "no queue nosuch@help.test" <<<"$out"
 expect_status 0 "ticket list --status open --queue support@help.test" "$TM_BUILD/ticketctl" -c "$TM_CONF" ticket list --status open --queue SUPPORT@help.test
 expect_status 1 "ticket status with an unknown status" "$TM_BUILD/ticketctl" -c "$TM_CONF" ticket status 100001 shut
-check "... names the statuses that can be set" grep -q 'unknown status "shut": use open, pending, solved or closed' <<<"$out"
+check "... names the statuses that can be set" grep -q 'unknown status "shut": use open, pending, solved, closed or spam' <<<"$out"
 expect_status 1 "ticket status new: where a ticket starts, not set again" "$TM_BUILD/ticketctl" -c "$TM_CONF" ticket status 100001 new
 
 # Peer authentication, as the package's database uses it: ticketctl run as

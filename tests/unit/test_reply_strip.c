@@ -50,10 +50,31 @@ static void test_errors(void **state)
     assert_int_equal(commands->list->len, 1);
     assert_int_equal(commands->errors->len, 3);
     assert_string_equal(g_ptr_array_index(commands->errors, 0),
-			"#frobnicate now: not a command (#note, #close, #pending, #solved, #assign ADDRESS, #take)");
+			"#frobnicate now: not a command (#note, #close, #pending, #solved, #take, #assign ADDRESS, "
+			"#cc add|remove ADDRESS, #merge NUMBER, #spam, #notspam, #canned NAME)");
     assert_string_equal(g_ptr_array_index(commands->errors, 1), "#close takes no argument");
-    assert_string_equal(g_ptr_array_index(commands->errors, 2), "#assign needs an ADDRESS");
+    assert_string_equal(g_ptr_array_index(commands->errors, 2), "#assign needs ADDRESS");
     assert_int_equal(commands->body_start, strlen("#frobnicate now\n#close today\n#assign\n#note\n"));
+    mail_commands_free(commands);
+}
+
+/* The commands of issue 18: their arguments kept whole, for the database. */
+static void test_more_commands(void **state)
+{
+    MAIL_COMMANDS *commands = mail_commands("#cc add  Ann@x.test\n#merge 100001\n#canned Welcome\n"
+					    "#spam\n#NotSpam\n#cc\n#merge\n#spam now\nHello\n");
+    char   *c;
+
+    assert_int_equal(commands->list->len, 5);
+    assert_string_equal(c = command_at(commands, 0), "cc add  Ann@x.test"), g_free(c);
+    assert_string_equal(c = command_at(commands, 1), "merge 100001"), g_free(c);
+    assert_string_equal(c = command_at(commands, 2), "canned Welcome"), g_free(c);
+    assert_string_equal(c = command_at(commands, 3), "spam "), g_free(c);
+    assert_string_equal(c = command_at(commands, 4), "notspam "), g_free(c);
+    assert_int_equal(commands->errors->len, 3);
+    assert_string_equal(g_ptr_array_index(commands->errors, 0), "#cc needs add|remove ADDRESS");
+    assert_string_equal(g_ptr_array_index(commands->errors, 1), "#merge needs NUMBER");
+    assert_string_equal(g_ptr_array_index(commands->errors, 2), "#spam takes no argument");
     mail_commands_free(commands);
 }
 
@@ -74,6 +95,7 @@ int     main(void)
 	cmocka_unit_test(test_no_commands),
 	cmocka_unit_test(test_commands_and_body),
 	cmocka_unit_test(test_errors),
+	cmocka_unit_test(test_more_commands),
 	cmocka_unit_test(test_body_start_in_characters),
     };
 
