@@ -340,10 +340,13 @@ static const struct {
     {"note", 0}, {"close", 0}, {"pending", 0}, {"solved", 0}, {"take", 0},
     {"assign", "ADDRESS"}, {"cc", "add|remove ADDRESS"}, {"merge", "NUMBER"},
     {"spam", 0}, {"notspam", 0}, {"canned", "NAME"},
+    /* Of a mail to the queue address, not of a reply to a ticket. */
+    {"list", 0}, {"new", "ADDRESS"},
 };
 
 #define COMMAND_LIST "#note, #close, #pending, #solved, #take, #assign ADDRESS, " \
-		     "#cc add|remove ADDRESS, #merge NUMBER, #spam, #notspam, #canned NAME"
+		     "#cc add|remove ADDRESS, #merge NUMBER, #spam, #notspam, #canned NAME; " \
+		     "to the queue address: #list, #new ADDRESS"
 
 /* command_free - release one MAIL_COMMAND */
 

@@ -201,13 +201,11 @@ static int agent_set(PGconn *conn, int argc, char **argv)
     PGresult *res;
     int     changed;
 
-    if (argc != 3 || (notify == NULL && digest == NULL))
+    if (argc != 3 || (notify == NULL && digest == NULL)
+	|| (notify && strcmp(notify, "all") != 0 && strcmp(notify, "assigned") != 0
+	    && strcmp(notify, "none") != 0)
+	|| (digest && strcmp(digest, "daily") != 0 && strcmp(digest, "none") != 0))
 	return (ctl_usage("agent set ADDRESS [--notify all|assigned|none] [--digest daily|none]"));
-    if (notify && strcmp(notify, "all") != 0 && strcmp(notify, "assigned") != 0
-	&& strcmp(notify, "none") != 0)
-	return (ctl_fail("unknown --notify \"%s\": use all, assigned or none", notify));
-    if (digest && strcmp(digest, "daily") != 0 && strcmp(digest, "none") != 0)
-	return (ctl_fail("unknown --digest \"%s\": use daily or none", digest));
     if ((address = agent_address(argv[2])) == NULL)
 	return (1);
     const char *params[3] = {address, notify, digest};

@@ -117,6 +117,8 @@ DECLARE
 BEGIN
     SELECT * INTO q FROM queues WHERE id = t.queue_id;
     CASE name
+    WHEN 'list', 'new' THEN
+        RETURN format('#%s goes in a mail to the queue address %s, not in a reply to a ticket', name, q.address);
     WHEN 'assign' THEN
         IF NOT EXISTS (SELECT 1 FROM agents a JOIN agent_queues aq ON aq.agent_id = a.id
                        WHERE a.address = lower(arg) AND aq.queue_id = q.id) THEN

@@ -61,30 +61,27 @@ LANGUAGE sql STABLE AS $$
            END
 $$;
 
--- queue_command_line - the first line of an agent's mail to the queue
--- address when it is a command: {line, name, argument, body_start (the
--- characters of reply_text up to the next line)}; NULL for any other mail
--- (not an authenticated agent's, sent to a ticket's reply address, or its
--- first line is no "#" line)
+-- queue_command_line - the command of an agent's mail to the queue
+-- address, as the parser read it (meta->commands: the first command, or
+-- the first line it did not understand): {name, argument, line,
+-- body_start (the characters of reply_text before the text)} or {error};
+-- NULL for any other mail (not an authenticated agent's, sent to a
+-- ticket's reply address, or no "#" line at its top)
 CREATE OR REPLACE FUNCTION queue_command_line(meta jsonb, kind text) RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE
-    m      text[];
-    line   text;
+    cmds   jsonb := meta->'commands';
+    first  jsonb := meta->'commands'->'list'->0;
 BEGIN
-    IF kind <> 'agent' OR jsonb_array_length(coalesce(meta->'tokens', '[]')) > 0 THEN
+    IF kind <> 'agent' OR jsonb_array_length(coalesce(meta->'tokens', '[]')) > 0
+       OR jsonb_typeof(cmds) IS DISTINCT FROM 'object' THEN
         RETURN NULL;
+    ELSIF jsonb_array_length(coalesce(cmds->'errors', '[]')) > 0 THEN
+        RETURN jsonb_build_object('error', cmds->'errors'->>0);
     END IF;
-    m := regexp_match(coalesce(meta->>'reply_text', ''), E'^([ \\t\\r\\n]*)([^\\n]*)(\\n|$)');
-    line := btrim(m[2], E' \t\r');
-    IF left(line, 1) IS DISTINCT FROM '#' THEN
-        RETURN NULL;
-    END IF;
-    RETURN jsonb_build_object(
-        'line', line,
-        'name', lower(substring(line FROM '^#([^[:space:]]*)')),
-        'argument', btrim(substring(line FROM '^#[^[:space:]]*(.*)$'), E' \t'),
-        'body_start', length(m[1]) + length(m[2]) + length(m[3]));
+    RETURN jsonb_build_object('name', first->>'name', 'argument', coalesce(first->>'argument', ''),
+                              'line', btrim('#' || (first->>'name') || ' ' || coalesce(first->>'argument', '')),
+                              'body_start', cmds->'body_start');
 END $$;
 
 -- queue_command_refusal - why a command mail cannot be done, or NULL
@@ -95,8 +92,10 @@ DECLARE
     addr    text := lower(substring(cmd->>'argument' FROM '^<?([^<>]*)>?$'));
     rest    text;
 BEGIN
-    IF cmd->>'name' = 'list' THEN
-        RETURN CASE WHEN arg <> '' THEN '#list takes no argument' END;
+    IF cmd ? 'error' THEN
+        RETURN cmd->>'error';
+    ELSIF cmd->>'name' = 'list' THEN
+        RETURN NULL;
     ELSIF cmd->>'name' <> 'new' THEN
         RETURN format('%s: not a command for the queue address (#list, #new ADDRESS; the commands of '
                       'a ticket go in a reply to it)', left(cmd->>'line', 80));

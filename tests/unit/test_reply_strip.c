@@ -51,7 +51,8 @@ static void test_errors(void **state)
     assert_int_equal(commands->errors->len, 3);
     assert_string_equal(g_ptr_array_index(commands->errors, 0),
 			"#frobnicate now: not a command (#note, #close, #pending, #solved, #take, #assign ADDRESS, "
-			"#cc add|remove ADDRESS, #merge NUMBER, #spam, #notspam, #canned NAME)");
+			"#cc add|remove ADDRESS, #merge NUMBER, #spam, #notspam, #canned NAME; "
+			"to the queue address: #list, #new ADDRESS)");
     assert_string_equal(g_ptr_array_index(commands->errors, 1), "#close takes no argument");
     assert_string_equal(g_ptr_array_index(commands->errors, 2), "#assign needs ADDRESS");
     assert_int_equal(commands->body_start, strlen("#frobnicate now\n#close today\n#assign\n#note\n"));
@@ -78,6 +79,21 @@ static void test_more_commands(void **state)
     mail_commands_free(commands);
 }
 
+/* The commands of a mail to the queue address are parsed here too. */
+static void test_queue_commands(void **state)
+{
+    MAIL_COMMANDS *commands = mail_commands("#new <Eve@customer.test>\n#list\n#new\n#list all\nHi\n");
+    char   *c;
+
+    assert_int_equal(commands->list->len, 2);
+    assert_string_equal(c = command_at(commands, 0), "new <Eve@customer.test>"), g_free(c);
+    assert_string_equal(c = command_at(commands, 1), "list "), g_free(c);
+    assert_int_equal(commands->errors->len, 2);
+    assert_string_equal(g_ptr_array_index(commands->errors, 0), "#new needs ADDRESS");
+    assert_string_equal(g_ptr_array_index(commands->errors, 1), "#list takes no argument");
+    mail_commands_free(commands);
+}
+
 /* The body starts in characters, as the database counts: "é" is one. */
 static void test_body_start_in_characters(void **state)
 {
@@ -96,6 +112,7 @@ int     main(void)
 	cmocka_unit_test(test_commands_and_body),
 	cmocka_unit_test(test_errors),
 	cmocka_unit_test(test_more_commands),
+	cmocka_unit_test(test_queue_commands),
 	cmocka_unit_test(test_body_start_in_characters),
     };
 
