@@ -84,6 +84,7 @@ static int exec_simple(SENDER *sender, PGconn *conn, const CONFIG *config, const
 typedef struct BLOB_SOURCE {
     PGconn *conn;
     int     timeout;
+    int     unanswered;			/* the database did not answer in time */
 } BLOB_SOURCE;
 
 /* fetch_blob - an attachment's bytes, by SHA-256 (NOTIFY_FETCH), within
@@ -91,7 +92,7 @@ typedef struct BLOB_SOURCE {
 
 static int fetch_blob(void *context, const char *sha256, GByteArray **bytes, TM_ERROR *err)
 {
-    const BLOB_SOURCE *source = context;
+    BLOB_SOURCE *source = context;
     const char *params[1] = {sha256};
     int     broken = 0;
     PGresult *res;
@@ -99,8 +100,10 @@ static int fetch_blob(void *context, const char *sha256, GByteArray **bytes, TM_
     res = query_sent(source->conn, PQsendQueryParams(source->conn,
 			  "SELECT content FROM blobs WHERE sha256 = $1", 1, 0, params, 0, 0, 1),
 		     query_deadline(source->timeout), &broken, err);
-    if (res == NULL)
+    if (res == NULL) {
+	source->unanswered = 1;
 	return (-1);
+    }
     if (PQntuples(res) != 1) {
 	tm_error(err, "cannot read attachment %s: not stored", sha256);
 	PQclear(res);
@@ -125,7 +128,7 @@ static void rollback(SENDER *sender, PGconn *conn, const CONFIG *config)
 static int outbox_deliver(SENDER *sender, PGconn *conn, const CONFIG *config, const char *id)
 {
     const char *params[5] = {id, config->recipient_delimiter};
-    BLOB_SOURCE blobs = {conn, config->database_timeout};
+    BLOB_SOURCE blobs = {conn, config->database_timeout, 0};
     COMPOSE_SETTINGS settings = {config->ticket_tag_format, config->notify_attachment_limit,
     fetch_blob, &blobs};
     PGresult *res;
@@ -149,6 +152,14 @@ static int outbox_deliver(SENDER *sender, PGconn *conn, const CONFIG *config, co
     else
 	ret = compose_mail(json, &settings, &mail, &err);
     g_free(json);
+    if (ret < 0 && blobs.unanswered) {
+	/* The database, not the mail: the row stays pending, tried again. */
+	msg_warn("outbox: mail %s to <%s>: %s (will retry)", id, shown, err.text);
+	compose_free(&mail);
+	g_free(rcpt);
+	g_free(shown);
+	return (-1);
+    }
     if (ret < 0)
 	permanent = 1;
     else if (smtp_client_send(sender->smtp, config->outbox_relay, config->database_timeout,

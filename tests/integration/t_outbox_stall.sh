@@ -9,6 +9,9 @@
 #                     support message is stored meanwhile; the mail stays
 #                     pending (its transaction rolled back) and is sent
 #                     once after the lock
+#   blobs locked      a sender stalls reading an attachment for a
+#                     notification: the mail stays pending (not failed),
+#                     and is sent once with it after the lock
 #   outbox locked     a sender stalls taking the next due mail; support
 #                     mail is answered 451 meanwhile (its ingest waits
 #                     too); after the lock it is stored and answered once
@@ -24,6 +27,8 @@ trap '[ -n "$locker" ] && kill "$locker" 2>/dev/null; milter_stop; rm -rf "$work
 log=$SVC_REAL/ticket-milter-$MILTER_PORT.log
 timeout=3
 "$TM_BUILD/ticketctl" -c "$TM_CONF" queue add stall@help.test --name Stall --confirm always >/dev/null
+"$TM_BUILD/ticketctl" -c "$TM_CONF" queue add stallatt@help.test --name "Stall Files" --confirm never >/dev/null
+"$TM_BUILD/ticketctl" -c "$TM_CONF" agent add agent-stall@agents.test --queue stallatt@help.test >/dev/null
 # One sender, so that the lock waits counted below are its own.
 milter_start "DatabaseTimeout $timeout
 OutboxSenders 1
@@ -36,11 +41,11 @@ lock() {
 	locker=$!
 	wait_for 10 sql_is 1 "SELECT count(*) FROM pg_locks WHERE relation = '$1'::regclass AND mode = 'AccessExclusiveLock' AND granted"
 }
-# unlock - end the locking session
+# unlock [TABLE] - end the locking session (of TABLE only: the other stays)
 unlock() {
-	sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'BEGIN; LOCK TABLE%'" >/dev/null
-	wait "$locker" 2>/dev/null
-	locker=
+	sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'BEGIN; LOCK TABLE ${1:-}%'" >/dev/null
+	[ -z "${1:-}" ] && { wait "$locker" 2>/dev/null; locker=; }
+	wait_for 10 sql_is 0 "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'BEGIN; LOCK TABLE ${1:-}%'"
 }
 # logged_since LINE PATTERN - the daemon logged PATTERN after line LINE
 logged_since() { tail -n +"$(( $1 + 1 ))" "$log" | grep -qE "$2"; }
@@ -90,6 +95,27 @@ unlock
 check_eq "lock gone: the held mail is sent exactly once" "1" "$(delivered_once carol-stall@customer.test)"
 check_eq "... recorded as sent, in one attempt" "sent 1" \
 	"$(sql "SELECT status || ' ' || attempts FROM outbox WHERE recipient = 'carol-stall@customer.test'")"
+
+# --- blobs locked: the sender stalls reading an attachment it carries ---
+# The notification is held at its template first, so that it is surely
+# pending when the attachments' table is locked too.
+n0=$(wc -l <"$log")
+lock templates
+locker_templates=$locker
+check "blobs: a customer's mail with an attachment is stored" \
+	send --from fay-stall@customer.test --to stallatt@help.test --header "Message-ID: <att-stall@customer.test>" \
+	--attach-type application/pdf --attach-name stall.pdf --attach @"$TM_ROOT/README.md"
+lock blobs
+unlock templates
+wait "$locker_templates" 2>/dev/null
+stall_logged "blobs locked: the sender's stall on the attachment is logged as one to retry" \
+	"$n0" "outbox: mail [0-9]+ to <agent-stall@agents.test>: .*did not answer.*\(will retry\)" $((timeout + 5))
+check_eq "blobs locked: nothing sent, the mail pending, no attempt counted" "0 pending 0" \
+	"$(count_to agent-stall@agents.test) $(sql "SELECT status || ' ' || attempts FROM outbox WHERE recipient = 'agent-stall@agents.test'")"
+unlock
+check_eq "lock gone: the notification is sent exactly once" "1" "$(delivered_once agent-stall@agents.test)"
+got=$(outgoing_to agent-stall@agents.test | head -n1)
+check "... with the attachment" grep -q 'filename="\?stall.pdf' "${got:-/dev/null}"
 
 # --- outbox locked: the sender stalls taking the next due mail ---
 n0=$(wc -l <"$log")
