@@ -14,7 +14,8 @@
 /*	(RFC 3834 section 2, and the practice of Exchange and list
 /*	managers, and out-of-office subjects of clients that send no
 /*	Auto-Submitted). Call it after bounce_detect(): a bounce suppresses
-/*	automatic answers too.
+/*	automatic answers too. With mail->options.spam_header it also reads
+/*	the verdict of the site's content filter (mail.h, MAIL_SPAM).
 /*--*/
 
 /* System library. */
@@ -49,7 +50,8 @@ static int loop_word_is(const char *value, const char *const *words)
 	size_t  n = strlen(*words);
 
 	if (g_ascii_strncasecmp(value, *words, n) == 0
-	    && (value[n] == 0 || value[n] == ';' || g_ascii_isspace(value[n])))
+	    && (value[n] == 0 || value[n] == ';' || value[n] == ','
+		|| g_ascii_isspace(value[n])))
 	    return (1);
     }
     return (0);
@@ -78,14 +80,85 @@ static int loop_autoreply_subject(const char *subject)
     return (0);
 }
 
+/*
+ * The content filters' verdict headers, and the values that mean spam:
+ * SpamAssassin's X-Spam-Flag: YES and X-Spam-Status: Yes, score=...,
+ * rspamd's X-Spam: Yes and X-Rspamd-Action (what it would have done).
+ */
+static const char *const loop_yes[] = {"yes", NULL};
+static const char *const loop_rspamd_spam[] = {
+    "add header", "rewrite subject", "soft reject", "reject", NULL,
+};
+static const struct {
+    const char *name;
+    const char *const *spam;
+}       loop_filters[] = {
+    {"X-Spam-Flag", loop_yes},
+    {"X-Spam-Status", loop_yes},
+    {"X-Spam", loop_yes},
+    {"X-Rspamd-Action", loop_rspamd_spam},
+    {NULL, NULL},
+};
+
+/* loop_filter - the index of a known verdict header, or -1 */
+
+static int loop_filter(const char *name)
+{
+    for (int i = 0; name && loop_filters[i].name; i++)
+	if (g_ascii_strcasecmp(name, loop_filters[i].name) == 0)
+	    return (i);
+    return (-1);
+}
+
+/* mail_spam_header_name - the canonical name of a known verdict header */
+
+const char *mail_spam_header_name(const char *name)
+{
+    int     i = loop_filter(name);
+
+    return (i < 0 ? NULL : loop_filters[i].name);
+}
+
+/* mail_spam_verdict_name - the word for a verdict */
+
+const char *mail_spam_verdict_name(MAIL_SPAM verdict)
+{
+    static const char *const names[] = {"unchecked", "absent", "clean", "spam", "doubtful"};
+
+    return (names[verdict]);
+}
+
+/* loop_spam_verdict - what the site's filter header says, read once */
+
+static MAIL_SPAM loop_spam_verdict(GMimeObject *top, int filter)
+{
+    GMimeHeaderList *list = g_mime_object_get_header_list(top);
+    int     count = g_mime_header_list_get_count(list), seen = 0;
+    const char *value = NULL;
+
+    for (int i = 0; i < count; i++) {
+	GMimeHeader *h = g_mime_header_list_get_header_at(list, i);
+
+	if (g_ascii_strcasecmp(g_mime_header_get_name(h), loop_filters[filter].name) == 0
+	    && seen++ == 0)
+	    value = g_mime_header_get_value(h);
+    }
+    if (seen == 0)
+	return (MAIL_SPAM_ABSENT);
+    if (seen > 1)
+	return (MAIL_SPAM_DOUBTFUL);
+    value = value ? value + strspn(value, " \t") : "";
+    return (loop_word_is(value, loop_filters[filter].spam) ? MAIL_SPAM_YES : MAIL_SPAM_CLEAN);
+}
+
 /* loop_collect - copy the loop headers and derive the flags */
 
 void    loop_collect(MAIL *mail, GMimeObject *top)
 {
     static const char *const bulk[] = {"bulk", "list", "junk", "auto_reply", NULL};
     static const char *const no[] = {"no", NULL};
-    static const char *const yes[] = {"yes", NULL};
     MAIL_LOOP *lp = &mail->loop;
+    int     filter;
 
     lp->auto_submitted = loop_header(mail, top, "Auto-Submitted");
     lp->precedence = loop_header(mail, top, "Precedence");
@@ -99,7 +172,7 @@ void    loop_collect(MAIL *mail, GMimeObject *top)
 	&& *lp->auto_submitted && !loop_word_is(lp->auto_submitted, no);
     lp->is_bulk = loop_word_is(lp->precedence, bulk)
 	|| lp->list_id != NULL || lp->list_unsubscribe != NULL;
-    lp->is_spam = loop_word_is(lp->x_spam_flag, yes);
+    lp->is_spam = loop_word_is(lp->x_spam_flag, loop_yes);
     lp->is_auto_reply = g_mime_object_get_header(top, "X-Autoreply") != NULL
 	|| g_mime_object_get_header(top, "X-Autorespond") != NULL
 	|| loop_autoreply_subject(mail->subject);
@@ -111,4 +184,8 @@ void    loop_collect(MAIL *mail, GMimeObject *top)
 	    && (strcasestr(lp->x_auto_response_suppress, "all") != NULL
 		|| strcasestr(lp->x_auto_response_suppress, "autoreply") != NULL
 		|| strcasestr(lp->x_auto_response_suppress, "oof") != NULL));
+    if ((filter = loop_filter(mail->options.spam_header)) >= 0) {
+	lp->spam_header = loop_filters[filter].name;
+	lp->spam_verdict = loop_spam_verdict(top, filter);
+    }
 }

@@ -91,6 +91,7 @@ void    mail_options_default(MAIL_OPTIONS *options)
 {
     options->tag_format = "[#NUMBER]";
     options->reply_marker = NULL;
+    options->spam_header = NULL;
 }
 
 /* mail_header_text - a header value cut to the bound, clean UTF-8 */
@@ -397,6 +398,7 @@ MAIL   *mail_parse_bytes_with(const char *data, size_t len, const MAIL_LIMITS *l
     /* Options are borrowed for the parse only. */
     mail->options.tag_format = NULL;
     mail->options.reply_marker = NULL;
+    mail->options.spam_header = NULL;
     mail->popts = NULL;
     g_mime_parser_options_free(popts);
     g_free(ct_copy);

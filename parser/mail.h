@@ -42,6 +42,8 @@
 /*	const char *mail_ticket_tag(const MAIL *mail)
 /*
 /*	const MAIL_LOOP *mail_loop(const MAIL *mail)
+/*	const char *mail_spam_header_name(const char *name)
+/*	const char *mail_spam_verdict_name(MAIL_SPAM verdict)
 /*	const MAIL_BOUNCE *mail_bounce(const MAIL *mail)
 /*
 /*	const char *mail_text(const MAIL *mail)
@@ -118,6 +120,15 @@
 /*
 /*	mail_loop() returns the mail-loop headers and what they imply;
 /*	mail_bounce() the delivery status facts. Neither returns NULL.
+/*	With MAIL_OPTIONS spam_header, mail_loop()->spam_verdict is what
+/*	that header of the top level says: spam, clean, absent, or doubtful
+/*	when it is there more than once (a sender wrote one: the site's
+/*	filter adds one after the MTA removed the sender's).
+/*	mail_spam_header_name() returns the canonical name of a content
+/*	filter's verdict header the parser knows (X-Spam-Flag, X-Spam-Status,
+/*	X-Spam, X-Rspamd-Action; any case), or NULL.
+/*	mail_spam_verdict_name() names a MAIL_SPAM: "unchecked", "absent",
+/*	"clean", "spam" or "doubtful".
 /*
 /*	mail_text() returns the best text of the body in UTF-8 ("" when
 /*	none); mail_reply_text() that text without quoted history and
@@ -217,6 +228,8 @@ typedef struct MAIL_LIMITS {
 typedef struct MAIL_OPTIONS {
     const char *tag_format;		/* "[#NUMBER]": NUMBER is the digits */
     const char *reply_marker;		/* cut here and below, or NULL */
+    const char *spam_header;		/* the site's content filter's verdict
+					 * header (SpamHeader), or NULL */
 } MAIL_OPTIONS;
 
 #define MAIL_BOUND_DEPTH	(1U<<0)
@@ -255,6 +268,15 @@ typedef struct MAIL_ADDRESS {
     char   *address;			/* local@domain, domain lower case */
 } MAIL_ADDRESS;
 
+/* What the site's content filter says (MAIL_OPTIONS spam_header). */
+typedef enum MAIL_SPAM {
+    MAIL_SPAM_UNCHECKED,		/* no spam_header */
+    MAIL_SPAM_ABSENT,			/* the header is not there */
+    MAIL_SPAM_CLEAN,			/* it says not spam */
+    MAIL_SPAM_YES,			/* it says spam */
+    MAIL_SPAM_DOUBTFUL,			/* it is there more than once */
+} MAIL_SPAM;
+
 /* Headers that tell automated mail from people (RFC 3834 and practice). */
 typedef struct MAIL_LOOP {
     const char *auto_submitted;		/* each NULL when absent */
@@ -270,6 +292,8 @@ typedef struct MAIL_LOOP {
     int     is_auto_reply;		/* X-Autoreply/X-Autorespond, or an
 					 * out-of-office subject */
     int     suppress_autoreply;		/* any of the above, or a bounce */
+    MAIL_SPAM spam_verdict;		/* of MAIL_OPTIONS spam_header */
+    const char *spam_header;		/* its canonical name, or NULL */
 } MAIL_LOOP;
 
 typedef struct MAIL_BOUNCE {
@@ -332,6 +356,8 @@ extern const char *mail_subject_normalized(const MAIL *);
 extern const char *mail_ticket_tag(const MAIL *);
 
 extern const MAIL_LOOP *mail_loop(const MAIL *);
+extern const char *mail_spam_header_name(const char *);
+extern const char *mail_spam_verdict_name(MAIL_SPAM);
 extern const MAIL_BOUNCE *mail_bounce(const MAIL *);
 
 extern const char *mail_text(const MAIL *);

@@ -147,6 +147,8 @@ static void write_loop(JSON_OUT *out, const MAIL_LOOP *lp)
     json_out_bool(out, "is_spam", lp->is_spam);
     json_out_bool(out, "is_auto_reply", lp->is_auto_reply);
     json_out_bool(out, "suppress_autoreply", lp->suppress_autoreply);
+    json_out_string(out, "spam_header", lp->spam_header);
+    json_out_string(out, "spam_verdict", mail_spam_verdict_name(lp->spam_verdict));
     json_out_close(out, '}');
 }
 
@@ -318,6 +320,10 @@ static void write_facts(JSON_OUT *out, const MAIL *mail)
     json_out_string(out, "bounce_failed_recipient", bounce->failed_recipient);
     json_out_string(out, "bounce_status", bounce->status);
     json_out_string(out, "text_source", mail_text_source(mail));
+    if (loop->spam_header) {
+	json_out_string(out, "spam_header", loop->spam_header);
+	json_out_string(out, "spam_verdict", mail_spam_verdict_name(loop->spam_verdict));
+    }
     write_defects(out, mail);
     write_bounds(out, mail);
     json_out_close(out, '}');

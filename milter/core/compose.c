@@ -78,7 +78,6 @@ static GHashTable *template_values(JsonObject *obj, const char *tag, const NOTIF
 {
     GHashTable *v = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
     GDateTime *now = g_date_time_new_now_local();
-    int     reply = strcmp(compose_member(obj, "cause_kind"), "reply") == 0;
 
     g_hash_table_insert(v, "ticket_number", g_strdup(compose_member(obj, "ticket_number")));
     g_hash_table_insert(v, "ticket_subject", g_strdup(compose_member(obj, "ticket_subject")));
@@ -89,8 +88,7 @@ static GHashTable *template_values(JsonObject *obj, const char *tag, const NOTIF
     g_hash_table_insert(v, "queue_address", g_strdup(compose_member(obj, "queue_address")));
     g_hash_table_insert(v, "reply_address", g_strdup(compose_member(obj, "reply_address")));
     g_hash_table_insert(v, "date", g_date_time_format(now, "%Y-%m-%d %H:%M %z"));
-    g_hash_table_insert(v, "event", g_strdup(*compose_member(obj, "notice") ? compose_member(obj, "notice")
-					     : reply ? "Customer reply" : "New ticket"));
+    g_hash_table_insert(v, "event", g_strdup(compose_member(obj, "notice")));
     g_hash_table_insert(v, "customer_text", g_strdup(compose_member(obj, "customer_text")));
     g_hash_table_insert(v, "attachments", notify_parts_list(parts));
     g_date_time_unref(now);

@@ -28,7 +28,7 @@
 typedef enum {
     KEY_STRING, KEY_BOOL, KEY_SIZE, KEY_SECONDS, KEY_COUNT, KEY_DAYS,
     KEY_FACILITY, KEY_ACTION, KEY_MTA_COPY, KEY_NUMBER_FORMAT, KEY_TAG_FORMAT,
-    KEY_HOSTS, KEY_DMARC_ACTION, KEY_SOCKET, KEY_MODE,
+    KEY_HOSTS, KEY_DMARC_ACTION, KEY_SOCKET, KEY_MODE, KEY_SPAM_HEADER,
 } KEY_TYPE;
 
 typedef struct CONFIG_KEY {
@@ -74,6 +74,7 @@ static const CONFIG_KEY config_keys[] = {
     {"TicketNumberFormat", KEY_NUMBER_FORMAT, AT(ticket_number_format), 0},
     {"TicketTagFormat", KEY_TAG_FORMAT, AT(ticket_tag_format), 0},
     {"ReplyMarker", KEY_STRING, AT(reply_marker), 0},
+    {"SpamHeader", KEY_SPAM_HEADER, AT(spam_header), 0},
     {"ReopenWindow", KEY_SECONDS, AT(reopen_window), 0},
     {"SolvedCloseDays", KEY_DAYS, AT(solved_close_days), 0},
     {"OutboxRelay", KEY_STRING, AT(outbox_relay), RESTART},
@@ -355,6 +356,14 @@ static int config_set(CONFIG *config, const CONFIG_KEY *key, const char *value,
 	    return (tm_error(why, "expected accept or reject, got \"%s\"", value));
 	*(int *) field = i;
 	return (0);
+    case KEY_SPAM_HEADER:
+	/* A name of the parser's table (static), or none. */
+	if (strcasecmp(value, "none") == 0)
+	    *(const char **) field = NULL;
+	else if ((*(const char **) field = mail_spam_header_name(value)) == NULL)
+	    return (tm_error(why, "unknown header \"%s\": use none, X-Spam-Flag,"
+			     " X-Spam-Status, X-Spam or X-Rspamd-Action", value));
+	return (0);
     case KEY_FACILITY:
 	for (i = 0; facilities[i].name; i++)
 	    if (strcasecmp(facilities[i].name, value) == 0) {
@@ -554,4 +563,5 @@ void    config_mail_options(const CONFIG *config, MAIL_OPTIONS *options)
     mail_options_default(options);
     options->tag_format = config->ticket_tag_format;
     options->reply_marker = config->reply_marker;
+    options->spam_header = config->spam_header;
 }

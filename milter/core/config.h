@@ -45,7 +45,7 @@
 /*	socket specification, or NULL for another kind.
 /*
 /*	config_mail_options() fills options for the parser: its defaults
-/*	with TicketTagFormat and ReplyMarker (borrowed from config).
+/*	with TicketTagFormat, ReplyMarker and SpamHeader (borrowed from config).
 /* DIAGNOSTICS
 /*	config_load() returns NULL and sets err to "FILE, line N: Key:
 /*	problem" for an unknown key, a bad value, a key given twice or a
@@ -109,6 +109,7 @@ typedef struct CONFIG {
     char   *ticket_number_format;	/* TicketNumberFormat */
     char   *ticket_tag_format;		/* TicketTagFormat */
     char   *reply_marker;		/* ReplyMarker, or NULL */
+    const char *spam_header;		/* SpamHeader: mail_spam_header_name(), or NULL */
     int     reopen_window;		/* ReopenWindow, seconds */
     int     solved_close_days;		/* SolvedCloseDays: 0 never */
     char   *outbox_relay;		/* OutboxRelay: host:port, or none */

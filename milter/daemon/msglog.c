@@ -69,6 +69,9 @@ char   *msglog_format(const char *queue_id, const SESSION *session, const MSGLOG
     g_string_append_printf(line, " confirmation=%s notified=%s",
 			   log->confirmation ? log->confirmation : "-",
 			   log->notified ? log->notified : "-");
+    if (log->mail && mail_loop(log->mail)->spam_header)
+	g_string_append_printf(line, " spam=%s",
+			       mail_spam_verdict_name(mail_loop(log->mail)->spam_verdict));
     append_ms(line, "parse_ms", log->parse_us);
     append_ms(line, "auth_ms", log->auth_us);
     append_ms(line, "db_ms", log->db_us);

@@ -26,7 +26,7 @@
 /*	QUEUEID: ticket NUMBER: DECISION (RULE), from=<SENDER>
 /*	to=<RCPT>,... queue=ADDRESS size=BYTES message-id=<ID> spf=RESULT
 /*	dkim=RESULT dmarc=RESULT confirmation=WHAT notified=WHAT
-/*	parse_ms=N auth_ms=N db_ms=N
+/*	[spam=VERDICT] parse_ms=N auth_ms=N db_ms=N
 /*
 /*	DECISION is new, follow-up or duplicate (stored; RULE is the
 /*	threading rule), or rejected, tempfailed or ignored (not stored;
@@ -38,6 +38,8 @@
 /*	(autoreply_refusal() in SQL: follow-up, sender-not-authenticated,
 /*	rate-limit-address-hour, auto-submitted, ...); notified is how
 /*	many agents were told, or why none were (notify_refusal()).
+/*	spam is there with SpamHeader: what that header said (spam, clean,
+/*	absent, or doubtful when it was there more than once).
 /*	At most MSGLOG_RCPTS recipients are listed,
 /*	then "+N".
 /*

@@ -4,7 +4,8 @@
 /* SUMMARY
 /*	print the parser's view of a message as JSON
 /* SYNOPSIS
-/*	ticket-parse [--bytes] [--tag FORMAT] [--marker TEXT] FILE.eml | -
+/*	ticket-parse [--bytes] [--tag FORMAT] [--marker TEXT]
+/*		[--spam-header NAME] FILE.eml | -
 /*
 /*	ticket-parse --tnef FILE.dat
 /* DESCRIPTION
@@ -12,7 +13,7 @@
 /*	prints the result as JSON (see parser/README.md). --bytes adds the
 /*	attachment bytes in base64; --tag sets the ticket tag format
 /*	(default "[#NUMBER]"); --marker sets the "reply above this line"
-/*	marker.
+/*	marker; --spam-header names the content filter's verdict header.
 /*
 /*	With --tnef the file is a raw winmail.dat; the files it carries
 /*	are printed, one name per line followed by a TAB, the size and
@@ -38,7 +39,8 @@
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: ticket-parse [--bytes] [--tag FORMAT] [--marker TEXT] FILE.eml | -\n"
+    fprintf(stderr, "usage: ticket-parse [--bytes] [--tag FORMAT] [--marker TEXT] [--spam-header NAME]"
+	    " FILE.eml | -\n"
 	    "       ticket-parse --tnef FILE.dat\n");
     return (2);
 }
@@ -101,6 +103,13 @@ int     main(int argc, char **argv)
 	    options.tag_format = argv[++i];
 	else if (strcmp(argv[i], "--marker") == 0 && i + 2 < argc)
 	    options.reply_marker = argv[++i];
+	else if (strcmp(argv[i], "--spam-header") == 0 && i + 2 < argc) {
+	    if ((options.spam_header = mail_spam_header_name(argv[++i])) == NULL) {
+		fprintf(stderr, "ticket-parse: unknown --spam-header \"%s\": use X-Spam-Flag,"
+			" X-Spam-Status, X-Spam or X-Rspamd-Action\n", argv[i]);
+		return (2);
+	    }
+	}
 	else if (strcmp(argv[i], "--tnef") == 0 && i + 2 == argc)
 	    return (print_tnef(argv[i + 1]));
 	else

@@ -84,6 +84,12 @@ LANGUAGE sql STABLE AS $$
     LIMIT 1
 $$;
 
+-- html_escape - text as HTML text
+CREATE OR REPLACE FUNCTION html_escape(v text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT replace(replace(replace(replace(v, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;')
+$$;
+
 -- canned_render - a canned answer's text with its {{fields}} replaced
 -- from vals (template syntax, checked by ticketctl canned set); with
 -- html, the values are escaped
@@ -96,7 +102,7 @@ BEGIN
     FOR k, v IN SELECT * FROM jsonb_each_text(vals) LOOP
         v := coalesce(v, '');
         IF html THEN
-            v := replace(replace(replace(replace(v, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;');
+            v := html_escape(v);
         END IF;
         body := regexp_replace(body, '\{\{\s*' || k || '\s*\}\}', replace(v, '\', '\\'), 'g');
     END LOOP;
@@ -173,8 +179,9 @@ END $$;
 -- agent_command_do - do one checked command of agent (named sender) on
 -- ticket t, leaving an event; returns the text a #canned puts in the
 -- answer, '' for the others. A #merge makes ticket_current(t) the target.
+-- A status goes through ticket_status_change() (meta: its limits).
 CREATE OR REPLACE FUNCTION agent_command_do(t tickets, message bigint, agent agents, name text,
-                                            arg text, lang text) RETURNS text
+                                            arg text, lang text, meta jsonb) RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
     sender  text := agent.address;
@@ -189,11 +196,8 @@ BEGIN
         PERFORM ticket_event(t.id, sender, 'note', jsonb_build_object('message', message));
     WHEN 'close', 'pending', 'solved', 'spam', 'notspam' THEN
         to_s := CASE name WHEN 'close' THEN 'closed' WHEN 'notspam' THEN 'open' ELSE name END;
-        UPDATE tickets SET status = to_s, updated_at = now(),
-               closed_at = CASE WHEN to_s = 'closed' THEN coalesce(closed_at, now()) END
-        WHERE id = t.id;
-        PERFORM ticket_event(t.id, sender, 'status',
-                             jsonb_build_object('from', t.status, 'to', to_s, 'why', '#' || name));
+        PERFORM ticket_status_change(t, to_s, sender, '#' || name, meta->'limits',
+                                     meta->>'recipient_delimiter');
     WHEN 'take', 'assign' THEN
         to_s := CASE name WHEN 'take' THEN sender ELSE lower(arg) END;
         UPDATE tickets SET assignee = to_s, updated_at = now() WHERE id = t.id;
@@ -233,11 +237,25 @@ LANGUAGE sql STABLE AS $$
     WHERE q.id = t.queue_id
 $$;
 
+-- canned_html - the HTML a #canned NAME puts in an HTML answer: the
+-- canned answer's HTML (ticketctl canned set --html), else its text
+-- escaped, its fields filled
+CREATE OR REPLACE FUNCTION canned_html(t tickets, agent agents, name text, lang text) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT '<div class="canned">'
+           || CASE WHEN cn.html_body IS NOT NULL THEN canned_render(cn.html_body, canned_values(t, agent), true)
+                   ELSE replace(html_escape(rtrim(canned_render(cn.text_body, canned_values(t, agent), false), E'\n')),
+                                E'\n', E'<br>\n') END
+           || E'</div>\n'
+    FROM canned_find(t, name, lang) cn
+$$;
+
 -- agent_commands - check every command of an agent's mail (meta->commands)
 -- on ticket t, then, when none is wrong, do them in order: a #merge
 -- first, the others then on the ticket merged into. Returns {errors}
 -- when one is wrong (nothing done), else {ticket: the ticket id after
--- them, note, notspam, canned: the canned answers' text}.
+-- them, note, canned and canned_html: the canned answers' text and
+-- HTML}.
 CREATE OR REPLACE FUNCTION agent_commands(t tickets, message bigint, meta jsonb, agent agents,
                                           answer text) RETURNS jsonb
 LANGUAGE plpgsql AS $$
@@ -247,6 +265,7 @@ DECLARE
     lang    text;
     errors  text[] := ARRAY(SELECT jsonb_array_elements_text(coalesce(meta->'commands'->'errors', '[]')));
     canned_text  text := '';
+    canned_htm   text := '';
 BEGIN
     SELECT coalesce(ct.language, q.language) INTO lang
     FROM queues q LEFT JOIN contacts ct ON ct.id = t.customer_id WHERE q.id = t.queue_id;
@@ -264,13 +283,16 @@ BEGIN
         RETURN jsonb_build_object('errors', to_jsonb(errors));
     END IF;
     FOR c IN SELECT * FROM jsonb_array_elements(cmds) x WHERE x->>'name' = 'merge' LOOP
-        PERFORM agent_command_do(t, message, agent, 'merge', c->>'argument', lang);
+        PERFORM agent_command_do(t, message, agent, 'merge', c->>'argument', lang, meta);
         SELECT * INTO t FROM tickets WHERE id = ticket_current(t.id);
     END LOOP;
     FOR c IN SELECT * FROM jsonb_array_elements(cmds) x WHERE x->>'name' <> 'merge' LOOP
-        canned_text := canned_text || agent_command_do(t, message, agent, c->>'name', c->>'argument', lang);
+        canned_text := canned_text || agent_command_do(t, message, agent, c->>'name', c->>'argument', lang, meta);
+        IF c->>'name' = 'canned' THEN
+            canned_htm := canned_htm || canned_html(t, agent, c->>'argument', lang);
+        END IF;
         SELECT * INTO t FROM tickets WHERE id = t.id;
     END LOOP;
-    RETURN jsonb_build_object('ticket', t.id, 'canned', canned_text,
-        'note', cmds @> '[{"name": "note"}]', 'notspam', cmds @> '[{"name": "notspam"}]');
+    RETURN jsonb_build_object('ticket', t.id, 'canned', canned_text, 'canned_html', canned_htm,
+        'note', cmds @> '[{"name": "note"}]');
 END $$;

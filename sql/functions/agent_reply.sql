@@ -118,8 +118,8 @@ DECLARE
     q        queues;
     c        jsonb;
     body     text := coalesce(meta->>'reply_text', '');
+    answer_html text := meta->>'reply_html';
     is_note  boolean := false;
-    was      text;
     done     jsonb;
     cust     record;
     last_in  record;
@@ -155,7 +155,6 @@ BEGIN
     -- answer. agent_commands() checks them all before it does any.
     body := substr(body, coalesce((meta->'commands'->>'body_start')::integer, 0) + 1);
     IF meta ? 'commands' THEN
-        was := t.status;
         done := agent_commands(t, message, meta, agent, body);
         -- One command not understood: none done, nothing reaches the customer; the agent hears why.
         IF done ? 'errors' THEN
@@ -169,18 +168,13 @@ BEGIN
         END IF;
         SELECT * INTO t FROM tickets WHERE id = (done->>'ticket')::bigint;
         is_note := (done->>'note')::boolean;
-        -- Closed now by #close: the customer hears of it.
-        IF was <> 'closed' AND t.status = 'closed' AND EXISTS (
-               SELECT 1 FROM jsonb_array_elements(meta->'commands'->'list') x WHERE x->>'name' = 'close') THEN
-            PERFORM ticket_closed_mail(t, sender, meta->'limits', meta->>'recipient_delimiter');
-        END IF;
         body := (done->>'canned') || body;
-        -- Not spam after all: the agents hear of it now.
-        IF (done->>'notspam')::boolean THEN
-            PERFORM outbox_add(t, (SELECT min(m.id) FROM messages m WHERE m.ticket_id = t.id AND m.direction = 'in'),
-                               'notification', w, q.language,
-                               'Not spam, says ' || coalesce(agent.name, sender))
-            FROM ticket_watchers(t, sender) w;
+        -- In an HTML answer the canned answers open the body too.
+        IF answer_html IS NOT NULL AND done->>'canned_html' <> '' THEN
+            answer_html := CASE WHEN answer_html ~* '<body[^>]*>'
+                                THEN regexp_replace(answer_html, '(<body[^>]*>)',
+                                                    '\1' || replace(done->>'canned_html', '\', '\\'), 'i')
+                                ELSE (done->>'canned_html') || answer_html END;
         END IF;
     END IF;
     body := rtrim(regexp_replace(body, E'\r\n', E'\n', 'g'), E'\n') || E'\n';
@@ -189,7 +183,7 @@ BEGIN
     IF is_note THEN
         UPDATE messages SET kind = 'note', reply_text = body WHERE id = message;
         PERFORM outbox_add(t, message, 'notification', w, q.language,
-                           'Internal note by ' || coalesce(agent.name, sender))
+                           event_text(q.language, 'note', coalesce(agent.name, sender)))
         FROM ticket_watchers(t, sender) w;
         RETURN jsonb_build_object('discard', 'note');
     END IF;
@@ -241,7 +235,7 @@ BEGIN
                           html)
     SELECT t.id, 'out', 'agent', relay_id, q.address, coalesce(rcpts, '{}'), m.size, m.raw,
            encode(sha256(m.raw || convert_to(relay_id, 'UTF8')), 'hex'), 'outgoing', m.subject,
-           q.address, agent.name, body, m.reply_html
+           q.address, agent.name, body, answer_html
     FROM messages m WHERE m.id = message
     RETURNING id INTO copy_id;
     INSERT INTO attachments (msg_id, position, filename, content_type, disposition, content_id,
@@ -251,7 +245,7 @@ BEGIN
     FROM attachments a WHERE a.msg_id = message;
     -- The agents who follow the ticket hear of a colleague's answer.
     PERFORM outbox_add(t, message, 'notification', w, q.language,
-                       'Answer by ' || coalesce(agent.name, sender) || ', sent to the customer')
+                       event_text(q.language, 'answer', coalesce(agent.name, sender)))
     FROM ticket_watchers(t, sender) w;
     RETURN jsonb_build_object('relay', jsonb_build_object(
         'message_id', relay_id,
@@ -263,7 +257,7 @@ BEGIN
         'recipients', to_jsonb(rcpts),
         'in_reply_to', last_in.message_id,
         'references', to_jsonb(array_remove(coalesce(last_in.refs, '{}') || last_in.message_id || relay_id, NULL)),
-        'text', body, 'html', meta->>'reply_html'));
+        'text', body, 'html', answer_html));
 END $$;
 
 -- 016_trust_flags.sql - ticketctl ticket show and message show name the

@@ -13,10 +13,11 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- notify_refusal - why the agents are not told of a stored message, or
--- NULL: an agent's own mail, our own mail coming back (our X-Loop with
--- our Message-ID referred to), a bounce of our own mail, or the ticket's
--- rate limit. What the sender writes alone (X-Loop, Auto-Submitted,
--- Precedence) never hides a message.
+-- NULL: an agent's own mail, a ticket set aside as spam (by an agent, or
+-- by the site's filter: SpamHeader), our own mail coming back (our X-Loop
+-- with our Message-ID referred to), a bounce of our own mail, or the
+-- ticket's rate limit. What the sender writes alone (X-Loop,
+-- Auto-Submitted, Precedence, X-Spam-*) never hides a message.
 CREATE OR REPLACE FUNCTION notify_refusal(meta jsonb, t tickets, kind text, sender text) RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
@@ -25,6 +26,10 @@ BEGIN
     END IF;
     IF EXISTS (SELECT 1 FROM agents a WHERE a.address = sender) THEN
         RETURN 'agent-address';
+    END IF;
+    -- Set aside as spam by the site's filter or an agent (#notspam tells).
+    IF t.status = 'spam' THEN
+        RETURN 'ticket-spam';
     END IF;
     IF (kind = 'bounce' OR is_queue_address(meta->'facts'->>'x_loop', meta->>'recipient_delimiter')) AND is_our_mail_back(meta) THEN
         RETURN CASE kind WHEN 'bounce' THEN 'bounce-of-our-mail' ELSE 'own-mail-back' END;
@@ -50,6 +55,7 @@ DECLARE
     lim     jsonb := coalesce(meta->'limits', '{}');
 BEGIN
     IF q.confirm = 'never' THEN RETURN 'queue-confirms-never'; END IF;
+    IF t.status = 'spam' THEN RETURN 'ticket-spam'; END IF;
     IF coalesce(meta->>'kind', 'customer') <> 'customer' THEN RETURN meta->>'kind'; END IF;
     IF (f->>'is_auto_submitted')::int = 1 THEN RETURN 'auto-submitted'; END IF;
     IF (f->>'is_auto_reply')::int = 1 THEN RETURN 'auto-reply'; END IF;

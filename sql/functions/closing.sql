@@ -49,34 +49,6 @@ BEGIN
     RETURN coalesce(why, 'sent');
 END $$;
 
--- ticket_set_status - ticketctl's change of a ticket's status, logged as
--- an event; closing an open ticket tells the customer. Returns {was,
--- closed_mail (when closed now)}, or NULL when there is no such ticket.
-CREATE OR REPLACE FUNCTION ticket_set_status(t_number text, new_status text, actor text, why text,
-                                             limits jsonb, delims text) RETURNS jsonb
-LANGUAGE plpgsql AS $$
-DECLARE
-    t       tickets;
-    result  jsonb;
-BEGIN
-    SELECT * INTO t FROM tickets WHERE number = t_number FOR UPDATE;
-    IF NOT FOUND THEN
-        RETURN NULL;
-    END IF;
-    UPDATE tickets SET status = new_status, updated_at = now(),
-           closed_at = CASE WHEN new_status = 'closed' THEN now() END
-    WHERE id = t.id;
-    PERFORM ticket_event(t.id, actor, 'status', jsonb_build_object('from', t.status, 'to', new_status)
-                         || CASE WHEN why IS NULL THEN '{}' ELSE jsonb_build_object('why', why) END);
-    result := jsonb_build_object('was', t.status);
-    IF new_status = 'closed' AND t.status <> 'closed' THEN
-        result := result || jsonb_build_object('closed_mail', ticket_closed_mail(t, actor, limits, delims));
-        -- ticketctl is no daemon: wake the daemons' senders.
-        PERFORM pg_notify('ticket_milter_outbox', '');
-    END IF;
-    RETURN result;
-END $$;
-
 -- ticket_solved_at - when ticket t was last set solved (its event), else
 -- its last change
 CREATE OR REPLACE FUNCTION ticket_solved_at(t tickets) RETURNS timestamptz

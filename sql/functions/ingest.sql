@@ -68,13 +68,14 @@ BEGIN
     -- with whom it asks to add.
     quiet := notify_refusal(meta, t, kind, rcpt);
     IF quiet IS NULL THEN
-        event := CASE kind WHEN 'customer' THEN 'Reply' ELSE initcap(kind) END;
+        -- A customer's mail says new or reply by itself (outbox_mail()).
+        event := event_text(q.language, CASE kind WHEN 'customer' THEN 'reply' ELSE kind END);
         IF f ? 'asks_to_add' THEN
-            event := format('%s from an unproven sender, who asks to add %s (ticketctl ticket cc %s add ADDRESS)',
-                            event, (SELECT string_agg(x, ', ') FROM jsonb_array_elements_text(f->'asks_to_add') x),
-                            t.number);
+            event := event_text(q.language, 'unproven-asks', event,
+                                (SELECT string_agg(x, ', ') FROM jsonb_array_elements_text(f->'asks_to_add') x),
+                                t.number);
         ELSIF f ? 'unproven' THEN
-            event := event || ' from an unproven sender';
+            event := event_text(q.language, 'unproven', event);
         ELSIF kind = 'customer' THEN
             event := NULL;
         END IF;
@@ -129,7 +130,9 @@ END $$;
 --                        suppress_autoreply, is_bounce (0 or 1);
 --                        bounce_original_message_id, bounce_failed_recipient,
 --                        bounce_status; text_source; defects [text];
---                        bounds_hit [text]}
+--                        bounds_hit [text]; with SpamHeader, spam_header
+--                        and spam_verdict: spam, clean, absent or
+--                        doubtful (MAIL_SPAM, parser/mail.h)}
 --   auth                 the SPF, DKIM and DMARC results (README's "Who
 --                        really sent it"), or null when not checked;
 --                        stored with sender_authenticated added
@@ -249,6 +252,13 @@ BEGIN
         VALUES (t.id, actor, 'created', jsonb_build_object('rule', rule, 'linked_ticket', found_t.linked));
         IF customer IS NOT NULL THEN
             INSERT INTO ticket_participants VALUES (t.id, customer, 'customer');
+        END IF;
+        -- The site's spam filter (SpamHeader) sets a new ticket aside: no
+        -- confirmation, no notification until an agent says #notspam.
+        IF m_facts->>'spam_verdict' = 'spam' AND NOT opening THEN
+            PERFORM ticket_status_change(t, 'spam', 'spam filter', (m_facts->>'spam_header') || ' says spam',
+                                         meta->'limits', meta->>'recipient_delimiter');
+            SELECT * INTO t FROM tickets WHERE id = t.id;
         END IF;
     ELSE
         reopen := kind = 'customer' AND t.status IN ('pending', 'solved', 'closed')

@@ -17,6 +17,42 @@ BEGIN
     RETURN o_id;
 END $$;
 
+-- event_text - the {{event}} line of a notification (what happened) in
+-- language lang (en, de, fr, es, pt; English for others), args put in
+-- its %s in order: new, reply, auto-reply, bounce (the message's kind),
+-- unproven (KIND), unproven-asks (KIND, ADDRESSES, NUMBER), note (AGENT),
+-- answer (AGENT), not-spam (WHO)
+CREATE OR REPLACE FUNCTION event_text(lang text, what text, VARIADIC args text[] DEFAULT '{}')
+RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT format(coalesce(p->>lang, p->>'en', what), VARIADIC args) FROM (SELECT CASE what
+        WHEN 'new' THEN '{"en": "New ticket", "de": "Neues Ticket", "fr": "Nouveau ticket",
+                          "es": "Nuevo ticket", "pt": "Novo ticket"}'::jsonb
+        WHEN 'reply' THEN '{"en": "Customer reply", "de": "Antwort des Kunden", "fr": "Réponse du client",
+                            "es": "Respuesta del cliente", "pt": "Resposta do cliente"}'
+        WHEN 'auto-reply' THEN '{"en": "Automatic reply", "de": "Automatische Antwort",
+                                 "fr": "Réponse automatique", "es": "Respuesta automática",
+                                 "pt": "Resposta automática"}'
+        WHEN 'bounce' THEN '{"en": "Bounce", "de": "Unzustellbarkeitsmeldung", "fr": "Avis de non-remise",
+                             "es": "Aviso de no entrega", "pt": "Aviso de não entrega"}'
+        WHEN 'unproven' THEN '{"en": "%s from an unproven sender", "de": "%s von einem unbestätigten Absender",
+                               "fr": "%s d''un expéditeur non vérifié", "es": "%s de un remitente no verificado",
+                               "pt": "%s de um remetente não verificado"}'
+        WHEN 'unproven-asks' THEN
+            '{"en": "%s from an unproven sender, who asks to add %s (ticketctl ticket cc %s add ADDRESS)",
+              "de": "%s von einem unbestätigten Absender, der %s hinzufügen möchte (ticketctl ticket cc %s add ADRESSE)",
+              "fr": "%s d''un expéditeur non vérifié, qui demande d''ajouter %s (ticketctl ticket cc %s add ADRESSE)",
+              "es": "%s de un remitente no verificado, que pide añadir %s (ticketctl ticket cc %s add DIRECCIÓN)",
+              "pt": "%s de um remetente não verificado, que pede para adicionar %s (ticketctl ticket cc %s add ENDEREÇO)"}'
+        WHEN 'note' THEN '{"en": "Internal note by %s", "de": "Interne Notiz von %s", "fr": "Note interne de %s",
+                           "es": "Nota interna de %s", "pt": "Nota interna de %s"}'
+        WHEN 'answer' THEN '{"en": "Answer by %s, sent to the customer", "de": "Antwort von %s, an den Kunden gesendet",
+                             "fr": "Réponse de %s, envoyée au client", "es": "Respuesta de %s, enviada al cliente",
+                             "pt": "Resposta de %s, enviada ao cliente"}'
+        WHEN 'not-spam' THEN '{"en": "Not spam, says %s", "de": "Kein Spam, sagt %s", "fr": "Pas du spam, selon %s",
+                               "es": "No es spam, dice %s", "pt": "Não é spam, diz %s"}'
+    END AS p) x
+$$;
+
 -- outbox_mail - everything the sender needs to render one outgoing mail;
 -- delims are the RecipientDelimiter characters. A notice of no ticket (an
 -- answer to an agent's command mail, a digest: queue_mail.sql) has its
@@ -24,7 +60,11 @@ END $$;
 CREATE OR REPLACE FUNCTION outbox_mail(o_id bigint, delims text) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object(
-        'id', o.id, 'kind', o.kind, 'recipient', o.recipient, 'notice', o.notice,
+        'id', o.id, 'kind', o.kind, 'recipient', o.recipient,
+        -- {{event}}: the notice, else what caused the mail, in its language
+        'notice', coalesce(o.notice, event_text(o.language,
+                      CASE WHEN m.id = (SELECT min(id) FROM messages WHERE ticket_id = t.id)
+                           THEN 'new' ELSE 'reply' END)),
         'message_id', o.message_id, 'language', o.language, 'attempts', o.attempts,
         'created_at', o.created_at,
         'queue_address', q.address, 'queue_name', q.name,
@@ -32,8 +72,6 @@ LANGUAGE sql STABLE AS $$
         'ticket_number', t.number, 'ticket_subject', coalesce(t.subject, o.subject),
         'customer_address', c.address, 'customer_name', coalesce(c.name, c.address),
         'cause_message_id', m.message_id, 'cause_refs', to_jsonb(m.refs),
-        'cause_kind', CASE WHEN m.id = (SELECT min(id) FROM messages WHERE ticket_id = t.id)
-                           THEN 'new' ELSE 'reply' END,
         'cause_from_name', m.from_name, 'cause_from_address', m.from_address,
         'customer_text', coalesce(nullif(m.reply_text, ''), m.body_text, ''),
         -- The HTML as sent, sanitized; an agent's note without its quote

@@ -27,9 +27,40 @@ LANGUAGE sql IMMUTABLE AS $$
                 ELSE floor(extract(epoch FROM age) / 86400)::bigint || 'd' END
 $$;
 
+-- list_more - the line that ends a list cut at lim of total: how many
+-- more, and where to see them ('' when none was cut)
+CREATE OR REPLACE FUNCTION list_more(total bigint, lim integer, hint text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN total > lim THEN format(E'\nand %s more (%s)\n', total - lim, hint) ELSE '' END
+$$;
+
+-- agent_spam_list - the tickets of the agent's queues set aside as spam
+-- in the last 7 days (by the site's filter or an agent), newest first,
+-- at most lim, so that nothing the filter took goes unseen: '' when none
+CREATE OR REPLACE FUNCTION agent_spam_list(agent agents, delims text, lim integer) RETURNS text
+LANGUAGE sql STABLE AS $$
+    WITH l AS (
+        SELECT t.id, t.number, t.subject, c.address AS customer,
+               row_number() OVER (ORDER BY t.created_at DESC, t.id DESC) AS n
+        FROM tickets t
+        JOIN agent_queues aq ON aq.queue_id = t.queue_id AND aq.agent_id = agent.id
+        LEFT JOIN contacts c ON c.id = t.customer_id
+        WHERE t.status = 'spam' AND t.updated_at > now() - interval '7 days')
+    SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM l) THEN ''
+                ELSE format(E'\nSet aside as spam in the last 7 days: %s (answer one with #notspam if it is not).\n',
+                            (SELECT count(*) FROM l))
+                     || (SELECT string_agg(format(E'\n#%s %s\n  from %s; reply: %s\n', l.number, l.subject,
+                                                  coalesce(l.customer, '(unknown)'),
+                                                  ticket_reply_address(l.id, delims)), '' ORDER BY l.n)
+                         FROM l WHERE l.n <= lim)
+                     || list_more((SELECT count(*) FROM l), lim, 'ticketctl ticket list --status spam')
+           END
+$$;
+
 -- agent_ticket_list - the agent's open tickets and the unassigned ones of
 -- the agent's queues (new, open, pending), newest first, at most lim of
--- them, then how many more; delims: RecipientDelimiter, for the reply
+-- them, then how many more, then the spam of the last days
+-- (agent_spam_list()); delims: RecipientDelimiter, for the reply
 -- addresses
 CREATE OR REPLACE FUNCTION agent_ticket_list(agent agents, delims text, lim integer) RETURNS text
 LANGUAGE sql STABLE AS $$
@@ -54,11 +85,9 @@ LANGUAGE sql STABLE AS $$
                                       ELSE format('%s <%s>', l.customer_name, l.customer) END,
                                  ticket_reply_address(l.id, delims)), '' ORDER BY l.n)
                          FROM l WHERE l.n <= lim)
-                     || CASE WHEN (SELECT count(*) FROM l) > lim
-                             THEN format(E'\nand %s more (ticketctl ticket list shows them all)\n',
-                                         (SELECT count(*) FROM l) - lim)
-                             ELSE '' END
+                     || list_more((SELECT count(*) FROM l), lim, 'ticketctl ticket list shows them all')
            END
+           || agent_spam_list(agent, delims, lim)
 $$;
 
 -- queue_command_line - the command of an agent's mail to the queue

@@ -2,7 +2,8 @@
 # t_language - the customer's language picks the built-in template:
 # Content-Language, else Accept-Language, else the language known from an
 # earlier message, else the queue's; an unknown language falls back to the
-# queue's; the agents' notification is in the queue's language. Attacks:
+# queue's; the agents' notification is in the queue's language, its
+# event line ({{event}}) too. Attacks:
 # a header bomb of Content-Language fields, an absurdly long tag, a
 # non-ASCII tag: stored, answered in the queue's language, no crash.
 # Each mail is read where Postfix delivered it.
@@ -60,6 +61,8 @@ answered l-fr-3@customer.test "Gracias por su mensaje" es "a message in another 
 check_eq "... which the contact keeps now" "es" "$(sql "SELECT language FROM contacts WHERE address = 'fr@customer.test'")"
 check "the agents' notification is in the queue's language (de)" wait_for 15 bash -c \
 	"grep -rlsi '^X-Original-To: lena@agents.test' '$PF_OUTGOING/new' | xargs -r grep -l '^Betreff: Question l-pt@customer.test' | grep -q ."
+lena_mail=$(grep -rlsi '^X-Original-To: lena@agents.test' "$PF_OUTGOING/new" | xargs -r grep -l '^Betreff: Question l-pt@customer.test' | head -n1)
+check "... its event line too (Neues Ticket, not New ticket)" grep -q "^Neues Ticket in Hilfe" <<<"$(text_of "${lena_mail:-/dev/null}")"
 
 # Attacks: the tag is the sender's to write. Too long, not ASCII, or
 # thousands of fields: the queue's language, the message stored, no crash.

@@ -8,7 +8,8 @@
 # notification grow past it; an agent's HTML answer reaches the customer
 # as multipart/alternative without its quoted history, with its image and
 # attachment; the agents' copy of a note likewise; a forged agent's HTML
-# answer is not relayed. InternalHosts 127.0.0.1: agents send from there,
+# answer is not relayed; #canned in an HTML answer fills both parts.
+# InternalHosts 127.0.0.1: agents send from there,
 # customers and the forger from 127.0.0.2.
 . "$(dirname "$0")/../lib/testlib.sh"
 . "$TM_ROOT/tests/lib/env.sh"
@@ -96,6 +97,33 @@ check_eq "the stored answer and its relayed copy keep HTML and attachments" "in:
 	"$(sql "SELECT string_agg(m.direction || ':' || (SELECT count(*) FROM attachments a WHERE a.msg_id = m.id) || ':' || (coalesce(m.html, '') LIKE '%ANSWERMARK%'), '|' ORDER BY m.direction) FROM messages m WHERE m.ticket_id = (SELECT id FROM tickets WHERE number = '$t') AND m.kind = 'agent'")"
 check "the relayed copy's HTML is without the quote" \
 	bash -c "[ \"\$(psql -X -At -c \"SELECT count(*) FROM messages WHERE direction = 'out' AND kind = 'agent' AND html LIKE '%ANSWERMARK%' AND html NOT LIKE '%QUOTEDHISTORY%'\")\" = 1 ]"
+
+# 2b. #canned in an HTML answer: the HTML part gets the canned HTML, or
+# the canned text escaped when it has none; the text part is made from it.
+printf 'Hello {{customer_name}}, TEXTCANNED.\n' >"$work/greet.txt"
+printf '<p>Hello {{customer_name}}, <i>HTMLCANNED</i></p>\n' >"$work/greet.html"
+printf 'PLAINCANNED & <b>not markup</b>\nsecond line\n' >"$work/plain.txt"
+ctl canned set mime@help.test greet --text "$work/greet.txt" --html "$work/greet.html" >/dev/null
+ctl canned set mime@help.test plainonly --text "$work/plain.txt" >/dev/null
+post answer "Alice Agent <alice@agents.test>" "$reply" "Re: [#$t] Printer error" m-ans-canned@agents.test \
+	"#canned greet" "#canned plainonly" -- --local-interface 127.0.0.1
+check "the customer receives the answer with canned answers" wait_for 20 arrived cust@customer.test HTMLCANNED
+c=$(delivered cust@customer.test HTMLCANNED)
+if [ -n "$c" ]; then
+	mc text "$c" plain >"$work/c-plain"
+	mc text "$c" html >"$work/c-html"
+	check "#canned in HTML: the HTML part has the canned HTML" grep -q 'Hello Cust, <i>HTMLCANNED</i>' "$work/c-html"
+	check "... and a canned answer without HTML as escaped text" \
+		grep -q 'PLAINCANNED &amp; &lt;b&gt;not markup&lt;/b&gt;<br>' "$work/c-html"
+	check "... before the agent's own HTML, without the command lines" bash -c \
+		"tr -d '\n' <'$work/c-html' | grep -q 'HTMLCANNED.*PLAINCANNED.*<b>ANSWERMARK</b>' && ! grep -q '#canned' '$work/c-html'"
+	check "... the text part, made from that HTML, has both and the answer" bash -c \
+		"tr -d '\n' <'$work/c-plain' | grep -q 'Hello Cust, HTMLCANNED.*PLAINCANNED & <b>not markup</b>.*ANSWERMARK'"
+else
+	fail "the answer with canned answers" "nothing delivered with HTMLCANNED"
+fi
+check "the stored answer keeps the canned text in its text" grep -q 'Hello Cust, TEXTCANNED.' \
+	<<<"$(sql "SELECT reply_text FROM messages WHERE message_id = 'm-ans-canned@agents.test'")"
 
 # 3. A note in HTML: bea's copy carries its HTML (no command line, no
 # quote) and its attachment; the customer gets nothing.

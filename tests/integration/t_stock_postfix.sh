@@ -66,16 +66,6 @@ for p in "$SP_PORT" "$SP_OUTBOX" "$SP_MILTER"; do
 	if svc_port_busy "$p"; then fail "port $p is free" "in use; set STOCK_PORT, STOCK_OUTBOX_PORT, STOCK_MILTER_PORT"; exit 1; fi
 done
 
-# readme_block NAME - the lines of the fenced block that follows README's
-# marker "<!-- README example: NAME", without the list's indentation
-readme_block() {
-	awk -v name="$1" '
-		{ line = $0; sub(/^ +/, "", line) }
-		!want && (index(line, "<!-- README example: " name " ") == 1 || index(line, "<!-- README example: " name "-->") == 1) { want = 1; next }
-		want && /^ *```/ { if (inside) exit; inside = 1; indent = match($0, /[^ ]/) - 1; next }
-		inside { print substr($0, indent + 1) }
-	' "$TM_ROOT/README.md"
-}
 # config_lines - stdin without comments and blank lines
 config_lines() { grep -v -E '^[[:space:]]*(#|$)'; }
 

@@ -39,6 +39,17 @@ check_eq() {
 	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "want [$2], got [$3]"; fi
 }
 
+# readme_block NAME - the lines of the fenced block that follows README's
+# marker "<!-- README example: NAME", without the list's indentation
+readme_block() {
+	awk -v name="$1" '
+		{ line = $0; sub(/^ +/, "", line) }
+		!want && (index(line, "<!-- README example: " name " ") == 1 || index(line, "<!-- README example: " name "-->") == 1) { want = 1; next }
+		want && /^ *```/ { if (inside) exit; inside = 1; indent = match($0, /[^ ]/) - 1; next }
+		inside { print substr($0, indent + 1) }
+	' "$TM_ROOT/README.md"
+}
+
 # wait_for SECONDS CMD... - retry CMD every 0.2 s until it succeeds
 wait_for() {
 	local deadline=$(( $(date +%s) + $1 )); shift

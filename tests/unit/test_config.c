@@ -70,6 +70,7 @@ static void test_minimal_defaults(void **state)
     assert_int_equal(config->on_database_error, ACTION_TEMPFAIL);
     assert_int_equal(config->max_message_size, 50 * 1024 * 1024);
     assert_int_equal(config->solved_close_days, 7);
+    assert_null(config->spam_header);	/* off */
     config_free(config);
 }
 
@@ -90,6 +91,7 @@ static void test_values(void **state)
 	"TicketTagFormat [Ticket#NUMBER] # a comment after white space\n"
 	"ReopenWindow 7d\n"
 	"SolvedCloseDays 0\n"
+	"SpamHeader x-spam-status\n"
 	"\n", &err, 0);
 
     assert_non_null(config);
@@ -106,6 +108,7 @@ static void test_values(void **state)
     assert_string_equal(config->ticket_tag_format, "[Ticket#NUMBER]");
     assert_int_equal(config->reopen_window, 7 * 86400);
     assert_int_equal(config->solved_close_days, 0);	/* never */
+    assert_string_equal(config->spam_header, "X-Spam-Status");	/* its canonical name */
     config_free(config);
 }
 
@@ -118,6 +121,8 @@ static void test_errors(void **state)
     expect_error("Socket inet:1@h\nDatabase y\nSolvedCloseDays 7d\n", "line 3: SolvedCloseDays: expected a number of days");
     expect_error("Socket inet:1@h\nDatabase y\nSolvedCloseDays 99999\n", "line 3: SolvedCloseDays:");
     expect_error("Socket inet:1@h\nDatabase y\nMtaCopy redirect\n", "line 3: MtaCopy:");
+    expect_error("Socket inet:1@h\nDatabase y\nSpamHeader X-Spam-Score\n",
+		 "line 3: SpamHeader: unknown header \"X-Spam-Score\": use none, X-Spam-Flag,");
     expect_error("Socket inet:1@h\nDatabase y\nOn-DatabaseError drop\n", "line 3: On-DatabaseError:");
     expect_error("Socket inet:1@h\nSocket y\nDatabase z\n", "line 2: Socket: already set on line 1");
     expect_error("Socket\nDatabase y\n", "line 1: Socket: missing value");

@@ -155,6 +155,60 @@ static void test_loop(void **state)
     mail_free(m);
 }
 
+/* spam_verdict - what header says in the message with these header lines */
+
+static MAIL_SPAM spam_verdict(const char *header, const char *lines)
+{
+    MAIL_OPTIONS options;
+    char   *text = g_strdup_printf("From: a@b\n%s\nx\n", lines);
+    MAIL   *m;
+    MAIL_SPAM verdict;
+
+    mail_options_default(&options);
+    options.spam_header = mail_spam_header_name(header);
+    m = mail_parse_bytes_with(text, strlen(text), NULL, &options);
+    verdict = mail_loop(m)->spam_verdict;
+    mail_free(m);
+    g_free(text);
+    return (verdict);
+}
+
+static void test_spam_header(void **state)
+{
+    /* The known headers, in any case; an unknown one is none. */
+    assert_string_equal(mail_spam_header_name("x-spam-flag"), "X-Spam-Flag");
+    assert_string_equal(mail_spam_header_name("X-RSPAMD-ACTION"), "X-Rspamd-Action");
+    assert_null(mail_spam_header_name("X-Spam-Score"));
+    assert_null(mail_spam_header_name(NULL));
+
+    assert_int_equal(spam_verdict("X-Spam-Flag", "X-Spam-Flag: YES\n"), MAIL_SPAM_YES);
+    assert_int_equal(spam_verdict("X-Spam-Flag", "x-spam-flag:   yes\n"), MAIL_SPAM_YES);
+    assert_int_equal(spam_verdict("X-Spam-Flag", "X-Spam-Flag: NO\n"), MAIL_SPAM_CLEAN);
+    assert_int_equal(spam_verdict("X-Spam-Flag", "X-Spam-Flag: YESTERDAY\n"), MAIL_SPAM_CLEAN);
+    assert_int_equal(spam_verdict("X-Spam-Flag", "Subject: x\n"), MAIL_SPAM_ABSENT);
+    assert_int_equal(spam_verdict("X-Spam-Status", "X-Spam-Status: Yes, score=7.2 required=5.0\n"),
+		     MAIL_SPAM_YES);
+    assert_int_equal(spam_verdict("X-Spam-Status", "X-Spam-Status: No, score=0.1\n"), MAIL_SPAM_CLEAN);
+    assert_int_equal(spam_verdict("X-Spam", "X-Spam: Yes\n"), MAIL_SPAM_YES);
+    assert_int_equal(spam_verdict("X-Rspamd-Action", "X-Rspamd-Action: add header\n"), MAIL_SPAM_YES);
+    assert_int_equal(spam_verdict("X-Rspamd-Action", "X-Rspamd-Action: rewrite subject\n"), MAIL_SPAM_YES);
+    assert_int_equal(spam_verdict("X-Rspamd-Action", "X-Rspamd-Action: no action\n"), MAIL_SPAM_CLEAN);
+    assert_int_equal(spam_verdict("X-Rspamd-Action", "X-Rspamd-Action: greylist\n"), MAIL_SPAM_CLEAN);
+    /* Only the named header counts: X-Spam is not X-Spam-Flag. */
+    assert_int_equal(spam_verdict("X-Spam", "X-Spam-Flag: YES\n"), MAIL_SPAM_ABSENT);
+    /* Twice, whatever each says: a sender wrote one (doubtful, not spam). */
+    assert_int_equal(spam_verdict("X-Spam-Flag", "X-Spam-Flag: YES\nX-Spam-Flag: YES\n"),
+		     MAIL_SPAM_DOUBTFUL);
+    assert_int_equal(spam_verdict("X-Spam-Status", "X-Spam-Status: No\nSubject: x\nX-SPAM-STATUS: Yes\n"),
+		     MAIL_SPAM_DOUBTFUL);
+    /* Without the option nothing is read. */
+    assert_int_equal(spam_verdict(NULL, "X-Spam-Flag: YES\n"), MAIL_SPAM_UNCHECKED);
+    /* In a nested message it is not the top level's. */
+    assert_int_equal(spam_verdict("X-Spam-Flag", "Content-Type: message/rfc822\n\nX-Spam-Flag: YES\n"),
+		     MAIL_SPAM_ABSENT);
+    assert_string_equal(mail_spam_verdict_name(MAIL_SPAM_DOUBTFUL), "doubtful");
+}
+
 static void test_dsn(void **state)
 {
     MAIL   *m = parse("From: MAILER-DAEMON@mx.example.org\nMessage-ID: <b1@mx>\n"
@@ -346,6 +400,7 @@ int     main(void)
 	cmocka_unit_test(test_no_headers),
 	cmocka_unit_test(test_subject),
 	cmocka_unit_test(test_loop),
+	cmocka_unit_test(test_spam_header),
 	cmocka_unit_test(test_dsn),
 	cmocka_unit_test(test_nonstandard_bounce),
 	cmocka_unit_test(test_auto_reply_subject),
