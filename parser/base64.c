@@ -36,6 +36,7 @@
 #include <parser/mail_impl.h>
 
 #define BASE64_CHUNK	65536		/* encoded bytes read at once */
+#define BASE64_OUT	4096		/* decoded bytes appended at once */
 
 /* The six bits of each character; -1 outside the alphabet. */
 static const signed char base64_values[256] = {
@@ -88,14 +89,16 @@ static void base64_flush(BASE64_STATE *state, GByteArray *out)
 
 void    base64_step(BASE64_STATE *state, const char *data, size_t len, GByteArray *out)
 {
-    guint   start = out->len;
-    guint8 *w;
+    guint8  buf[BASE64_OUT];
+    guint8 *w = buf;
     int     v;
 
-    /* Room for the most the input can give; cut to what it gave. */
-    g_byte_array_set_size(out, start + (guint) (len / 4 * 3 + 6));
-    w = out->data + start;
     for (size_t i = 0; i < len; i++) {
+	/* Room for one more group; a full buffer is appended at once. */
+	if (w - buf > BASE64_OUT - 3) {
+	    g_byte_array_append(out, buf, (guint) (w - buf));
+	    w = buf;
+	}
 	if (data[i] == '=') {
 	    /* A group cut short by padding: its whole bytes, then afresh. */
 	    if (state->count == 2) {
@@ -119,7 +122,7 @@ void    base64_step(BASE64_STATE *state, const char *data, size_t len, GByteArra
 	    state->count = 0;
 	}
     }
-    g_byte_array_set_size(out, (guint) (w - out->data));
+    g_byte_array_append(out, buf, (guint) (w - buf));
 }
 
 /* base64_finish - the bytes of an unpadded last group */
