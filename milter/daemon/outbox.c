@@ -84,22 +84,35 @@ static int exec_simple(SENDER *sender, PGconn *conn, const CONFIG *config, const
 typedef struct BLOB_SOURCE {
     PGconn *conn;
     int     timeout;
-    int     unanswered;			/* the database did not answer in time */
+    int     savepoint;			/* SAVEPOINT blobs was set */
+    int     unanswered;			/* the database did not deliver one */
+    int     broken;			/* and the connection is gone */
 } BLOB_SOURCE;
 
 /* fetch_blob - an attachment's bytes, by SHA-256 (NOTIFY_FETCH), within
- * the DatabaseTimeout: copied once out of the result, freed at once */
+ * the DatabaseTimeout: copied once out of the result, freed at once. The
+ * first read sets a savepoint, so that a read that fails can be undone
+ * and the attempt recorded in the same transaction. */
 
 static int fetch_blob(void *context, const char *sha256, GByteArray **bytes, TM_ERROR *err)
 {
     BLOB_SOURCE *source = context;
     const char *params[1] = {sha256};
-    int     broken = 0;
     PGresult *res;
 
+    if (!source->savepoint) {
+	res = query_sent(source->conn, PQsendQuery(source->conn, "SAVEPOINT blobs"),
+			 query_deadline(source->timeout), &source->broken, err);
+	if (res == NULL) {
+	    source->unanswered = 1;
+	    return (-1);
+	}
+	PQclear(res);
+	source->savepoint = 1;
+    }
     res = query_sent(source->conn, PQsendQueryParams(source->conn,
 			  "SELECT content FROM blobs WHERE sha256 = $1", 1, 0, params, 0, 0, 1),
-		     query_deadline(source->timeout), &broken, err);
+		     query_deadline(source->timeout), &source->broken, err);
     if (res == NULL) {
 	source->unanswered = 1;
 	return (-1);
@@ -128,7 +141,7 @@ static void rollback(SENDER *sender, PGconn *conn, const CONFIG *config)
 static int outbox_deliver(SENDER *sender, PGconn *conn, const CONFIG *config, const char *id)
 {
     const char *params[5] = {id, config->recipient_delimiter};
-    BLOB_SOURCE blobs = {conn, config->database_timeout, 0};
+    BLOB_SOURCE blobs = {conn, config->database_timeout, 0, 0, 0};
     COMPOSE_SETTINGS settings = {config->ticket_tag_format, config->notify_attachment_limit,
     fetch_blob, &blobs};
     PGresult *res;
@@ -152,16 +165,25 @@ static int outbox_deliver(SENDER *sender, PGconn *conn, const CONFIG *config, co
     else
 	ret = compose_mail(json, &settings, &mail, &err);
     g_free(json);
-    if (ret < 0 && blobs.unanswered) {
-	/* The database, not the mail: the row stays pending, tried again. */
-	msg_warn("outbox: mail %s to <%s>: %s (will retry)", id, shown, err.text);
+    /*
+     * The database, not the mail. Timed out or gone (the connection is
+     * closed): the row stays pending, untouched, as when any other query
+     * of a sender stalls. A refusal: undo the read and count an attempt,
+     * tried again later (OutboxRetryDelay, doubling) up to
+     * OutboxMaxAttempts, as for a relay that is down.
+     */
+    if (ret < 0 && blobs.unanswered
+	&& (blobs.broken || exec_simple(sender, conn, config, "undoing a failed attachment read",
+					"ROLLBACK TO SAVEPOINT blobs", 0, 0, NULL) < 0)) {
+	if (blobs.broken)
+	    msg_warn("outbox: mail %s to <%s>: %s (will retry)", id, shown, err.text);
 	compose_free(&mail);
 	g_free(rcpt);
 	g_free(shown);
 	return (-1);
     }
     if (ret < 0)
-	permanent = 1;
+	permanent = !blobs.unanswered;
     else if (smtp_client_send(sender->smtp, config->outbox_relay, config->database_timeout,
 			      mail.envelope_from, rcpt, mail.data, mail.len, &permanent, &err) == 0) {
 	const char *sent[7] = {id, mail.record, mail.envelope_from, mail.subject, mail.from_address,

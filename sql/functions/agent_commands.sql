@@ -87,7 +87,8 @@ $$;
 -- html_escape - text as HTML text
 CREATE OR REPLACE FUNCTION html_escape(v text) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
-    SELECT replace(replace(replace(replace(v, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;')
+    SELECT replace(replace(replace(replace(replace(v, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'),
+                   '''', '&#39;')
 $$;
 
 -- canned_render - a canned answer's text with its {{fields}} replaced
@@ -275,6 +276,9 @@ BEGIN
     END LOOP;
     IF (SELECT count(*) FROM jsonb_array_elements(cmds) x WHERE x->>'name' = 'merge') > 1 THEN
         errors := errors || '#merge: one ticket can be merged into one other'::text;
+    END IF;
+    IF cmds @> '[{"name": "spam"}]' AND cmds @> '[{"name": "canned"}]' THEN
+        errors := errors || '#spam: nothing is sent to a sender of spam; send #spam without #canned'::text;
     END IF;
     errors := array_remove(errors, NULL);
     IF array_length(errors, 1) > 0 THEN

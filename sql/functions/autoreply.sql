@@ -13,8 +13,9 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- notify_refusal - why the agents are not told of a stored message, or
--- NULL: an agent's own mail, a ticket set aside as spam (by an agent, or
--- by the site's filter: SpamHeader), our own mail coming back (our X-Loop
+-- NULL: an agent's own mail, its customer's mail or more spam in a ticket
+-- set aside as spam (by an agent, or by the site's filter: SpamHeader),
+-- our own mail coming back (our X-Loop
 -- with our Message-ID referred to), a bounce of our own mail, or the
 -- ticket's rate limit. What the sender writes alone (X-Loop,
 -- Auto-Submitted, Precedence, X-Spam-*) never hides a message.
@@ -27,8 +28,11 @@ BEGIN
     IF EXISTS (SELECT 1 FROM agents a WHERE a.address = sender) THEN
         RETURN 'agent-address';
     END IF;
-    -- Set aside as spam by the site's filter or an agent (#notspam tells).
-    IF t.status = 'spam' THEN
+    -- Set aside as spam by the site's filter or an agent (#notspam tells):
+    -- more from its sender, or more spam. Someone else's message that
+    -- threads into it is told: a spammer must not swallow a thread.
+    IF t.status = 'spam' AND (meta->'facts'->>'spam_verdict' = 'spam'
+        OR sender = (SELECT c.address FROM contacts c WHERE c.id = t.customer_id)) THEN
         RETURN 'ticket-spam';
     END IF;
     IF (kind = 'bounce' OR is_queue_address(meta->'facts'->>'x_loop', meta->>'recipient_delimiter')) AND is_our_mail_back(meta) THEN
@@ -61,7 +65,7 @@ BEGIN
     IF (f->>'is_auto_reply')::int = 1 THEN RETURN 'auto-reply'; END IF;
     IF lower(f->>'precedence') IN ('bulk', 'list', 'junk') THEN RETURN 'precedence-' || lower(f->>'precedence'); END IF;
     IF f->>'list_id' IS NOT NULL OR (f->>'is_bulk')::int = 1 THEN RETURN 'mailing-list'; END IF;
-    IF (f->>'is_spam')::int = 1 THEN RETURN 'spam'; END IF;
+    IF (f->>'is_spam')::int = 1 OR f->>'spam_verdict' = 'spam' THEN RETURN 'spam'; END IF;
     IF f->>'x_auto_response_suppress' ~* '(^|[ ,;])(all|autoreply|oof)($|[ ,;])' THEN
         RETURN 'x-auto-response-suppress';
     END IF;

@@ -27,6 +27,13 @@ LANGUAGE sql IMMUTABLE AS $$
                 ELSE floor(extract(epoch FROM age) / 86400)::bigint || 'd' END
 $$;
 
+-- one_line - a value a sender wrote, as one line of a list (line breaks
+-- and other control characters become a space): no fake entries
+CREATE OR REPLACE FUNCTION one_line(v text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT regexp_replace(coalesce(v, ''), '[[:cntrl:]]+', ' ', 'g')
+$$;
+
 -- list_more - the line that ends a list cut at lim of total: how many
 -- more, and where to see them ('' when none was cut)
 CREATE OR REPLACE FUNCTION list_more(total bigint, lim integer, hint text) RETURNS text
@@ -49,7 +56,7 @@ LANGUAGE sql STABLE AS $$
     SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM l) THEN ''
                 ELSE format(E'\nSet aside as spam in the last 7 days: %s (answer one with #notspam if it is not).\n',
                             (SELECT count(*) FROM l))
-                     || (SELECT string_agg(format(E'\n#%s %s\n  from %s; reply: %s\n', l.number, l.subject,
+                     || (SELECT string_agg(format(E'\n#%s %s\n  from %s; reply: %s\n', l.number, one_line(l.subject),
                                                   coalesce(l.customer, '(unknown)'),
                                                   ticket_reply_address(l.id, delims)), '' ORDER BY l.n)
                          FROM l WHERE l.n <= lim)
@@ -77,12 +84,12 @@ LANGUAGE sql STABLE AS $$
                 THEN E'You have no open tickets, and none is waiting unassigned.\n'
                 ELSE format(E'Your open tickets and the unassigned ones: %s, newest first.\n', (SELECT count(*) FROM l))
                      || (SELECT string_agg(format(E'\n#%s %s\n  %s, %s, %s old; customer: %s\n  reply: %s\n',
-                                 l.number, l.subject, l.status,
+                                 l.number, one_line(l.subject), l.status,
                                  CASE WHEN l.assignee IS NULL THEN 'unassigned' ELSE 'yours' END,
                                  age_words(now() - l.created_at),
                                  CASE WHEN l.customer_name IS NULL OR l.customer_name = ''
                                       THEN coalesce(l.customer, '(unknown)')
-                                      ELSE format('%s <%s>', l.customer_name, l.customer) END,
+                                      ELSE format('%s <%s>', one_line(l.customer_name), l.customer) END,
                                  ticket_reply_address(l.id, delims)), '' ORDER BY l.n)
                          FROM l WHERE l.n <= lim)
                      || list_more((SELECT count(*) FROM l), lim, 'ticketctl ticket list shows them all')

@@ -4,7 +4,8 @@
 
 -- ticket_status_change - set ticket t to to_status for actor, with an
 -- event saying why; closing it tells the customer (ticket_closed_mail()),
--- and a ticket that was spam tells the agents who follow it now. limits
+-- unless it was spam, and a ticket that was spam and is open again tells
+-- the agents who follow it now. limits
 -- and delims are meta->'limits' and RecipientDelimiter. Returns what
 -- became of the closed mail when it closed the ticket ('sent' or why
 -- not), else NULL.
@@ -20,11 +21,12 @@ BEGIN
     WHERE id = t.id RETURNING * INTO now_t;
     PERFORM ticket_event(t.id, actor, 'status', jsonb_build_object('from', t.status, 'to', to_status)
                          || CASE WHEN why IS NULL THEN '{}' ELSE jsonb_build_object('why', why) END);
-    IF to_status = 'closed' AND t.status <> 'closed' THEN
+    -- Nothing is sent to a sender of spam, so closing spam tells no one.
+    IF to_status = 'closed' AND t.status NOT IN ('closed', 'spam') THEN
         closed_mail := ticket_closed_mail(now_t, actor, limits, delims);
     END IF;
     -- Not spam after all: the agents hear of it now, as of a new ticket.
-    IF t.status = 'spam' AND to_status <> 'spam' THEN
+    IF t.status = 'spam' AND to_status IN ('new', 'open') THEN
         PERFORM outbox_add(now_t, (SELECT min(m.id) FROM messages m WHERE m.ticket_id = t.id AND m.direction = 'in'),
                            'notification', w, q.language,
                            event_text(q.language, 'not-spam',

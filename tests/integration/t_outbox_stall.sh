@@ -11,7 +11,8 @@
 #                     once after the lock
 #   blobs locked      a sender stalls reading an attachment for a
 #                     notification: the mail stays pending (not failed),
-#                     and is sent once with it after the lock
+#                     and is sent once with it after the lock; a read
+#                     the database refuses counts an attempt instead
 #   outbox locked     a sender stalls taking the next due mail; support
 #                     mail is answered 451 meanwhile (its ingest waits
 #                     too); after the lock it is stored and answered once
@@ -110,12 +111,29 @@ unlock templates
 wait "$locker_templates" 2>/dev/null
 stall_logged "blobs locked: the sender's stall on the attachment is logged as one to retry" \
 	"$n0" "outbox: mail [0-9]+ to <agent-stall@agents.test>: .*did not answer.*\(will retry\)" $((timeout + 5))
-check_eq "blobs locked: nothing sent, the mail pending, no attempt counted" "0 pending 0" \
+check_eq "blobs locked: nothing sent, the mail pending (not failed), no attempt counted" "0 pending 0" \
 	"$(count_to agent-stall@agents.test) $(sql "SELECT status || ' ' || attempts FROM outbox WHERE recipient = 'agent-stall@agents.test'")"
 unlock
 check_eq "lock gone: the notification is sent exactly once" "1" "$(delivered_once agent-stall@agents.test)"
 got=$(outgoing_to agent-stall@agents.test | head -n1)
 check "... with the attachment" grep -q 'filename="\?stall.pdf' "${got:-/dev/null}"
+
+# --- blobs refuse: an error, not a stall, counts an attempt ---
+n0=$(wc -l <"$log")
+lock templates
+check "blobs refuse: another mail with an attachment is stored" \
+	send --from gus-stall@customer.test --to stallatt@help.test --header "Message-ID: <att-stall-2@customer.test>" \
+	--attach-type application/pdf --attach-name refused.pdf --attach @"$TM_ROOT/README.md"
+sql "ALTER TABLE blobs RENAME TO blobs_away" >/dev/null
+unlock
+stall_logged "blobs refuse: the failed read is logged as one to retry" \
+	"$n0" "outbox: mail [0-9]+ to <agent-stall@agents.test>: .*\(will retry\)" $((timeout + 5))
+check_eq "blobs refuse: the mail stays pending, one attempt counted (the backoff applies)" "pending 1" \
+	"$(sql "SELECT o.status || ' ' || o.attempts FROM outbox o JOIN messages m ON m.id = o.cause_id WHERE m.message_id = 'att-stall-2@customer.test'")"
+sql "ALTER TABLE blobs_away RENAME TO blobs" >/dev/null
+"$TM_BUILD/ticketctl" -c "$TM_CONF" outbox retry "$(sql "SELECT o.id FROM outbox o JOIN messages m ON m.id = o.cause_id WHERE m.message_id = 'att-stall-2@customer.test'")" >/dev/null
+check "... and is sent with its attachment once the table is back" wait_for 20 bash -c \
+	"grep -rlsi '^X-Original-To: agent-stall@agents.test' '$PF_OUTGOING/new' | xargs -r grep -l 'refused.pdf' | grep -q ."
 
 # --- outbox locked: the sender stalls taking the next due mail ---
 n0=$(wc -l <"$log")

@@ -12,7 +12,9 @@
 # sender's own "X-Spam-Flag: YES" (README's IGNORE line removes it: an
 # ordinary ticket, notified), a sender's "X-Spam-Status: Yes" at a site
 # that forgot the IGNORE line (two headers: doubtful, an ordinary ticket),
-# and SpamHeader unset (the default): the filter's verdict changes nothing.
+# SpamHeader unset (the default): the filter's verdict changes nothing; a
+# spammer's ticket cannot swallow someone else's mail that threads into
+# it; closing spam and #spam with #canned send the spammer nothing.
 . "$(dirname "$0")/../lib/testlib.sh"
 . "$TM_ROOT/tests/lib/env.sh"
 env_load
@@ -36,7 +38,7 @@ ctl agent add tia@staff.spam.test --queue spamdesk@help.test --name "Tia" >/dev/
 
 # README's line, and the filter's verdict for one subject.
 ignore=$(readme_block "spam header_checks" | grep -v '^#')
-check "README shows the header_checks line that removes X-Spam-Flag" grep -q '^/^X-Spam-Flag:/ *IGNORE$' <<<"$ignore"
+check "README shows the header_checks line that removes X-Spam-Flag" grep -q '^/^X-Spam-Flag\[\[:blank:\]\]\*:/ *IGNORE$' <<<"$ignore"
 filter_rules "$ignore
 /^Subject:.*CHEAP PILLS/ PREPEND X-Spam-Flag: YES"
 milter_start "InternalHosts 127.0.0.1
@@ -75,6 +77,20 @@ check_eq "a follow-up to a spam ticket stays in it" "$t1" "$(number sp-2@spam-se
 check_eq "... and notifies no one" "0" "$(mails_for "$t1" notification)"
 check_eq "... the ticket stays spam" "spam" "$(status_of "$t1")"
 
+# Attack: a spammer's ticket holds a Message-ID someone else's mail refers
+# to; that mail threads into it, and the agents are told.
+mail "Vic Victim <vic@customer.test>" spamdesk@help.test "Re: your offer" sp-victim@customer.test \
+	"In-Reply-To: <sp-1@spam-sender.test>"
+check_eq "someone else's mail that threads into a spam ticket lands there" "$t1" "$(number sp-victim@customer.test)"
+check_eq "... and the agents are told of it (a spammer cannot swallow a thread)" "2" "$(mails_for "$t1" notification)"
+
+# Closing spam sends the spammer nothing, and tells the agents nothing.
+mail "Spammer <pills2@spam-sender.test>" spamdesk@help.test "CHEAP PILLS again" sp-close@spam-sender.test
+t6=$(number sp-close@spam-sender.test)
+ctl ticket status "$t6" closed >/dev/null
+check_eq "closing a spam ticket: no closed mail, no notification" "closed 0 0" \
+	"$(status_of "$t6") $(mails_for "$t6" closed) $(mails_for "$t6" notification)"
+
 # --- attack: the sender writes the verdict ---
 mail "Cora Customer <cora@customer.test>" spamdesk@help.test "My invoice is wrong" sp-forged@customer.test "X-Spam-Flag: YES"
 t2=$(number sp-forged@customer.test)
@@ -84,6 +100,13 @@ check_eq "... the header never reached the milter (README's IGNORE line)" "" \
 check_eq "... the customer is confirmed" "1" "$(mails_for "$t2" confirmation)"
 check_eq "... both agents are notified" "2" "$(mails_for "$t2" notification)"
 check "... the log line says spam=absent" grep -q " spam=absent " <<<"$(logline sp-forged@customer.test)"
+
+# The same with a space before the colon, which Postfix takes as that header.
+printf 'From: Cora Customer <cora@customer.test>\r\nTo: spamdesk@help.test\r\nSubject: My refund\r\nMessage-ID: <sp-forged-2@customer.test>\r\nX-Spam-Flag : YES\r\nDate: Sat, 28 Nov 2026 12:00:00 +0000\r\n\r\nWhere is it?\r\n' >"$work/forged-2.eml"
+send --from cora@customer.test --to spamdesk@help.test --data "@$work/forged-2.eml"
+check_eq "a sender's \"X-Spam-Flag : YES\" (space before the colon) hides nothing either" "new" \
+	"$(status_of "$(number sp-forged-2@customer.test)")"
+check_eq "... it never reached the milter" "" "$(stored_raw sp-forged-2@customer.test | grep -i '^X-Spam-Flag')"
 
 # A reply to a normal ticket that the filter calls spam is never set aside.
 mail "Cora Customer <cora@customer.test>" spamdesk@help.test "Re: [#$t2] CHEAP PILLS? no, my invoice" sp-reply@customer.test
@@ -111,9 +134,18 @@ check_eq "#notspam makes it an open ticket" "open" "$(status_of "$t3")"
 check_eq "... and notifies the other agent, not the one who said it" "tia@staff.spam.test" \
 	"$(sql "SELECT string_agg(o.recipient, ',') FROM outbox o JOIN tickets t ON t.id = o.ticket_id WHERE t.number = '$t3' AND o.kind = 'notification'")"
 check "... telling who said so" grep -q "Not spam, says Sam Sorter" <<<"$(sql "SELECT notice FROM outbox o JOIN tickets t ON t.id = o.ticket_id WHERE t.number = '$t3' AND o.kind = 'notification'")"
+# #spam with a canned answer is refused: nothing goes to a sender of spam.
+printf 'Thanks, {{customer_name}}.\n' >"$work/thanks.txt"
+ctl canned set spamdesk@help.test thanks --text "$work/thanks.txt" >/dev/null
+reply2=$(ctl ticket show "$t2" --json | jq -r .reply_address)
+agent_mail "$reply2" "#spam
+#canned thanks" sp-spam-canned@staff.spam.test
+check_eq "#spam with #canned is refused, nothing done" "new" "$(status_of "$t2")"
+check "... the agent is told why" wait_for 15 bash -c \
+	"grep -rlsi '^X-Original-To: sam@staff.spam.test\$' '$PF_OUTGOING/new' | xargs -r grep -l 'send #spam without #canned' | grep -q ."
 ctl ticket status "$t1" open >/dev/null
 check_eq "ticketctl ticket status NUMBER open brings one back too" "open" "$(status_of "$t1")"
-check_eq "... and notifies both agents" "2" "$(mails_for "$t1" notification)"
+check_eq "... and notifies both agents" "4" "$(mails_for "$t1" notification)"
 
 # --- a site that forgot the IGNORE line: two headers are doubtful ---
 milter_stop
