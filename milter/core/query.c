@@ -44,7 +44,7 @@ long long query_deadline(int seconds)
 
 const char *query_error_line(PGconn *conn)
 {
-    static __thread char line[256];
+    static __thread char line[512];
     const char *text = conn ? PQerrorMessage(conn) : "out of memory";
     char   *nl;
 

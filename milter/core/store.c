@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 /* External libraries. */
@@ -32,6 +33,16 @@ struct STORE {
     pthread_cond_t freed;
 };
 
+/* tls_hint - what libpq's terse "certificate verify failed" means here */
+
+static const char *tls_hint(PGconn *conn)
+{
+    if (conn && strstr(PQerrorMessage(conn), "certificate verify failed"))
+	return (" (the server's TLS certificate is not signed by a CA in the"
+		" file sslrootcert names, or is not valid now)");
+    return ("");
+}
+
 /* store_connect - open one connection, bounded by timeout seconds */
 
 PGconn *store_connect(const char *conninfo, int timeout, TM_ERROR *err)
@@ -45,7 +56,7 @@ PGconn *store_connect(const char *conninfo, int timeout, TM_ERROR *err)
     snprintf(timeout_text, sizeof(timeout_text), "%d", timeout > 2 ? timeout : 2);
     conn = PQconnectdbParams(keys, values, 1);
     if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
-	tm_error(err, "cannot connect to the database: %s", query_error_line(conn));
+	tm_error(err, "cannot connect to the database: %s%s", query_error_line(conn), tls_hint(conn));
 	PQfinish(conn);
 	return (NULL);
     }
