@@ -18,6 +18,9 @@ packages=(
 	libpsl-dev publicsuffix
 	# tests and tools
 	libcmocka-dev python3 miltertest swaks jq opendkim-tools
+	# tests: certificates for PostgreSQL over TLS and the sockets of a
+	# process (t_tls)
+	openssl iproute2
 	# tests: a DNS server for SPF, DKIM and DMARC records
 	dnsmasq-base
 	# tests: SMTP AUTH in the private Postfix (Cyrus SASL with a sasldb),
