@@ -137,7 +137,7 @@ extern const char ctl_template_usage[], ctl_outbox_usage[], ctl_canned_usage[];
 extern CTL_COMMAND ctl_message, ctl_stats, ctl_report, ctl_attachment;
 extern const char ctl_message_usage[], ctl_stats_usage[], ctl_report_usage[];
 extern const char ctl_attachment_usage[];
-extern CTL_COMMAND ctl_digest;
-extern const char ctl_digest_usage[];
+extern CTL_COMMAND ctl_digest, ctl_purge;
+extern const char ctl_digest_usage[], ctl_purge_usage[];
 
 #endif

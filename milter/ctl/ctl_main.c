@@ -45,6 +45,7 @@ static const char help_text[] =
 "  queue add ADDRESS [--name NAME] [--confirm WHO] [--language LL]\n"
 "                                add a support address (a queue)\n"
 "  queue set ADDRESS [--name NAME] [--confirm WHO] [--language LL]\n"
+"            [--retention-days N|none]\n"
 "                                change a queue; WHO: authenticated, always, never\n"
 "  queue list [--json]           list the queues\n"
 "  queue remove ADDRESS [--keep-tickets]\n"
@@ -90,6 +91,7 @@ static const char help_text[] =
 "                                outgoing mail waiting and given up on\n"
 "  outbox retry ID               send a failed mail again now\n"
 "  digest send                   queue the daily list for agents with --digest daily\n"
+"  purge [--dry-run]             delete closed tickets past their queue's retention\n"
 "\n"
 "exit status: 0 done, 1 failed, 2 wrong usage\n";
 
@@ -215,6 +217,7 @@ static const struct {
     {"canned", ctl_canned, 1, ctl_canned_usage},
     {"outbox", ctl_outbox, 1, ctl_outbox_usage},
     {"digest", ctl_digest, 1, ctl_digest_usage},
+    {"purge", ctl_purge, 1, ctl_purge_usage},
     {0},
 };
 

@@ -6,6 +6,7 @@
 /* SYNOPSIS
 /*	ticketctl queue add ADDRESS [--name NAME] [--confirm WHO] [--language LL]
 /*	ticketctl queue set ADDRESS [--name NAME] [--confirm WHO] [--language LL]
+/*		[--retention-days N|none]
 /*	ticketctl queue list [--json]
 /*	ticketctl queue remove ADDRESS [--keep-tickets]
 /* DESCRIPTION
@@ -16,9 +17,11 @@
 /*	"authenticated" (the default: senders whose domain DMARC, or an
 /*	aligned SPF or DKIM pass, proves), "always" or "never".
 /*	--language is the queue's language for mail when the customer's
-/*	is not known (default en).
+/*	is not known (default en). --retention-days N lets ticketctl
+/*	purge delete the queue's tickets closed N days ago or longer;
+/*	0 or none keeps them for ever, the default.
 /*
-/*	queue remove deletes a queue that has no tickets. ticketctl never
+/*	queue remove deletes a queue that has no tickets. It never
 /*	deletes tickets: a queue with tickets is refused unless
 /*	--keep-tickets, which retires it instead: the daemon stops taking
 /*	mail for the address (and its reply addresses) at once, and the
@@ -26,11 +29,13 @@
 /*
 /*	queue list --json prints an array of objects with the members
 /*	address, name, confirm, language, created_at (ISO 8601),
-/*	retired_at (or null) and tickets (how many).
+/*	retired_at (or null), retention_days (null: for ever) and
+/*	tickets (how many).
 /*--*/
 
 /* System library. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* External libraries. */
@@ -43,8 +48,10 @@
 #include <milter/ctl/ctl.h>
 
 #define QUEUE_OPTIONS "[--name NAME] [--confirm authenticated|always|never] [--language LL]"
+#define RETENTION_OPTION "[--retention-days N|none]"
+#define RETENTION_MAX	36500		/* days; a century */
 #define QUEUE_USAGE "queue add ADDRESS " QUEUE_OPTIONS "\n" \
-		    "       ticketctl queue set ADDRESS " QUEUE_OPTIONS "\n" \
+		    "       ticketctl queue set ADDRESS " QUEUE_OPTIONS " " RETENTION_OPTION "\n" \
 		    "       ticketctl queue list [--json]\n" \
 		    "       ticketctl queue remove ADDRESS [--keep-tickets]"
 
@@ -59,6 +66,21 @@ static int check_settings(const char *confirm, const char *language)
 		     || strspn(language, "abcdefghijklmnopqrstuvwxyz-") != strlen(language)))
 	return (ctl_fail("--language %s: use a language tag such as en or de", language));
     return (0);
+}
+
+/* check_retention - a valid --retention-days value; "0" for none, NULL if invalid */
+
+static const char *check_retention(const char *days)
+{
+    char   *end;
+    long    n;
+
+    if (strcmp(days, "none") == 0)
+	return ("0");
+    n = strtol(days, &end, 10);
+    if (*days < '0' || *days > '9' || *end != 0 || n < 0 || n > RETENTION_MAX)
+	return (NULL);
+    return (days);
 }
 
 /* queue_unretire - take a retired queue back; 1 if it was retired */
@@ -113,25 +135,32 @@ static int queue_add(PGconn *conn, int argc, char **argv)
     return (0);
 }
 
-/* queue_set - change a queue's name, confirmation policy or language */
+/* queue_set - change a queue's name, confirmation policy, language or retention */
 
 static int queue_set(PGconn *conn, int argc, char **argv)
 {
     const char *name = ctl_option(&argc, argv, "--name");
     const char *confirm = ctl_option(&argc, argv, "--confirm");
     const char *language = ctl_option(&argc, argv, "--language");
+    const char *retention = ctl_option(&argc, argv, "--retention-days");
+    const char *days = 0;
     PGresult *res;
     int     status;
 
-    if (argc != 3 || (!name && !confirm && !language))
-	return (ctl_usage("queue set ADDRESS " QUEUE_OPTIONS));
+    if (argc != 3 || (!name && !confirm && !language && !retention))
+	return (ctl_usage("queue set ADDRESS " QUEUE_OPTIONS " " RETENTION_OPTION));
     if ((status = check_settings(confirm, language)) != 0)
 	return (status);
-    const char *params[4] = {argv[2], name, confirm, language};
+    if (retention && (days = check_retention(retention)) == NULL)
+	return (ctl_fail("--retention-days %s: use a number of days up to %d, or 0 or none"
+			 " to keep the tickets for ever", retention, RETENTION_MAX));
+    const char *params[5] = {argv[2], name, confirm, language, days};
 
     res = ctl_query(conn, "UPDATE queues SET name = coalesce($2, name),"
-		    " confirm = coalesce($3, confirm), language = coalesce($4, language)"
-		    " WHERE address = lower($1)", 4, params);
+		    " confirm = coalesce($3, confirm), language = coalesce($4, language),"
+		    " retention_days = CASE WHEN $5::integer IS NULL THEN retention_days"
+		    "  ELSE nullif($5::integer, 0) END"
+		    " WHERE address = lower($1)", 5, params);
     if (strcmp(PQcmdTuples(res), "0") == 0) {
 	PQclear(res);
 	return (ctl_fail("no queue %s (see ticketctl queue list)", argv[2]));
@@ -154,11 +183,14 @@ static int queue_list(PGconn *conn, int argc, char **argv)
 		    "SELECT coalesce(json_agg(json_build_object("
 		    "  'address', q.address, 'name', q.name, 'confirm', q.confirm,"
 		    "  'language', q.language, 'created_at', q.created_at, 'retired_at', q.retired_at,"
+		    "  'retention_days', q.retention_days,"
 		    "  'tickets', (SELECT count(*) FROM tickets t WHERE t.queue_id = q.id))"
 		    "  ORDER BY q.address), '[]'),"
 		    " string_agg(format('%-32s %-24s confirm %-13s %-3s %s', q.address, q.name,"
 		    "  q.confirm, q.language,"
 		    "  (SELECT count(*) FROM tickets t WHERE t.queue_id = q.id) || ' ticket(s)'"
+		    "  || CASE WHEN q.retention_days IS NOT NULL"
+		    "   THEN ', purged ' || q.retention_days || ' days after closing' ELSE '' END"
 		    "  || CASE WHEN q.retired_at IS NOT NULL THEN ', retired' ELSE '' END),"
 		    "  E'\\n' ORDER BY q.address)"
 		    " FROM queues q", 0, 0);

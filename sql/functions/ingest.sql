@@ -3,6 +3,28 @@
 -- causes, message_refresh() replaces a stored message's parsed content
 -- (ticketctl message replay).
 
+-- blob_keep - store an attachment's content once per SHA-256 and hold
+-- it (KEY SHARE) until the transaction ends: a purge (purge_batch())
+-- leaves content we hold alone, and content it is deleting we store
+-- again once it is gone
+CREATE OR REPLACE FUNCTION blob_keep(sha text, bytes bigint, content bytea)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    FOR i IN 1..3 LOOP
+        PERFORM 1 FROM blobs WHERE sha256 = sha FOR KEY SHARE;
+        IF FOUND THEN
+            RETURN;
+        END IF;
+        INSERT INTO blobs (sha256, size, content) VALUES (sha, bytes, content)
+        ON CONFLICT (sha256) DO NOTHING;
+        IF FOUND THEN
+            RETURN;
+        END IF;
+    END LOOP;
+    RAISE EXCEPTION 'attachment content % deleted while stored again', sha
+        USING ERRCODE = 'serialization_failure';
+END $$;
+
 -- attachments_store - a message's attachments (meta->attachments, their
 -- bytes cut from blob_data), the content stored once per SHA-256; returns
 -- how many
@@ -13,10 +35,8 @@ DECLARE
     pos  integer := 0;
 BEGIN
     FOR a IN SELECT * FROM jsonb_array_elements(coalesce(meta->'attachments', '[]')) LOOP
-        INSERT INTO blobs (sha256, size, content)
-        VALUES (a->>'sha256', (a->>'size')::bigint,
-                substring(blob_data FROM (a->>'offset')::integer + 1 FOR (a->>'size')::integer))
-        ON CONFLICT (sha256) DO NOTHING;
+        PERFORM blob_keep(a->>'sha256', (a->>'size')::bigint,
+                          substring(blob_data FROM (a->>'offset')::integer + 1 FOR (a->>'size')::integer));
         INSERT INTO attachments (msg_id, position, filename, content_type, disposition,
                                  content_id, origin, size, truncated, sha256)
         VALUES (msg, pos, a->>'filename', a->>'content_type', a->>'disposition',

@@ -45,7 +45,9 @@ DECLARE
     c_id    bigint;
     c_name  text;
 BEGIN
-    SELECT id, name INTO c_id, c_name FROM contacts WHERE address = lower(addr);
+    -- KEY SHARE, as the foreign key of the row that refers to it takes
+    -- anyway: a purge (purge_batch()) does not delete it meanwhile.
+    SELECT id, name INTO c_id, c_name FROM contacts WHERE address = lower(addr) FOR KEY SHARE;
     IF c_id IS NOT NULL AND (c_name IS NOT NULL OR display_name IS NULL) THEN
         RETURN c_id;
     END IF;

@@ -10,7 +10,7 @@
 #   install/*  dpkg -i as on a fresh machine (as root; with or without
 #              systemd), the programs, man pages, SQL and the user are there,
 #              the unit is installed but not enabled, so is the daily jobs'
-#              timer (ticketctl ticket autoclose), -V, -n, --help work,
+#              timer (ticketctl ticket autoclose, digest send, purge), -V, -n, --help work,
 #              the daemon starts as the unit runs it
 #   upgrade/*  a newer version over an edited config keeps the edit
 #   purge/*    dpkg --purge leaves no file of the package behind
@@ -136,6 +136,8 @@ check_installed() {
 		grep -qx 'ExecStart=/usr/sbin/ticketctl ticket autoclose' /lib/systemd/system/ticket-milter-daily.service
 	check "install/the daily service runs ticketctl digest send" \
 		grep -qx 'ExecStart=/usr/sbin/ticketctl digest send' /lib/systemd/system/ticket-milter-daily.service
+	check "install/the daily service runs ticketctl purge" \
+		grep -qx 'ExecStart=/usr/sbin/ticketctl purge' /lib/systemd/system/ticket-milter-daily.service
 	check "install/the daily timer not enabled" \
 		test ! -e /etc/systemd/system/timers.target.wants/ticket-milter-daily.timer
 	if command -v systemd-analyze >/dev/null; then
