@@ -39,6 +39,12 @@ quokka-attachment-4417 only in her file
 MSG
 send --from Zelda.Quinn@Privacy-Cust.test --to privacy@help.test --data "@$work/sent.eml"
 check_eq "Zelda's mail is stored" 1 "$(count_msgid zq1@privacy-cust.test)"
+# Her follow-up carries a file of 2.5 MB: the export copies it in pieces.
+head -c 2621440 /dev/urandom >"$work/big.bin"
+send --from $zelda --to privacy@help.test --header "Subject: Re: zq printer" \
+	--header "In-Reply-To: <zq1@privacy-cust.test>" --header "Message-Id: <zq2@privacy-cust.test>" \
+	--body "the log file" --attach-type application/octet-stream --attach-name big.bin --attach "@$work/big.bin"
+check_eq "her follow-up with the big file is stored" 1 "$(count_msgid zq2@privacy-cust.test)"
 # Otto's mail names her (address, name) and a look-alike address, with his own phrase.
 BODY="otter-phrase-5512: ask Zelda Quinn at $zelda, not zeldaXquinn@privacy-cust.test." \
 	mail "Otto Other <otto@privacy-cust.test>" privacy@help.test "otto question" zq-otto@privacy-cust.test \
@@ -64,6 +70,7 @@ check_eq "... byte for byte as stored" "$(stored_raw zq1@privacy-cust.test | sha
 check "... and exactly what was sent" cmp <(head -c "$(stat -c %s "$work/sent.eml")" "$work/x/messages/$zid.eml") "$work/sent.eml"
 check "her confirmation, as sent, is there too" grep -lq "^In-Reply-To: <zq1@privacy-cust.test>" "$work"/x/messages/*.eml
 check "her attachment is there" grep -rq "quokka-attachment-4417" "$work/x/attachments"
+check_eq "the big file, copied in pieces, is whole" "$(sha256sum <"$work/big.bin")" "$(cat "$work"/x/attachments/*-big.bin | sha256sum)"
 check_eq "contact.json has her name" "Zelda Quinn" "$(jq -r .name "$work/x/contact.json")"
 check_eq "tickets.json: her ticket as customer, Otto's as participant" "customer participant" \
 	"$(jq -r --arg z "$zticket" --arg o "$oticket" '[(.[] | select(.number == $z) | .role), (.[] | select(.number == $o) | .role)] | join(" ")' "$work/x/tickets.json")"
@@ -107,7 +114,7 @@ check "each record names the database role too" bash -c \
 # Erase, dry run: reports, changes nothing.
 before=$(sql "SELECT count(*) FROM messages")
 ctl privacy erase $zelda --dry-run >"$work/out" 2>&1
-check "erase --dry-run says what it would do" grep -q "^would erase: 2 message(s), 1 attachment(s)" "$work/out"
+check "erase --dry-run says what it would do" grep -q "^would erase: 3 message(s), 2 attachment(s), 2 stored file(s)" "$work/out"
 check_eq "... and changes nothing" "$before 1" "$(sql "SELECT count(*) FROM messages") $(sql "SELECT count(*) FROM contacts WHERE address = '$zelda'")"
 
 # Erase while a late mail of hers comes in: the erasure holds its locks
