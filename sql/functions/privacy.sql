@@ -239,7 +239,10 @@ BEGIN
         reply_text = privacy_scrub(reply_text, pat), html = privacy_scrub(html, pat),
         reply_html = privacy_scrub(reply_html, pat), facts = privacy_scrub(facts::text, pat)::jsonb,
         raw = CASE WHEN privacy_latin1(raw) IS NULL THEN raw
-                   ELSE convert_to(privacy_scrub(privacy_latin1(raw), pat_raw), 'LATIN1') END
+                   ELSE convert_to(privacy_scrub(privacy_latin1(raw), pat_raw), 'LATIN1') END,
+        -- size stays the length of what is stored (the integrity check)
+        size = CASE WHEN privacy_latin1(raw) IS NULL THEN size
+                    ELSE octet_length(convert_to(privacy_scrub(privacy_latin1(raw), pat_raw), 'LATIN1')) END
     WHERE m.ticket_id = ANY (touched) OR privacy_latin1(m.raw) ~* pat_raw
        OR m.envelope_sender ~* pat OR array_to_string(m.envelope_recipients, ' ') ~* pat
        OR m.facts::text ~* pat;

@@ -153,6 +153,7 @@ check "Otto's own words stay" grep -q "otter-phrase-5512" "$work/dump2.sql"
 check "a look-alike address is not erased (the address is no pattern)" grep -q "zeldaXquinn@privacy-cust.test" "$work/dump2.sql"
 check_eq "Otto's ticket stays, marked, with [erased] in her place" "1 1" \
 	"$(sql "SELECT count(*) FROM tickets WHERE number = '$oticket' AND erased_at IS NOT NULL") $(sql "SELECT count(*) FROM messages WHERE message_id = 'zq-otto@privacy-cust.test' AND body_text LIKE '%ask [erased] at [erased]%'")"
+check_eq "every stored size is still the length of the original" 0 "$(sql "SELECT count(*) FROM messages WHERE size <> length(raw)")"
 check_eq "her own tickets are gone" 0 "$(sql "SELECT count(*) FROM tickets WHERE number = '$zticket'")"
 check_eq "two erasure records, by the same hash, no address" "2 1" \
 	"$(sql "SELECT count(*) FROM erasures WHERE address_hash = (SELECT privacy_hash('$zelda'))") $(sql "SELECT count(DISTINCT address_hash) FROM erasures")"
