@@ -20,7 +20,8 @@
 PARSER_PKGS := gmime-3.0 libxml-2.0 libcrypto libseccomp
 PARSER_LIBS := $(shell pkg-config --libs $(PARSER_PKGS) 2>/dev/null) -lytnef
 CTL_PKGS    := $(PARSER_PKGS) json-glib-1.0 libpq
-CTL_LIBS    := $(shell pkg-config --libs $(CTL_PKGS) 2>/dev/null) -lytnef
+# libarchive: ticketctl privacy export writes a tar (the daemon never does).
+CTL_LIBS    := $(shell pkg-config --libs $(CTL_PKGS) libarchive 2>/dev/null) -lytnef
 MILTER_PKGS := $(CTL_PKGS) milter opendkim libpsl libcurl
 MILTER_LIBS := $(shell pkg-config --libs $(MILTER_PKGS) 2>/dev/null) \
                -lspf2 -lopendmarc -lytnef -lresolv -pthread
@@ -51,7 +52,7 @@ SQL_FILES  := $(sort $(wildcard sql/[0-9]*.sql))
 # sql/functions/: the current functions, views and triggers, in this order
 # (views last: they are checked against the functions when created).
 SQL_CODE   := $(addprefix sql/functions/,util.sql threading.sql autoreply.sql closing.sql status.sql agent_reply.sql \
-              agent_commands.sql ingest.sql outbox.sql queue_mail.sql reports.sql retention.sql)
+              agent_commands.sql ingest.sql outbox.sql queue_mail.sql reports.sql retention.sql privacy.sql)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 

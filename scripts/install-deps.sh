@@ -10,6 +10,8 @@ packages=(
 	build-essential pkg-config clang libclang-rt-14-dev
 	libmilter-dev libgmime-3.0-dev libpq-dev libspf2-dev libopendkim-dev
 	libopendmarc-dev libjson-glib-dev libxml2-dev libytnef0-dev libssl-dev
+	# ticketctl privacy export: the tar it writes
+	libarchive-dev
 	# the TNEF child's seccomp filter (parser/tnef.c)
 	libseccomp-dev
 	# outgoing mail: SMTP submission to the MTA

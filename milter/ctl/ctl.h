@@ -40,6 +40,12 @@
 /*			       const char *lang)
 /*
 /*	int	ctl_texts_list(PGconn *conn, const CTL_TEXTS *kind, int json)
+/*
+/*	int	ctl_since_value(const char *arg, char **interval, char **date)
+/*
+/*	void	ctl_audit(PGconn *conn, const char *command,
+/*			  const char *kind, const char *id,
+/*			  const char *detail_json)
 /* DESCRIPTION
 /*	Each command module exports its run function and its usage text
 /*	(ctl_queue and ctl_queue_usage, ...).
@@ -75,6 +81,13 @@
 /*	set reads and checks the files, show prints one, list all (JSON:
 /*	{queue, KEY, language, html, updated_at}). They return an exit
 /*	status.
+/*
+/*	ctl_since_value() reads a --since TIME: a duration back from now
+/*	(30d, 12h) into *interval, or a date into *date (g_free both); -1
+/*	when it is neither.
+/*
+/*	ctl_audit() records a reading or change of personal data in the
+/*	audit log (ctl_audit.c); ticketctl exits if it cannot.
 /*
 /*	CTL_MESSAGE_FIELDS are the members of the JSON message object (of
 /*	messages m), for json_build_object(): ticket show and message show
@@ -139,5 +152,10 @@ extern const char ctl_message_usage[], ctl_stats_usage[], ctl_report_usage[];
 extern const char ctl_attachment_usage[];
 extern CTL_COMMAND ctl_digest, ctl_purge;
 extern const char ctl_digest_usage[], ctl_purge_usage[];
+extern CTL_COMMAND ctl_privacy, ctl_audit_command;
+extern const char ctl_privacy_usage[], ctl_audit_usage[];
+extern int ctl_since_value(const char *, char **, char **);
+extern void ctl_audit_session(PGconn *);
+extern void ctl_audit(PGconn *, const char *, const char *, const char *, const char *);
 
 #endif

@@ -67,6 +67,7 @@ static int attachment_get(PGconn *conn, int argc, char **argv)
 	PQclear(res);
 	return (status);
     }
+    ctl_audit(conn, "attachment get", "attachment", argv[2], NULL);
     fd = strcmp(file, "-") == 0 ? STDOUT_FILENO : open(file, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd < 0)
 	status = ctl_fail("%s: %s", file, strerror(errno));

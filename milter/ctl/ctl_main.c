@@ -92,6 +92,12 @@ static const char help_text[] =
 "  outbox retry ID               send a failed mail again now\n"
 "  digest send                   queue the daily list for agents with --digest daily\n"
 "  purge [--dry-run]             delete closed tickets past their queue's retention\n"
+"  privacy export ADDRESS -o FILE.tar\n"
+"                                everything stored about a person, as a tar (- for stdout)\n"
+"  privacy erase ADDRESS [--dry-run] [--json]\n"
+"                                remove a person's mail, contact and address\n"
+"  audit list [--since TIME] [--json]\n"
+"                                who read or changed personal data (TIME: 30d, 12h, a date)\n"
 "\n"
 "exit status: 0 done, 1 failed, 2 wrong usage\n";
 
@@ -218,6 +224,8 @@ static const struct {
     {"outbox", ctl_outbox, 1, ctl_outbox_usage},
     {"digest", ctl_digest, 1, ctl_digest_usage},
     {"purge", ctl_purge, 1, ctl_purge_usage},
+    {"privacy", ctl_privacy, 1, ctl_privacy_usage},
+    {"audit", ctl_audit_command, 1, ctl_audit_usage},
     {0},
 };
 
@@ -296,6 +304,8 @@ int     main(int argc, char **argv)
 	config_free(config);
 	return (ctl_fail("%s", err.text));
     }
+    if (commands[i].needs_schema)
+	ctl_audit_session(conn);
     status = commands[i].run(conn, argc, argv);
     PQfinish(conn);
     config_free(config);

@@ -99,6 +99,7 @@ static int message_show(PGconn *conn, int argc, char **argv)
 
 	if ((res = fetch_raw(conn, id)) == NULL)
 	    return (1);
+	ctl_audit(conn, "message show --raw", "message", id, NULL);
 	len = PQgetlength(res, 0, 0);
 	if (fwrite(PQgetvalue(res, 0, 0), 1, (size_t) len, stdout) != (size_t) len
 	    || fflush(stdout) != 0) {
@@ -142,6 +143,7 @@ static int message_show(PGconn *conn, int argc, char **argv)
 	PQclear(res);
 	return (ctl_fail("no message %s (ticketctl ticket show NUMBER lists a ticket's messages)", id));
     }
+    ctl_audit(conn, "message show", "message", id, NULL);
     if (json)
 	ctl_print_json(res);
     else
@@ -268,6 +270,7 @@ static int message_replay(PGconn *conn, int argc, char **argv)
 	return (1);
     if ((raw_res = fetch_raw(conn, id)) == NULL)
 	return (1);
+    ctl_audit(conn, "message replay", "message", id, dry_run ? "{\"dry_run\": true}" : NULL);
     const char *params[1] = {id};
 
     res = ctl_query(conn,

@@ -104,10 +104,10 @@ int     ctl_stats(PGconn *conn, int argc, char **argv)
     return (0);
 }
 
-/* since_value - TIME as an interval back from now ("30 day") or a date;
- * -1 if it is neither */
+/* ctl_since_value - TIME as an interval back from now ("30 day") or a
+ * date; -1 if it is neither */
 
-static int since_value(const char *arg, char **interval, char **date)
+int     ctl_since_value(const char *arg, char **interval, char **date)
 {
     static const char *const units[] = {"s", "second", "m", "minute", "h", "hour",
     "d", "day", "w", "week", 0};
@@ -165,7 +165,7 @@ int     ctl_report(PGconn *conn, int argc, char **argv)
     } else {
 	return (ctl_usage(REPORT_USAGE));
     }
-    if (since_value(since_arg ? since_arg : "30d", &interval, &date) < 0) {
+    if (ctl_since_value(since_arg ? since_arg : "30d", &interval, &date) < 0) {
 	ctl_fail("--since %s: use a duration back from now (30d, 12h, 90m, 2w) or a date (2026-11-01)",
 		 since_arg);
 	return (2);

@@ -209,6 +209,7 @@ static int ticket_show(PGconn *conn, int argc, char **argv)
 	PQclear(res);
 	return (ctl_fail("no ticket %s (see ticketctl ticket list)", argv[2]));
     }
+    ctl_audit(conn, "ticket show", "ticket", argv[2], NULL);
     if (json) {
 	ctl_print_json(res);
     } else {

@@ -203,7 +203,9 @@ DECLARE
     cmd       jsonb;
     opening   boolean;
 BEGIN
-    -- Deliveries of the same message wait for each other here.
+    -- A running erasure (privacy_erase) first, then deliveries of the
+    -- same message wait for each other here.
+    PERFORM pg_advisory_xact_lock_shared(privacy_gate());
     PERFORM pg_advisory_xact_lock(hashtextextended(
         coalesce(meta->>'message_id', '') || ' ' || (meta->>'digest'), 7431));
     SELECT m.id, tk.number, m.thread_rule, m.facts->'relay' AS relay INTO found_t

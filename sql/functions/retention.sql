@@ -122,7 +122,9 @@ BEGIN
     result := result || jsonb_build_object('contacts', n, 'after', seen[cardinality(seen)],
                                            'skipped', cardinality(seen) - cardinality(picked));
 
-    -- AUDIT: the audit log's record of this batch goes here, at merge:
-    -- PERFORM audit_record('purge', ..., result);
+    -- The audit log: what this batch deleted (counts, no addresses).
+    IF result->'queues' <> '{}' THEN
+        PERFORM audit_record('purge', 'batch', result);
+    END IF;
     RETURN result;
 END $$;
