@@ -242,4 +242,7 @@ ctl purge extra >/dev/null 2>&1
 check_eq "purge with an argument: usage (exit 2)" "2" "$?"
 
 milter_stop
+audit=$(ctl audit list --json | jq -c '[.[] | select(.command == "purge")]')
+check "each purge batch is in the audit log, by the OS user, with the counts per queue" \
+	jq -e "length > 0 and all(.[]; .os_user == \"$(id -un)\" and (.detail.queues | length) > 0)" <<<"$audit"
 check "no sanitizer or leak report in the milter log" milter_log_clean
