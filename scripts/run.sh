@@ -22,14 +22,21 @@ stop() {
 
 start() {
 	pg_up
+	# A second region, eu: its own database in the same cluster.
+	psql -X -q -d postgres -tAc "select 1 from pg_database where datname='tickets_eu'" | grep -q 1 \
+		|| psql -X -q -d postgres -c 'create database tickets_eu' >/dev/null
 	# Mail from 127.0.0.1 is internal (an agent may answer from there); from
 	# 127.0.0.2 and the rest of loopback it counts as outside.
-	milter_config "$conf" "$MILTER_PORT" "InternalHosts       127.0.0.1"
+	milter_config "$conf" "$MILTER_PORT" "InternalHosts       127.0.0.1
+Region              eu host=127.0.0.1 port=$PG_PORT user=ticket dbname=tickets_eu"
 	build/ticketctl -c "$conf" init >/dev/null
 	# The demo queue confirms every new ticket, so a plain swaks mail gets one.
 	build/ticketctl -c "$conf" queue add support@example.test --name "Demo support" --confirm always >/dev/null
 	build/ticketctl -c "$conf" queue set support@example.test --confirm always >/dev/null
 	build/ticketctl -c "$conf" agent add agent@example.test --queue support@example.test --name "Demo agent" >/dev/null
+	# The eu region's demo queue: its mail is kept in tickets_eu only.
+	build/ticketctl -c "$conf" queue add support-eu@example.test --region eu --name "Demo support EU" --confirm always >/dev/null
+	build/ticketctl -c "$conf" agent add agent@example.test --queue support-eu@example.test --name "Demo agent" >/dev/null
 	milter_up build/ticket-milter "$conf" "$MILTER_PORT"
 	postfix_up
 	cat <<-MSG
@@ -39,6 +46,8 @@ start() {
 	  Postfix      127.0.0.1:$PF_PORT   (with ticket-milter; mail that leaves goes to var/outgoing/)
 	  ticket-milter $PF_MILTER   (log: var/ticket-milter-$MILTER_PORT.log)
 	  demo queue   support@example.test (confirms every new ticket; demo agent agent@example.test)
+	  region eu    support-eu@example.test, kept in its own database tickets_eu
+	               (the "Region eu ..." line of $conf)
 
 	Send a mail to the help desk:
 	  swaks --server 127.0.0.1:$PF_PORT --from customer@example.org --to support@example.test \\
@@ -53,7 +62,10 @@ start() {
 	(REPLY-ADDRESS: see ticketctl ticket show NUMBER; "#note" as the first line
 	keeps an answer internal, "#close" closes the ticket.)
 
-	See the ticket:
+	Mail to support-eu@example.test is stored only in the eu region's database;
+	its ticket numbers end in 02, the default region's in 01.
+
+	See the ticket (ticketctl lists every region's and finds a ticket's):
 	  build/ticketctl -c $conf ticket list
 	  build/ticketctl -c $conf ticket show NUMBER
 

@@ -28,7 +28,7 @@
 typedef enum {
     KEY_STRING, KEY_BOOL, KEY_SIZE, KEY_SECONDS, KEY_COUNT, KEY_DAYS,
     KEY_FACILITY, KEY_ACTION, KEY_MTA_COPY, KEY_NUMBER_FORMAT, KEY_TAG_FORMAT,
-    KEY_HOSTS, KEY_DMARC_ACTION, KEY_SOCKET, KEY_MODE, KEY_SPAM_HEADER,
+    KEY_HOSTS, KEY_DMARC_ACTION, KEY_SOCKET, KEY_MODE, KEY_SPAM_HEADER, KEY_REGION,
 } KEY_TYPE;
 
 typedef struct CONFIG_KEY {
@@ -40,6 +40,7 @@ typedef struct CONFIG_KEY {
 
 #define REQUIRED	1		/* the file must set it */
 #define RESTART		2		/* read at start only: a reload keeps the old value */
+#define REPEAT		4		/* may be given on several lines */
 
 #define AT(field) offsetof(CONFIG, field)
 
@@ -48,6 +49,7 @@ static const CONFIG_KEY config_keys[] = {
     {"SocketMode", KEY_MODE, AT(socket_mode), RESTART},
     {"SocketGroup", KEY_STRING, AT(socket_group), RESTART},
     {"Database", KEY_STRING, AT(database), REQUIRED | RESTART},
+    {"Region", KEY_REGION, AT(regions), RESTART | REPEAT},
     {"PidFile", KEY_STRING, AT(pid_file), RESTART},
     {"UserID", KEY_STRING, AT(user_id), RESTART},
     {"Syslog", KEY_BOOL, AT(syslog), RESTART},
@@ -162,6 +164,10 @@ static CONFIG *config_defaults(const char *path)
     config->max_recipients = 50;
     config->notify_attachment_limit = 10 * 1024 * 1024;
     mail_limits_default(&config->limits);
+    /* The default region's database is Database, once the file is read. */
+    config->regions = g_new0(CONFIG_REGION, 1);
+    config->regions[0].name = g_strdup("default");
+    config->region_count = 1;
     return (config);
 }
 
@@ -275,6 +281,39 @@ static int check_socket(const char *value, TM_ERROR *why)
 		     value));
 }
 
+/* add_region - a Region line: NAME CONNINFO */
+
+static int add_region(CONFIG *config, const char *value, TM_ERROR *why)
+{
+    size_t  len = strcspn(value, " \t");
+    const char *conninfo = value + len + strspn(value + len, " \t");
+    char   *name = g_ascii_strdown(value, (gssize) len);
+    CONFIG_REGION *region;
+
+    if (len == 0 || len > 32 || !g_ascii_islower(name[0])
+	|| name[strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-")] != 0) {
+	g_free(name);
+	return (tm_error(why, "a region's name is 1 to 32 lowercase letters, digits and '-',"
+			 " starting with a letter, as in \"Region eu host=db-eu dbname=tickets\""));
+    }
+    if (config_region_find(config, name) >= 0) {
+	tm_error(why, "region \"%s\" is %s", name, strcmp(name, "default") == 0 ?
+		 "the Database's: choose another name" : "already defined");
+	g_free(name);
+	return (-1);
+    }
+    if (*conninfo == 0) {
+	g_free(name);
+	return (tm_error(why, "region \"%.*s\" needs a database after its name, as in"
+			 " \"Region eu host=db-eu dbname=tickets\"", (int) len, value));
+    }
+    config->regions = g_renew(CONFIG_REGION, config->regions, config->region_count + 1);
+    region = config->regions + config->region_count++;
+    region->name = name;
+    region->conninfo = g_strdup(conninfo);
+    return (0);
+}
+
 /* config_set - store one value; return -1 with a reason */
 
 static int config_set(CONFIG *config, const CONFIG_KEY *key, const char *value,
@@ -364,6 +403,8 @@ static int config_set(CONFIG *config, const CONFIG_KEY *key, const char *value,
 	    return (tm_error(why, "unknown header \"%s\": use none, X-Spam-Flag,"
 			     " X-Spam-Status, X-Spam or X-Rspamd-Action", value));
 	return (0);
+    case KEY_REGION:
+	return (add_region(config, value, why));
     case KEY_FACILITY:
 	for (i = 0; facilities[i].name; i++)
 	    if (strcasecmp(facilities[i].name, value) == 0) {
@@ -424,7 +465,7 @@ static int config_line(CONFIG *config, char *line, int lineno, int *seen, TM_ERR
 	    break;
     if (key->name == NULL)
 	return (tm_error(err, "%s, line %d: %s: unknown key", config->path, lineno, name));
-    if (seen[key - config_keys])
+    if (seen[key - config_keys] && !(key->flags & REPEAT))
 	return (tm_error(err, "%s, line %d: %s: already set on line %d",
 			 config->path, lineno, key->name, seen[key - config_keys]));
     seen[key - config_keys] = lineno;
@@ -461,6 +502,7 @@ CONFIG *config_load(const char *path, TM_ERROR *err)
     }
     free(line);
     fclose(fp);
+    config->regions[0].conninfo = g_strdup(config->database);
     for (const CONFIG_KEY *key = config_keys; key->name; key++) {
 	if ((key->flags & REQUIRED) && !seen[key - config_keys]) {
 	    tm_error(err, "%s: %s: required key is missing", path, key->name);
@@ -486,6 +528,43 @@ static int is_string_key(const CONFIG_KEY *key)
 	    || key->type == KEY_TAG_FORMAT || key->type == KEY_SOCKET);
 }
 
+/* regions_free - release a list of regions */
+
+static void regions_free(CONFIG_REGION *regions, int count)
+{
+    for (int i = 0; i < count; i++) {
+	g_free(regions[i].name);
+	g_free(regions[i].conninfo);
+    }
+    g_free(regions);
+}
+
+/* regions_equal - two lists of regions name the same databases alike */
+
+static int regions_equal(const CONFIG *a, const CONFIG *b)
+{
+    if (a->region_count != b->region_count)
+	return (0);
+    for (int i = 0; i < a->region_count; i++)
+	if (strcmp(a->regions[i].name, b->regions[i].name) != 0
+	    || g_strcmp0(a->regions[i].conninfo, b->regions[i].conninfo) != 0)
+	    return (0);
+    return (1);
+}
+
+/* regions_copy - fresh gets the regions of running */
+
+static void regions_copy(CONFIG *fresh, const CONFIG *running)
+{
+    regions_free(fresh->regions, fresh->region_count);
+    fresh->regions = g_new0(CONFIG_REGION, running->region_count);
+    for (int i = 0; i < running->region_count; i++) {
+	fresh->regions[i].name = g_strdup(running->regions[i].name);
+	fresh->regions[i].conninfo = g_strdup(running->regions[i].conninfo);
+    }
+    fresh->region_count = running->region_count;
+}
+
 /* config_clear - release what a configuration holds (its last reference went) */
 
 static void config_clear(gpointer data)
@@ -498,6 +577,7 @@ static void config_clear(gpointer data)
     g_free(config->mta_copy_address);
     netlist_free(config->internal_hosts);
     g_free(config->path);
+    regions_free(config->regions, config->region_count);
 }
 
 /* config_ref - one more reference to a configuration */
@@ -534,6 +614,9 @@ int     config_keep_restart_keys(CONFIG *fresh, const CONFIG *running, GString *
 		g_free(*(char **) new_field);
 		*(char **) new_field = g_strdup(*(char *const *) old_field);
 	    }
+	} else if (key->type == KEY_REGION) {
+	    if ((differs = !regions_equal(fresh, running)) != 0)
+		regions_copy(fresh, running);
 	} else if (key->type == KEY_SIZE) {
 	    differs = *(size_t *) new_field != *(const size_t *) old_field;
 	    *(size_t *) new_field = *(const size_t *) old_field;
@@ -564,4 +647,14 @@ void    config_mail_options(const CONFIG *config, MAIL_OPTIONS *options)
     options->tag_format = config->ticket_tag_format;
     options->reply_marker = config->reply_marker;
     options->spam_header = config->spam_header;
+}
+
+/* config_region_find - the index of a region by name, or -1 */
+
+int     config_region_find(const CONFIG *config, const char *name)
+{
+    for (int i = 0; i < config->region_count; i++)
+	if (strcmp(config->regions[i].name, name) == 0)
+	    return (i);
+    return (-1);
 }

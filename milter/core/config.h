@@ -23,6 +23,8 @@
 /*	const char *config_action_name(int action)
 /*
 /*	void	config_mail_options(const CONFIG *config, MAIL_OPTIONS *options)
+/*
+/*	int	config_region_find(const CONFIG *config, const char *name)
 /* DESCRIPTION
 /*	The file holds one `Key value` setting per line; `#` at the start
 /*	of a line or after white space starts a comment (so "[#NUMBER]" is
@@ -46,9 +48,14 @@
 /*
 /*	config_mail_options() fills options for the parser: its defaults
 /*	with TicketTagFormat, ReplyMarker and SpamHeader (borrowed from config).
+/*	The regions are the databases mail is kept in: regions[0] is
+/*	"default", the Database, and each `Region NAME CONNINFO` line adds
+/*	one (the key may repeat; the names are unique).
+/*	config_region_find() returns the index of a region by name, or -1.
 /* DIAGNOSTICS
 /*	config_load() returns NULL and sets err to "FILE, line N: Key:
-/*	problem" for an unknown key, a bad value, a key given twice or a
+/*	problem" for an unknown key, a bad value, a key given twice (but
+/*	Region) or a
 /*	required key that is missing, or a SocketMode or SocketGroup for a
 /*	socket that is not local.
 /*--*/
@@ -125,7 +132,15 @@ typedef struct CONFIG {
     size_t  notify_attachment_limit;	/* NotifyAttachmentLimit: bytes of
 					 * attachments one notification carries */
     MAIL_LIMITS limits;			/* MaximumMimeDepth, ... */
+    struct CONFIG_REGION *regions;	/* [0] "default" (Database), then Region lines */
+    int     region_count;
 } CONFIG;
+
+/* One region: a name and the database its queues' mail is kept in. */
+typedef struct CONFIG_REGION {
+    char   *name;			/* "default", or a Region's NAME */
+    char   *conninfo;			/* libpq conninfo */
+} CONFIG_REGION;
 
 extern CONFIG *config_load(const char *, TM_ERROR *);
 extern const CONFIG *config_ref(const CONFIG *);
@@ -134,5 +149,6 @@ extern int config_keep_restart_keys(CONFIG *, const CONFIG *, GString *);
 extern const char *config_local_socket(const char *);
 extern const char *config_action_name(int);
 extern void config_mail_options(const CONFIG *, MAIL_OPTIONS *);
+extern int config_region_find(const CONFIG *, const char *);
 
 #endif

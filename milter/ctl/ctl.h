@@ -21,6 +21,7 @@
 /*	int	ctl_fail(const char *fmt, ...)
 /*
 /*	int	ctl_flag(int *argc, char **argv, const char *flag)
+/*	int	ctl_has_flag(int argc, char **argv, const char *flag)
 /*
 /*	const char *ctl_option(int *argc, char **argv, const char *name)
 /*
@@ -43,9 +44,16 @@
 /*
 /*	int	ctl_since_value(const char *arg, char **interval, char **date)
 /*
+/*	const char *ctl_connect_hint(const char *why)
+/*	int	ctl_region_run(const CONFIG *config, CTL_COMMAND *run,
+/*			       int needs_schema, int argc, char **argv)
+/*	int	ctl_region_migrate(const CONFIG *config, int argc, char **argv)
+/*	const char *ctl_region_name(void)
 /*	void	ctl_audit(PGconn *conn, const char *command,
 /*			  const char *kind, const char *id,
 /*			  const char *detail_json)
+/*	void	ctl_audit_address(PGconn *conn, const char *command,
+/*			  const char *address)
 /* DESCRIPTION
 /*	Each command module exports its run function and its usage text
 /*	(ctl_queue and ctl_queue_usage, ...).
@@ -58,13 +66,21 @@
 /*	server's reason and exits with status 1.
 /*
 /*	ctl_print_json() prints the one JSON value that the query built
-/*	(json_agg and friends), so that JSON output comes from one place.
+/*	(json_agg and friends), so that JSON output comes from one place;
+/*	a command over several regions prints their values joined
+/*	(ctl_region.c).
 /*
 /*	ctl_usage() prints "usage: ticketctl TEXT" and returns 2;
 /*	ctl_fail() prints "ticketctl: TEXT" and returns 1.
 /*
 /*	ctl_flag() removes a --flag from argv and says if it was there;
-/*	ctl_option() removes "--name VALUE" and returns VALUE or NULL.
+/*	ctl_option() removes "--name VALUE" and returns VALUE or NULL;
+/*	ctl_has_flag() only looks.
+/*	ctl_connect_hint() is what to add to a refused login's message.
+/*	ctl_region_run() runs a command in the region(s) it is for, and
+/*	ctl_region_migrate() brings every region's schema up to date
+/*	(ctl_region.c); ctl_region_name() is the region a command runs in
+/*	when there are several (ctl_fail() names it), else NULL.
 /*
 /*	ctl_config() is the configuration ticketctl read (-c).
 /*
@@ -87,7 +103,8 @@
 /*	when it is neither.
 /*
 /*	ctl_audit() records a reading or change of personal data in the
-/*	audit log (ctl_audit.c); ticketctl exits if it cannot.
+/*	audit log (ctl_audit.c), ctl_audit_address() one about a person
+/*	(by the hash of the address); ticketctl exits if it cannot.
 /*
 /*	CTL_MESSAGE_FIELDS are the members of the JSON message object (of
 /*	messages m), for json_build_object(): ticket show and message show
@@ -135,6 +152,11 @@ extern void ctl_print_json(PGresult *);
 extern int ctl_usage(const char *);
 extern int ctl_fail(const char *,...) TM_PRINTF(1, 2);
 extern int ctl_flag(int *, char **, const char *);
+extern int ctl_has_flag(int, char **, const char *);
+extern const char *ctl_connect_hint(const char *);
+extern int ctl_region_run(const CONFIG *, CTL_COMMAND *, int, int, char **);
+extern int ctl_region_migrate(const CONFIG *, int, char **);
+extern const char *ctl_region_name(void);
 extern const char *ctl_option(int *, char **, const char *);
 extern const CONFIG *ctl_config(void);
 extern char *ctl_template_read(const char *, const char *const *);
@@ -157,5 +179,6 @@ extern const char ctl_privacy_usage[], ctl_audit_usage[];
 extern int ctl_since_value(const char *, char **, char **);
 extern void ctl_audit_session(PGconn *);
 extern void ctl_audit(PGconn *, const char *, const char *, const char *, const char *);
+extern void ctl_audit_address(PGconn *, const char *, const char *);
 
 #endif

@@ -11,6 +11,9 @@
 /*	void	ctl_audit(PGconn *conn, const char *command,
 /*			  const char *kind, const char *id,
 /*			  const char *detail_json)
+/*
+/*	void	ctl_audit_address(PGconn *conn, const char *command,
+/*				  const char *address)
 /* DESCRIPTION
 /*	audit list prints the audit log since TIME (a duration back from
 /*	now, 30d, 12h, or a date; default 30d), oldest first; --json an
@@ -24,6 +27,9 @@
 /*	audit_record(); the object is KIND:ID (ticket:NUMBER, message:ID,
 /*	address-hash:HEX). On an error ticketctl exits before it prints
 /*	the data (no record, no data). DETAIL_JSON may be NULL.
+/*
+/*	ctl_audit_address() records a reading about a person: the object
+/*	is the keyed hash of the address, never the address.
 /*--*/
 
 /* System library. */
@@ -62,6 +68,18 @@ void    ctl_audit(PGconn *conn, const char *command, const char *kind, const cha
     const char *params[4] = {command, kind, id, detail_json};
 
     PQclear(ctl_query(conn, "SELECT audit_record($1, $2 || ':' || $3, $4::jsonb)", 4, params));
+}
+
+/* ctl_audit_address - record a reading about a person, named by the
+ * keyed hash of the address only */
+
+void    ctl_audit_address(PGconn *conn, const char *command, const char *address)
+{
+    const char *params[1] = {address};
+    PGresult *res = ctl_query(conn, "SELECT privacy_hash($1)", 1, params);
+
+    ctl_audit(conn, command, "address-hash", PQgetvalue(res, 0, 0), NULL);
+    PQclear(res);
 }
 
 /* audit_list - the audit log since a time */

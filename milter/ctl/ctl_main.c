@@ -7,7 +7,8 @@
 /*	ticketctl [-c FILE] COMMAND [ARGS]
 /* DESCRIPTION
 /*	ticketctl reads the daemon's configuration file for the Database
-/*	setting. The commands are listed by `ticketctl --help`; each one's
+/*	and Region settings; ctl_region(3) picks the region(s) a command
+/*	runs in. The commands are listed by `ticketctl --help`; each one's
 /*	own options by `ticketctl COMMAND --help`.
 /*
 /*	Exit status: 0 done, 1 failed (the reason is printed), 2 wrong
@@ -23,8 +24,6 @@
 
 /* Global library. */
 #include <milter/core/config.h>
-#include <milter/core/migrations.h>
-#include <milter/core/store.h>
 
 /* Application-specific. */
 #include <milter/ctl/ctl.h>
@@ -116,6 +115,8 @@ int     ctl_fail(const char *fmt,...)
     va_list ap;
 
     fputs("ticketctl: ", stderr);
+    if (ctl_region_name())
+	fprintf(stderr, "region %s: ", ctl_region_name());
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
@@ -139,11 +140,14 @@ PGresult *ctl_query(PGconn *conn, const char *sql, int nparams, const char *cons
     return (res);
 }
 
-/* ctl_print_json - print the single JSON value a query built */
+/* ctl_has_flag - whether --flag is among the arguments (left there) */
 
-void    ctl_print_json(PGresult *res)
+int     ctl_has_flag(int argc, char **argv, const char *flag)
 {
-    puts(PQgetvalue(res, 0, 0));
+    for (int i = 1; i < argc; i++)
+	if (strcmp(argv[i], flag) == 0)
+	    return (1);
+    return (0);
 }
 
 /* ctl_flag - remove --flag from the arguments; 1 if it was there */
@@ -183,35 +187,14 @@ const CONFIG *ctl_config(void)
     return (ctl_loaded_config);
 }
 
-/* ctl_migrate - init and migrate: apply (or list) pending migrations */
-
-static int ctl_migrate(PGconn *conn, int argc, char **argv)
-{
-    int     dry_run = ctl_flag(&argc, argv, "--dry-run");
-    TM_ERROR err;
-    int     count, version;
-
-    if (argc != 1)
-	return (ctl_usage(strcmp(argv[0], "init") == 0 ? "init" : "migrate [--dry-run]"));
-    if ((count = migrations_apply(conn, dry_run, stdout, &err)) < 0)
-	return (ctl_fail("%s", err.text));
-    if (migrations_applied(conn, &version, &err) < 0)
-	return (ctl_fail("%s", err.text));
-    if (dry_run)
-	printf("%d migration(s) pending; the schema is at version %d\n", count, version);
-    else
-	printf("schema at version %d (%d migration(s) applied now)\n", version, count);
-    return (0);
-}
-
 static const struct {
     const char *name;
     CTL_COMMAND *run;
     int     needs_schema;		/* refuses an old schema */
     const char *usage;
 }       commands[] = {
-    {"init", ctl_migrate, 0, "init"},
-    {"migrate", ctl_migrate, 0, "migrate [--dry-run]"},
+    {"init", 0, 0, "init"},
+    {"migrate", 0, 0, "migrate [--dry-run]"},
     {"queue", ctl_queue, 1, ctl_queue_usage},
     {"ticket", ctl_ticket, 1, ctl_ticket_usage},
     {"message", ctl_message, 1, ctl_message_usage},
@@ -229,9 +212,9 @@ static const struct {
     {0},
 };
 
-/* connect_hint - what to do about a refused database login */
+/* ctl_connect_hint - what to do about a refused database login */
 
-static const char *connect_hint(const char *why)
+const char *ctl_connect_hint(const char *why)
 {
     /* The package's database trusts the local user of the same name. */
     if (strstr(why, "Peer authentication failed"))
@@ -244,7 +227,6 @@ int     main(int argc, char **argv)
 {
     const char *config_path = DEFAULT_CONFIG;
     CONFIG *config;
-    PGconn *conn;
     TM_ERROR err;
     int     ch, i, status;
 
@@ -292,22 +274,11 @@ int     main(int argc, char **argv)
     }
     if ((config = config_load(config_path, &err)) == NULL)
 	return (ctl_fail("%s", err.text));
-    conn = store_connect(config->database, config->database_timeout, &err);
     ctl_loaded_config = config;
-    if (conn == NULL) {
-	config_free(config);
-	return (ctl_fail("%s%s", err.text, connect_hint(err.text)));
-    }
-    PQclear(PQexec(conn, "SET client_min_messages = warning"));
-    if (commands[i].needs_schema && migrations_check(conn, 1, &err) < 0) {
-	PQfinish(conn);
-	config_free(config);
-	return (ctl_fail("%s", err.text));
-    }
-    if (commands[i].needs_schema)
-	ctl_audit_session(conn);
-    status = commands[i].run(conn, argc, argv);
-    PQfinish(conn);
+    if (commands[i].run == NULL)
+	status = ctl_region_migrate(config, argc, argv);
+    else
+	status = ctl_region_run(config, commands[i].run, commands[i].needs_schema, argc, argv);
     config_free(config);
     return (status);
 }

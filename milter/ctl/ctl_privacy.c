@@ -169,9 +169,7 @@ static int privacy_export(PGconn *conn, int argc, char **argv)
     const char *params[1] = {argv[2]};
 
     /* The record comes first, and stays whatever happens next. */
-    res = ctl_query(conn, "SELECT privacy_hash($1)", 1, params);
-    ctl_audit(conn, "privacy export", "address-hash", PQgetvalue(res, 0, 0), NULL);
-    PQclear(res);
+    ctl_audit_address(conn, "privacy export", argv[2]);
     /* One snapshot for the index and every byte it names. */
     PQclear(ctl_query(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, 0));
     res = ctl_query(conn, "SELECT privacy_export_index($1)", 1, params);

@@ -120,6 +120,9 @@ static int ticket_list(PGconn *conn, int argc, char **argv)
 	return (ctl_fail("unknown status \"%s\": use new, open, pending, solved, closed or spam", params[1]));
     if (params[0] && !ticket_queue_known(conn, params[0]))
 	return (ctl_fail("no queue %s (see ticketctl queue list)", params[0]));
+    /* Whose tickets someone looked up is a reading about that person. */
+    if (params[2])
+	ctl_audit_address(conn, "ticket list --customer", params[2]);
     res = ctl_query(conn,
 		    "SELECT coalesce(json_agg(json_build_object(" TICKET_FIELDS ","
 		    "   'messages', (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id))"

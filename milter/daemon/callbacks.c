@@ -25,9 +25,8 @@
 #include <milter/daemon/msglog.h>
 #include <milter/daemon/outbox.h>
 #include <milter/daemon/queue_cache.h>
+#include <milter/daemon/region_ingest.h>
 #include <milter/daemon/session.h>
-
-static STORE *cb_store;
 
 /*
  * What we ask of the MTA. Most mail is not for support, so each step it
@@ -48,9 +47,8 @@ static STORE *cb_store;
 
 /* callbacks_init - set what the callbacks work with */
 
-void    callbacks_init(const CONFIG *config, STORE *store)
+void    callbacks_init(const CONFIG *config)
 {
-    cb_store = store;
     authres_init(config);
 }
 
@@ -184,7 +182,8 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
     SESSION *session = session_of(ctx);
     char   *token = NULL;
     char   *base = queue_addr_base(argv[0], session->config->recipient_delimiter, &token);
-    int     found = base ? queue_cache_lookup(base) : 0;
+    int     region = 0;
+    int     found = base ? queue_cache_lookup(base, &region) : 0;
 
     g_ptr_array_add(session->recipients, strip_brackets(argv[0]));
     if (found < 0) {
@@ -192,8 +191,11 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
     } else if (found) {
 	g_ptr_array_add(session->support_rcpts, g_strdup(argv[0]));
 	g_ptr_array_add(session->support_queues, g_steal_pointer(&base));
-	if (token)
+	g_array_append_val(session->queue_regions, region);
+	if (token) {
 	    g_ptr_array_add(session->reply_tokens, g_steal_pointer(&token));
+	    g_array_append_val(session->token_regions, region);
+	}
     }
     g_free(base);
     g_free(token);
@@ -388,7 +390,6 @@ static void eom_agent_proof(SESSION *session, const EOM *eom)
 static EOM_OUTCOME eom_decide(SMFICTX *ctx, SESSION *session, const char *qid, EOM *eom)
 {
     const CONFIG *config = session->config;
-    INGEST_ENVELOPE envelope;
     MAIL_OPTIONS options;
     gint64  clock = g_get_monotonic_time();
 
@@ -418,16 +419,12 @@ static EOM_OUTCOME eom_decide(SMFICTX *ctx, SESSION *session, const char *qid, E
 	return (EOM_AUTH);
     eom->log.auth = eom->auth;
     eom_agent_proof(session, eom);
-    if (ingest_message(cb_store, config, session_envelope(session, qid, &envelope),
-		       eom->mail, eom->raw, eom->size, &eom->result, &eom->err) < 0) {
+    if (region_ingest(config, session, qid, eom->mail, eom->raw, eom->size,
+		      &eom->result, &eom->err) < 0) {
 	eom->log.db_us = msglog_since(&clock);
 	return (strcmp(eom->err.code, "TM001") == 0 ? EOM_REFUSED : EOM_DATABASE_ERROR);
     }
     eom->log.db_us = msglog_since(&clock);
-    /* Committed: mail it queued goes out now, without a NOTIFY (sql/015);
-     * a message that queued none wakes no sender for a round in vain. */
-    if (eom->result.queued)
-	outbox_wake();
     return (EOM_STORED);
 }
 

@@ -9,17 +9,18 @@
 /* SYNOPSIS
 /*	#include <milter/daemon/callbacks.h>
 /*
-/*	void	callbacks_init(const CONFIG *config, STORE *store)
+/*	void	callbacks_init(const CONFIG *config)
 /*
 /*	struct smfiDesc callbacks_desc;
 /* DESCRIPTION
-/*	callbacks_init() hands the callbacks the configuration and the
-/*	database pool; call it before smfi_main(). callbacks_desc is what
+/*	callbacks_init() hands the callbacks the configuration; call it
+/*	before smfi_main(), after region_ingest_start(). callbacks_desc is what
 /*	smfi_register() takes.
 /*
 /*	A transaction with no support recipient is accepted at DATA and
 /*	costs no more. A support message is collected, parsed, stored
-/*	with its ticket in one transaction, and only then accepted; when
+/*	with its ticket in one transaction (one per region its support
+/*	recipients are in: region_ingest(3)), and only then accepted; when
 /*	it cannot be stored the client gets a 4xx and retries. What
 /*	becomes of the MTA's own copy follows MtaCopy.
 /*--*/
@@ -29,9 +30,8 @@
 
 /* Global library. */
 #include <milter/core/config.h>
-#include <milter/core/store.h>
 
-extern void callbacks_init(const CONFIG *, STORE *);
+extern void callbacks_init(const CONFIG *);
 extern struct smfiDesc callbacks_desc;
 
 #endif

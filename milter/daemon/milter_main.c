@@ -45,6 +45,7 @@
 /* Global library. */
 #include <milter/core/config.h>
 #include <milter/core/migrations.h>
+#include <milter/core/region.h>
 #include <milter/core/store.h>
 
 /* Application-specific. */
@@ -53,6 +54,7 @@
 #include <milter/daemon/inflight.h>
 #include <milter/daemon/outbox.h>
 #include <milter/daemon/queue_cache.h>
+#include <milter/daemon/region_ingest.h>
 
 #define DEFAULT_CONFIG	"/etc/ticket-milter/ticket-milter.conf"
 
@@ -231,27 +233,31 @@ static void write_pid_file(FILE *fp, const char *path)
 	msg_fatal("PidFile %s: cannot write: %m", path);
 }
 
-/* check_database - warn early about a database that is away or too old;
- * bring its SQL functions to this build's */
+/* check_database - warn early about a database that is away, too old
+ * or another region's; bring its SQL functions to this build's */
 
-static void check_database(const CONFIG *config)
+static void check_database(const CONFIG *config, int region)
 {
+    char   *where = config->region_count > 1 ?
+    g_strdup_printf("region %s: ", config->regions[region].name) : g_strdup("");
     TM_ERROR err;
-    PGconn *conn = store_connect(config->database, config->database_timeout, &err);
+    PGconn *conn = store_connect(config->regions[region].conninfo, config->database_timeout, &err);
 
     if (conn == NULL) {
-	msg_warn("%s; support mail is tempfailed until it is reachable", err.text);
-	return;
-    }
-    /* The functions of this build, before any message needs them. */
-    switch (migrations_ready(conn, &err)) {
-    case -1:
+	msg_warn("%s%s; support mail is tempfailed until it is reachable", where, err.text);
+    } else {
+	/* The functions of this build, before any message needs them. */
+	switch (migrations_ready(conn, &err)) {
+	case -1:
+	    msg_fatal("%s%s", where, err.text);
+	case 1:
+	    msg_info("%sapplied the SQL functions of this build (sql/functions/)", where);
+	}
+	if (region_verify(conn, config, region, &err) < 0)
+	    msg_fatal("%s", err.text);
 	PQfinish(conn);
-	msg_fatal("%s", err.text);
-    case 1:
-	msg_info("applied the SQL functions of this build (sql/functions/)");
     }
-    PQfinish(conn);
+    g_free(where);
 }
 
 /* prepare_socket - remove a stale local socket, set the connection spec */
@@ -336,7 +342,6 @@ int     main(int argc, char **argv)
     const char *config_path = DEFAULT_CONFIG;
     int     foreground = 0, check_only = 0, verbose = 0;
     CONFIG *config;
-    STORE  *store;
     TM_ERROR err;
     RELOAD_ARGS reload_args;
     FILE   *pid_fp;
@@ -400,19 +405,19 @@ int     main(int argc, char **argv)
     pid_fp = config->pid_file ? open_pid_file(config) : NULL;
     if (config->user_id)
 	drop_privileges(config->user_id);
-    check_database(config);
+    for (int i = 0; i < config->region_count; i++)
+	check_database(config, i);
     if (!foreground)
 	daemonize();
     log_copy_to_stderr(0);
     if (pid_fp)
 	write_pid_file(pid_fp, config->pid_file);
 
-    store = store_create(config->database, config->database_connections,
-			 config->database_timeout);
+    region_ingest_start(config);
     /* Connections take their configuration from config_current. */
     config_current_set((CONFIG *) config_ref(config));
-    callbacks_init(config, store);
-    queue_cache_start(config->database, config->queue_refresh, config->database_timeout);
+    callbacks_init(config);
+    queue_cache_start(config);
     outbox_start(config);
     reload_args.path = config_path;
     reload_args.verbose = verbose;
@@ -433,7 +438,7 @@ int     main(int argc, char **argv)
     curl_global_cleanup();
     /* A connection still storing a message keeps the pool; exit frees it. */
     if (left == 0)
-	store_free(store);
+	region_ingest_stop();
     if (config->pid_file && unlink(config->pid_file) < 0)
 	msg_warn("PidFile %s: cannot remove: %m", config->pid_file);
     msg_info("stopped");

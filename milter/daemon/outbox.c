@@ -55,12 +55,15 @@
 typedef struct SENDER {
     WORKER  worker;
     const CONFIG *start;		/* the settings at start */
+    int     region;			/* whose outbox it sends */
+    char    name[48];			/* "outbox", or "outbox of region NAME" */
     SMTP_CLIENT *smtp;			/* this thread's relay connection */
 } SENDER;
 
 static SENDER *senders;
 static int sender_count;
-static int wake_pipe[2] = {-1, -1};
+static int (*wake_pipes)[2];		/* one per region; NULL: none started */
+static int wake_count;
 
 /* exec_simple - run a statement by the DatabaseTimeout; 0, or -1 logged */
 
@@ -176,7 +179,7 @@ static int outbox_deliver(SENDER *sender, PGconn *conn, const CONFIG *config, co
 	&& (blobs.broken || exec_simple(sender, conn, config, "undoing a failed attachment read",
 					"ROLLBACK TO SAVEPOINT blobs", 0, 0, NULL) < 0)) {
 	if (blobs.broken)
-	    msg_warn("outbox: mail %s to <%s>: %s (will retry)", id, shown, err.text);
+	    msg_warn("%s: mail %s to <%s>: %s (will retry)", sender->name, id, shown, err.text);
 	compose_free(&mail);
 	g_free(rcpt);
 	g_free(shown);
@@ -198,7 +201,7 @@ static int outbox_deliver(SENDER *sender, PGconn *conn, const CONFIG *config, co
 			   lengths, formats);
 	ret = res ? 0 : -1;
 	if (ret == 0)
-	    msg_info("outbox: mail %s to <%s> sent", id, shown);
+	    msg_info("%s: mail %s to <%s> sent", sender->name, id, shown);
 	PQclear(res);
 	compose_free(&mail);
 	g_free(rcpt);
@@ -215,7 +218,7 @@ static int outbox_deliver(SENDER *sender, PGconn *conn, const CONFIG *config, co
 		      "SELECT outbox_failed($1, $2, $3::boolean, $4::integer, $5::integer)",
 		      5, params, &res);
     if (ret == 0) {
-	msg_warn("outbox: mail %s to <%s>: %s (%s)", id, shown, err.text,
+	msg_warn("%s: mail %s to <%s>: %s (%s)", sender->name, id, shown, err.text,
 		 strcmp(PQgetvalue(res, 0, 0), "failed") == 0 ? "gave up" : "will retry");
 	PQclear(res);
     }
@@ -289,12 +292,12 @@ static int next_due(SENDER *sender, PGconn *conn, const CONFIG *config, int limi
 
 /* wake_take - read what outbox_wake() wrote; 0 if another sender did */
 
-static int wake_take(void)
+static int wake_take(int fd)
 {
     char    buf[256];
     int     got = 0;
 
-    while (read(wake_pipe[0], buf, sizeof(buf)) > 0)
+    while (read(fd, buf, sizeof(buf)) > 0)
 	got = 1;
     return (got);
 }
@@ -305,7 +308,7 @@ static int sender_wait(SENDER *sender, PGconn *conn, int seconds)
 {
     struct pollfd pfd[3] = {
 	{.fd = sender->worker.stop_pipe[0], .events = POLLIN},
-	{.fd = wake_pipe[0], .events = POLLIN},
+	{.fd = wake_pipes[sender->region][0], .events = POLLIN},
 	{.fd = conn ? PQsocket(conn) : -1, .events = POLLIN},
     };
     gint64  deadline = g_get_monotonic_time() + (gint64) seconds * G_USEC_PER_SEC;
@@ -325,7 +328,7 @@ static int sender_wait(SENDER *sender, PGconn *conn, int seconds)
 	    query_notified(conn);
 	    return (0);
 	}
-	if (n <= 0 || wake_take())
+	if (n <= 0 || wake_take(pfd[1].fd))
 	    return (0);
     }
     return (0);
@@ -343,8 +346,8 @@ static void *outbox_main(void *context)
     for (;;) {
 	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
 	    PQfinish(conn);
-	    conn = worker_connect(&sender->worker, start->database, start->database_timeout,
-				  "ticket_milter_outbox");
+	    conn = worker_connect(&sender->worker, start->regions[sender->region].conninfo,
+				  start->database_timeout, "ticket_milter_outbox");
 	    if (conn == NULL) {
 		if (sender_wait(sender, NULL, 2))
 		    break;
@@ -368,40 +371,60 @@ static void *outbox_main(void *context)
     return (NULL);
 }
 
+/* wake_pipes_open - a non-blocking wake-up pipe per region */
+
+static void wake_pipes_open(int count)
+{
+    wake_pipes = g_malloc_n((gsize) count, sizeof(*wake_pipes));
+    for (int r = 0; r < count; r++) {
+	if (pipe(wake_pipes[r]) < 0)
+	    msg_fatal("outbox: pipe: %m");
+	for (int i = 0; i < 2; i++)
+	    if (fcntl(wake_pipes[r][i], F_SETFL, fcntl(wake_pipes[r][i], F_GETFL) | O_NONBLOCK) < 0)
+		msg_fatal("outbox: fcntl: %m");
+    }
+    wake_count = count;
+}
+
 /* outbox_start - start the sender threads, unless OutboxRelay is none */
 
 void    outbox_start(const CONFIG *config)
 {
-    int     i;
+    int     per_region, i;
 
     if (strcmp(config->outbox_relay, "none") == 0) {
 	msg_info("outbox: OutboxRelay none: this daemon sends no mail");
 	return;
     }
-    if (pipe(wake_pipe) < 0)
-	msg_fatal("outbox: pipe: %m");
-    for (i = 0; i < 2; i++)
-	if (fcntl(wake_pipe[i], F_SETFL, fcntl(wake_pipe[i], F_GETFL) | O_NONBLOCK) < 0)
-	    msg_fatal("outbox: fcntl: %m");
-    sender_count = config->outbox_senders < OUTBOX_SENDERS_MAX ? config->outbox_senders
+    wake_pipes_open(config->region_count);
+    per_region = config->outbox_senders < OUTBOX_SENDERS_MAX ? config->outbox_senders
 	: OUTBOX_SENDERS_MAX;
-    if (sender_count < config->outbox_senders)
+    if (per_region < config->outbox_senders)
 	msg_warn("outbox: OutboxSenders %d: starting %d, the most there may be",
-		 config->outbox_senders, sender_count);
+		 config->outbox_senders, per_region);
+    sender_count = per_region * config->region_count;
     senders = g_new0(SENDER, sender_count);
     for (i = 0; i < sender_count; i++) {
 	senders[i].start = config;
+	senders[i].region = i / per_region;
 	senders[i].smtp = smtp_client_new();
-	worker_start(&senders[i].worker, "outbox", outbox_main, &senders[i]);
+	snprintf(senders[i].name, sizeof(senders[i].name), "outbox%s%s",
+		 config->region_count > 1 ? " of region " : "",
+		 config->region_count > 1 ? config->regions[senders[i].region].name : "");
+	worker_start(&senders[i].worker, senders[i].name, outbox_main, &senders[i]);
     }
-    msg_info("outbox: %d sender(s) to %s", sender_count, config->outbox_relay);
+    if (config->region_count > 1)
+	msg_info("outbox: %d sender(s) for each of %d regions to %s", per_region,
+		 config->region_count, config->outbox_relay);
+    else
+	msg_info("outbox: %d sender(s) to %s", sender_count, config->outbox_relay);
 }
 
 /* outbox_wake - after a commit that queued mail: wake an idle sender */
 
-void    outbox_wake(void)
+void    outbox_wake(int region)
 {
-    if (wake_pipe[1] >= 0 && write(wake_pipe[1], "w", 1) < 0 && errno != EAGAIN)
+    if (region < wake_count && write(wake_pipes[region][1], "w", 1) < 0 && errno != EAGAIN)
 	msg_warn("outbox: cannot wake the senders: %m");
 }
 
@@ -418,5 +441,5 @@ void    outbox_stop(void)
     g_free(senders);
     senders = NULL;
     sender_count = 0;
-    /* The wake pipe stays open: a connection still in flight may write. */
+    /* The wake pipes stay open: a connection still in flight may write. */
 }

@@ -11,13 +11,14 @@
 /*
 /*	void	outbox_start(const CONFIG *config)
 /*
-/*	void	outbox_wake(void)
+/*	void	outbox_wake(int region)
 /*
 /*	void	outbox_stop(void)
 /* DESCRIPTION
 /*	Outgoing mail (confirmations, agent notifications) is written to
 /*	the outbox table in the transaction that stored its cause. The
-/*	senders are OutboxSenders threads of the daemon, so they share the
+/*	senders are OutboxSenders threads of the daemon for each region
+/*	(each region's outbox is in its database), so they share the
 /*	configuration and need no process of their own; each has its own
 /*	database connection and its own connection to the relay. Threads
 /*	and several daemons on several hosts may share one database,
@@ -25,8 +26,8 @@
 /*
 /*	Storing a message does not notify (a NOTIFY serializes every
 /*	committing transaction that sends one, see sql/015): the daemon
-/*	that stored it calls outbox_wake() after the commit, which wakes
-/*	its own senders at once. Mail that another daemon stored is found
+/*	that stored it calls outbox_wake() with the region's index after
+/*	the commit, which wakes its own senders of that region at once. Mail that another daemon stored is found
 /*	within OutboxPoll seconds; mail made due again (ticketctl outbox
 /*	retry) is announced by the outbox's notification.
 /*
@@ -54,7 +55,7 @@
 #include <milter/core/config.h>
 
 extern void outbox_start(const CONFIG *);
-extern void outbox_wake(void);
+extern void outbox_wake(int);
 extern void outbox_stop(void);
 
 #endif

@@ -21,51 +21,68 @@
 
 /* Global library. */
 #include <milter/core/migrations.h>
+#include <milter/core/region.h>
 #include <milter/core/worker.h>
 
 /* Application-specific. */
 #include <milter/daemon/queue_cache.h>
 
+/* One region's queue addresses and the thread that keeps them. */
+typedef struct CACHE_REGION {
+    WORKER  worker;
+    int     index;			/* in config->regions */
+    GHashTable *addresses;		/* address -> itself; NULL: not loaded */
+} CACHE_REGION;
+
 static pthread_rwlock_t cache_lock = PTHREAD_RWLOCK_INITIALIZER;
-static GHashTable *cache_addresses;	/* address -> itself; NULL: never loaded */
-static WORKER cache_worker;
-static char *cache_conninfo;
-static int cache_refresh;
-static int cache_timeout;
+static CACHE_REGION *cache_regions;
+static int cache_count;
+static const CONFIG *cache_config;	/* a reference: the settings at start */
+
+/* cache_replace - a region's list is now table (NULL: unknown) */
+
+static void cache_replace(CACHE_REGION *region, GHashTable *table)
+{
+    GHashTable *old;
+
+    pthread_rwlock_wrlock(&cache_lock);
+    old = region->addresses;
+    region->addresses = table;
+    pthread_rwlock_unlock(&cache_lock);
+    if (old != NULL)
+	g_hash_table_destroy(old);
+}
 
 /* cache_load - read the queue addresses; -1 on a database error, logged */
 
-static int cache_load(PGconn *conn)
+static int cache_load(CACHE_REGION *region, PGconn *conn)
 {
-    PGresult *res = worker_query(&cache_worker, conn, cache_timeout,
+    PGresult *res = worker_query(&region->worker, conn, cache_config->database_timeout,
 				 "reading the support addresses",
 				 "SELECT address FROM queues WHERE retired_at IS NULL", 0, 0, 0, 0);
-    GHashTable *table, *old;
+    GHashTable *table;
 
     if (res == NULL)
 	return (-1);
     table = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    for (int i = 0; i < PQntuples(res); i++) {
-	char   *addr = g_strdup(PQgetvalue(res, i, 0));
-
-	g_hash_table_add(table, addr);
-    }
+    for (int i = 0; i < PQntuples(res); i++)
+	g_hash_table_add(table, g_strdup(PQgetvalue(res, i, 0)));
     PQclear(res);
-    pthread_rwlock_wrlock(&cache_lock);
-    old = cache_addresses;
-    cache_addresses = table;
-    pthread_rwlock_unlock(&cache_lock);
-    if (old != NULL)
-	g_hash_table_destroy(old);
+    cache_replace(region, table);
     /* Every load, so that an admin (and a test) sees a queue change arrive. */
-    msg_info("loaded %u support address(es)", g_hash_table_size(table));
+    if (cache_count > 1)
+	msg_info("region %s: loaded %u support address(es)",
+		 cache_config->regions[region->index].name, g_hash_table_size(table));
+    else
+	msg_info("loaded %u support address(es)", g_hash_table_size(table));
     return (0);
 }
 
 /* cache_schema - on each new connection: a database that was away at
- * start, or restored, gets this build's functions too */
+ * start, or restored, gets this build's functions too; -1 when it is
+ * not the region's own database (its mail is tempfailed) */
 
-static void cache_schema(PGconn *conn)
+static int cache_schema(CACHE_REGION *region, PGconn *conn)
 {
     TM_ERROR err;
 
@@ -76,75 +93,102 @@ static void cache_schema(PGconn *conn)
     case 1:
 	msg_info("applied the SQL functions of this build (sql/functions/)");
     }
+    if (region_verify(conn, cache_config, region->index, &err) < 0) {
+	msg_error("%s; the region's support mail is tempfailed until then", err.text);
+	cache_replace(region, NULL);
+	return (-1);
+    }
+    return (0);
 }
 
 /* cache_main - the refresher thread: LISTEN, load, wait, repeat */
 
-static void *cache_main(void *unused)
+static void *cache_main(void *context)
 {
+    CACHE_REGION *region = context;
     PGconn *conn = NULL;
+    int     wait;
 
     for (;;) {
 	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
 	    PQfinish(conn);
-	    conn = worker_connect(&cache_worker, cache_conninfo, cache_timeout,
-				  "ticket_milter_queues");
+	    conn = worker_connect(&region->worker, cache_config->regions[region->index].conninfo,
+				  cache_config->database_timeout, "ticket_milter_queues");
+	    if (conn != NULL && cache_schema(region, conn) < 0) {
+		PQfinish(conn);
+		conn = NULL;
+		wait = cache_config->queue_refresh;
+	    } else {
+		wait = 2;
+	    }
 	    if (conn == NULL) {
-		if (worker_wait(&cache_worker, NULL, 2))
+		if (worker_wait(&region->worker, NULL, wait))
 		    break;
 		continue;
 	    }
-	    cache_schema(conn);
 	}
-	if (cache_load(conn) < 0) {
+	if (cache_load(region, conn) < 0) {
 	    PQfinish(conn);
 	    conn = NULL;
-	    if (worker_wait(&cache_worker, NULL, 2))
+	    if (worker_wait(&region->worker, NULL, 2))
 		break;
 	    continue;
 	}
-	if (worker_wait(&cache_worker, conn, cache_refresh))
+	if (worker_wait(&region->worker, conn, cache_config->queue_refresh))
 	    break;
     }
     PQfinish(conn);
     return (NULL);
 }
 
-/* queue_cache_start - start the refresher thread */
+/* queue_cache_start - start a refresher thread per region */
 
-void    queue_cache_start(const char *conninfo, int refresh, int timeout)
+void    queue_cache_start(const CONFIG *config)
 {
-    cache_conninfo = g_strdup(conninfo);
-    cache_refresh = refresh;
-    cache_timeout = timeout;
-    worker_start(&cache_worker, "support queues", cache_main, NULL);
+    cache_config = config_ref(config);
+    cache_count = config->region_count;
+    cache_regions = g_new0(CACHE_REGION, cache_count);
+    for (int i = 0; i < cache_count; i++) {
+	cache_regions[i].index = i;
+	worker_start(&cache_regions[i].worker, "support queues", cache_main, cache_regions + i);
+    }
 }
 
-/* queue_cache_lookup - 1 support, 0 other, -1 not known yet */
+/* queue_cache_lookup - 1 support (in *region), 0 other, -1 not known */
 
-int     queue_cache_lookup(const char *address)
+int     queue_cache_lookup(const char *address, int *region)
 {
-    int     found;
+    int     hits = 0, unknown = 0;
 
     pthread_rwlock_rdlock(&cache_lock);
-    if (cache_addresses == NULL)
-	found = -1;
-    else
-	found = g_hash_table_contains(cache_addresses, address);
+    for (int i = 0; i < cache_count; i++) {
+	if (cache_regions[i].addresses == NULL) {
+	    unknown = 1;
+	} else if (g_hash_table_contains(cache_regions[i].addresses, address)) {
+	    hits++;
+	    *region = i;
+	}
+    }
     pthread_rwlock_unlock(&cache_lock);
-    return (found);
+    if (hits > 1) {
+	msg_error("%s is a queue of more than one region: its mail is tempfailed until"
+		  " one of them removes it (ticketctl queue remove --region NAME)", address);
+	return (-1);
+    }
+    return (hits ? 1 : unknown ? -1 : 0);
 }
 
-/* queue_cache_stop - stop the thread and release the list */
+/* queue_cache_stop - stop the threads and release the lists */
 
 void    queue_cache_stop(void)
 {
-    worker_stop(&cache_worker);
-    pthread_rwlock_wrlock(&cache_lock);
-    if (cache_addresses)
-	g_hash_table_destroy(cache_addresses);
-    cache_addresses = NULL;
-    pthread_rwlock_unlock(&cache_lock);
-    g_free(cache_conninfo);
-    cache_conninfo = NULL;
+    for (int i = 0; i < cache_count; i++)
+	worker_stop(&cache_regions[i].worker);
+    for (int i = 0; i < cache_count; i++)
+	cache_replace(cache_regions + i, NULL);
+    g_free(cache_regions);
+    cache_regions = NULL;
+    cache_count = 0;
+    config_free(cache_config);
+    cache_config = NULL;
 }

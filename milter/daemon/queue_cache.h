@@ -17,7 +17,8 @@
 /*	void	queue_cache_stop(void)
 /* DESCRIPTION
 /*	Classifying a recipient must not cost a database round trip, so
-/*	the daemon keeps the queue addresses in memory. A thread holds its
+/*	the daemon keeps the queue addresses in memory. A thread per region
+/*	(config->regions, read at start: QueueRefresh, DatabaseTimeout) holds its
 /*	own connection, LISTENs for the notification that the queues
 /*	table sends on every change (ticketctl queue add takes effect at
 /*	once), and reloads every refresh seconds as well. While the
@@ -35,8 +36,11 @@
 /*	tell support mail from other mail).
 /*--*/
 
-extern void queue_cache_start(const char *, int, int);
-extern int queue_cache_lookup(const char *);
+/* Global library. */
+#include <milter/core/config.h>
+
+extern void queue_cache_start(const CONFIG *);
+extern int queue_cache_lookup(const char *, int *);
 extern void queue_cache_stop(void);
 
 #endif

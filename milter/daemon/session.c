@@ -24,6 +24,8 @@ SESSION *session_create(void)
     session->support_queues = g_ptr_array_new_with_free_func(g_free);
     session->ar_forged = g_array_new(FALSE, FALSE, sizeof(guint));
     session->reply_tokens = g_ptr_array_new_with_free_func(g_free);
+    session->queue_regions = g_array_new(FALSE, FALSE, sizeof(int));
+    session->token_regions = g_array_new(FALSE, FALSE, sizeof(int));
     return (session);
 }
 
@@ -37,6 +39,8 @@ void    session_reset_message(SESSION *session)
     g_ptr_array_set_size(session->support_rcpts, 0);
     g_ptr_array_set_size(session->support_queues, 0);
     g_ptr_array_set_size(session->reply_tokens, 0);
+    g_array_set_size(session->queue_regions, 0);
+    g_array_set_size(session->token_regions, 0);
     session->queues_unknown = 0;
     g_clear_pointer(&session->message, msgbuf_free);
     g_clear_pointer(&session->auth_json, g_free);
@@ -63,6 +67,8 @@ void    session_free(SESSION *session)
     g_ptr_array_free(session->support_queues, TRUE);
     g_array_free(session->ar_forged, TRUE);
     g_ptr_array_free(session->reply_tokens, TRUE);
+    g_array_free(session->queue_regions, TRUE);
+    g_array_free(session->token_regions, TRUE);
     g_free(session->client_ip);
     g_free(session->client_name);
     g_free(session->helo);

@@ -64,7 +64,9 @@ typedef struct SESSION {
     GPtrArray *recipients;		/* char *: each RCPT TO, normalized */
     GPtrArray *support_rcpts;		/* char *: support RCPT TO as given */
     GPtrArray *support_queues;		/* char *: their queue addresses */
+    GArray *queue_regions;		/* int: each support queue's region */
     GPtrArray *reply_tokens;		/* char *: their +extensions, if any */
+    GArray *token_regions;		/* int: each token's queue's region */
     int     queues_unknown;		/* a recipient not classified: no queue list */
     MSGBUF *message;			/* header and body, from DATA on */
     char   *auth_json;			/* SPF/DKIM/DMARC results, JSON, or NULL */

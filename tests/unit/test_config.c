@@ -213,6 +213,45 @@ static void test_restart_keys(void **state)
     config_free(fresh);
 }
 
+/* Region lines: any number, each a name and a database; Database is "default". */
+static void test_regions(void **state)
+{
+    TM_ERROR err;
+    CONFIG *one = load_text("Socket inet:1@h\nDatabase dbname=a\n", &err, 0);
+    CONFIG *three = load_text("Socket inet:1@h\nRegion eu host=e dbname=t\nDatabase dbname=a\n"
+			      "Region us-east  dbname=u\n", &err, 0);
+    CONFIG *other = load_text("Socket inet:1@h\nDatabase dbname=a\nRegion eu dbname=moved\n", &err, 0);
+    GString *names = g_string_new(NULL);
+
+    assert_int_equal(one->region_count, 1);
+    assert_string_equal(one->regions[0].name, "default");
+    assert_string_equal(one->regions[0].conninfo, "dbname=a");
+    assert_int_equal(three->region_count, 3);
+    assert_string_equal(three->regions[0].conninfo, "dbname=a");
+    assert_string_equal(three->regions[1].name, "eu");
+    assert_string_equal(three->regions[1].conninfo, "host=e dbname=t");
+    assert_string_equal(three->regions[2].name, "us-east");
+    assert_string_equal(three->regions[2].conninfo, "dbname=u");
+    assert_int_equal(config_region_find(three, "us-east"), 2);
+    assert_int_equal(config_region_find(three, "mars"), -1);
+    /* A reload keeps the regions of the start. */
+    assert_int_equal(config_keep_restart_keys(other, three, names), 1);
+    assert_string_equal(names->str, "Region");
+    assert_int_equal(other->region_count, 3);
+    assert_string_equal(other->regions[1].conninfo, "host=e dbname=t");
+    g_string_free(names, TRUE);
+    config_free(one);
+    config_free(three);
+    config_free(other);
+    expect_error("Socket inet:1@h\nDatabase y\nRegion Eu! dbname=x\n", "line 3: Region: a region's name is");
+    expect_error("Socket inet:1@h\nDatabase y\nRegion 1eu dbname=x\n", "line 3: Region: a region's name is");
+    expect_error("Socket inet:1@h\nDatabase y\nRegion default dbname=x\n",
+		 "line 3: Region: region \"default\" is the Database's");
+    expect_error("Socket inet:1@h\nDatabase y\nRegion eu a\nRegion eu b\n",
+		 "line 4: Region: region \"eu\" is already defined");
+    expect_error("Socket inet:1@h\nDatabase y\nRegion eu\n", "line 3: Region: region \"eu\" needs a database");
+}
+
 static void test_missing_file(void **state)
 {
     TM_ERROR err;
@@ -230,6 +269,7 @@ int     main(void)
 	cmocka_unit_test(test_sockets),
 	cmocka_unit_test(test_references),
 	cmocka_unit_test(test_restart_keys),
+	cmocka_unit_test(test_regions),
 	cmocka_unit_test(test_missing_file),
     };
 
