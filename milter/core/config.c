@@ -539,13 +539,14 @@ static void regions_free(CONFIG_REGION *regions, int count)
     g_free(regions);
 }
 
-/* regions_equal - two lists of regions name the same databases alike */
+/* regions_equal - two files' Region lines name the same databases alike
+ * (regions[0] is Database's) */
 
 static int regions_equal(const CONFIG *a, const CONFIG *b)
 {
     if (a->region_count != b->region_count)
 	return (0);
-    for (int i = 0; i < a->region_count; i++)
+    for (int i = 1; i < a->region_count; i++)
 	if (strcmp(a->regions[i].name, b->regions[i].name) != 0
 	    || g_strcmp0(a->regions[i].conninfo, b->regions[i].conninfo) != 0)
 	    return (0);
@@ -629,6 +630,9 @@ int     config_keep_restart_keys(CONFIG *fresh, const CONFIG *running, GString *
 	    count++;
 	}
     }
+    /* The default region's database is Database, whichever was kept. */
+    g_free(fresh->regions[0].conninfo);
+    fresh->regions[0].conninfo = g_strdup(fresh->database);
     return (count);
 }
 

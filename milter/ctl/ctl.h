@@ -15,6 +15,7 @@
 /*			    const char *const *params)
 /*
 /*	void	ctl_print_json(PGresult *res)
+/*	void	ctl_print_json_text(const char *json)
 /*
 /*	int	ctl_usage(const char *text)
 /*
@@ -68,7 +69,7 @@
 /*	ctl_print_json() prints the one JSON value that the query built
 /*	(json_agg and friends), so that JSON output comes from one place;
 /*	a command over several regions prints their values joined
-/*	(ctl_region.c).
+/*	(ctl_region.c); ctl_print_json_text() prints one the program holds.
 /*
 /*	ctl_usage() prints "usage: ticketctl TEXT" and returns 2;
 /*	ctl_fail() prints "ticketctl: TEXT" and returns 1.
@@ -80,7 +81,9 @@
 /*	ctl_region_run() runs a command in the region(s) it is for, and
 /*	ctl_region_migrate() brings every region's schema up to date
 /*	(ctl_region.c); ctl_region_name() is the region a command runs in
-/*	when there are several (ctl_fail() names it), else NULL.
+/*	when there are several (ctl_fail() names it), else NULL;
+/*	ctl_region_first() says whether it is the first region the command
+/*	runs in (a CSV header goes once, a region column before each row).
 /*
 /*	ctl_config() is the configuration ticketctl read (-c).
 /*
@@ -149,6 +152,8 @@ typedef struct CTL_TEXTS {
 
 extern PGresult *ctl_query(PGconn *, const char *, int, const char *const *);
 extern void ctl_print_json(PGresult *);
+extern void ctl_print_json_text(const char *);
+extern int ctl_region_first(void);
 extern int ctl_usage(const char *);
 extern int ctl_fail(const char *,...) TM_PRINTF(1, 2);
 extern int ctl_flag(int *, char **, const char *);

@@ -250,7 +250,7 @@ static int privacy_erase(PGconn *conn, int argc, char **argv)
 	ctl_audit(conn, "privacy erase --dry-run", "address-hash", PQgetvalue(res, 0, 9), NULL);
     }
     if (json)
-	puts(PQgetvalue(res, 0, 11));
+	ctl_print_json_text(PQgetvalue(res, 0, 11));
     else
 	print_erase(res, dry_run);
     PQclear(res);

@@ -99,6 +99,7 @@ static const CONFIG *region_config;
 static PGconn **region_conns;		/* opened on demand, by index */
 static int region_current = -1;		/* the region a command runs in */
 static JsonArray *region_json;		/* the joined JSON output, or NULL */
+static int region_runs;			/* regions the command ran in so far */
 
 /* ctl_region_name - the region the command runs in, for messages; NULL
  * when there is only one */
@@ -137,24 +138,36 @@ static void region_json_print(void)
     region_json = NULL;
 }
 
-/* ctl_print_json - print the single JSON value a query built; in a
- * command over several regions, join it to the others' */
+/* ctl_region_first - the command runs in its first region (a table's
+ * header is printed once) */
+
+int     ctl_region_first(void)
+{
+    return (region_runs == 0);
+}
+
+/* ctl_print_json - print the single JSON value a query built */
 
 void    ctl_print_json(PGresult *res)
+{
+    ctl_print_json_text(PQgetvalue(res, 0, 0));
+}
+
+/* ctl_print_json_text - print a JSON value; in a command over several
+ * regions, join it to the others' */
+
+void    ctl_print_json_text(const char *json)
 {
     JsonParser *parser;
     JsonNode *root;
 
     if (region_json == NULL) {
-	puts(PQgetvalue(res, 0, 0));
+	puts(json);
 	return;
     }
     parser = json_parser_new();
-    if (!json_parser_load_from_data(parser, PQgetvalue(res, 0, 0), -1, NULL)) {
-	g_object_unref(parser);
-	puts(PQgetvalue(res, 0, 0));
-	return;
-    }
+    if (!json_parser_load_from_data(parser, json, -1, NULL))
+	msg_fatal("not JSON: %.80s", json);
     root = json_parser_get_root(parser);
     if (JSON_NODE_HOLDS_ARRAY(root))
 	json_array_foreach_element(json_node_get_array(root), region_json_add, NULL);
@@ -286,6 +299,7 @@ static int region_run(int region, CTL_COMMAND *run, int needs_schema, int header
     }
     status = run(conn, argc, args);
     region_current = -1;
+    region_runs++;
     g_free(args);
     return (status);
 }
@@ -359,7 +373,7 @@ int     ctl_region_run(const CONFIG *config, CTL_COMMAND *run, int needs_schema,
 {
     const char *name = ctl_option(&argc, argv, "--region");
     const struct CTL_TARGET *t = target_of(argc, argv);
-    int     count = config->region_count, region = 0, runs = 0, failed = 0, status, ret;
+    int     count = config->region_count, region = 0, runs = 0, failed = 0, header, status, ret;
     int    *found = g_new0(int, count);
     char   *names;
 
@@ -381,10 +395,12 @@ int     ctl_region_run(const CONFIG *config, CTL_COMMAND *run, int needs_schema,
 	runs += found[i];
     if (status == 0 && runs > 1 && ctl_has_flag(argc, argv, "--json"))
 	region_json = json_array_new();
+    /* Headers would break JSON and CSV: their objects and rows name the region. */
+    header = runs > 1 && !ctl_has_flag(argc, argv, "--json") && !ctl_has_flag(argc, argv, "--csv");
     /* A listing goes on past a region that fails. */
     for (int i = 0; status == 0 && i < count; i++) {
 	if (found[i]) {
-	    ret = region_run(i, run, needs_schema, runs > 1 && region_json == NULL, argc, argv);
+	    ret = region_run(i, run, needs_schema, header, argc, argv);
 	    failed = MAX(failed, ret);
 	}
     }

@@ -208,20 +208,26 @@ int     ctl_report(PGconn *conn, int argc, char **argv)
     g_free(interval);
     g_free(date);
     if (json) {
-	if (PQntuples(res) == 0)
-	    puts("[]");
-	else
-	    puts(PQgetvalue(res, 0, 14));
+	ctl_print_json_text(PQntuples(res) == 0 ? "[]" : PQgetvalue(res, 0, 14));
     } else if (csv) {
 	const char *const header[] = {label, "since", "created", "solved",
 	    "customer_messages", "replies", "first_response_median_s",
 	"first_response_p90_s", "open", "open_under_1d", "open_1d_to_7d", "open_over_7d"};
+	/* Over several regions: one table, a region column first. */
+	const char *region = ctl_region_name();
 
-	for (int c = 0; c < 12; c++)
-	    csv_field(header[c], c == 11);
-	for (int r = 0; r < PQntuples(res); r++)
+	if (ctl_region_first()) {
+	    if (region)
+		csv_field("region", 0);
+	    for (int c = 0; c < 12; c++)
+		csv_field(header[c], c == 11);
+	}
+	for (int r = 0; r < PQntuples(res); r++) {
+	    if (region)
+		csv_field(region, 0);
 	    for (int c = 0; c < 12; c++)
 		csv_field(PQgetvalue(res, r, c), c == 11);
+	}
     } else {
 	printf("%-32s %7s %6s %8s %7s %18s %18s %5s %5s %5s %5s\n", label, "created", "solved",
 	       "messages", "replies", "first resp. median", "first resp. p90", "open", "<1d",

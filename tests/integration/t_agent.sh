@@ -256,8 +256,14 @@ check_eq "... and changes no name" "Alice Agent" "$(sql "SELECT name FROM agents
 check "agent add of a new agent with a mistyped queue adds nobody" bash -c \
 	"! \"$TM_BUILD/ticketctl\" -c \"$TM_CONF\" agent add new@agents.test --queue nosuch@help.test && [ \"\$(psql -X -At -c \"SELECT count(*) FROM agents WHERE address = 'new@agents.test'\")\" = 0 ]"
 # make run, make stop, make run: the ticketctl commands scripts/run.sh runs
-# at each start, run twice against this database.
-conf=$TM_CONF
+# at each start, run twice against databases of their own (two regions,
+# as make run's: the shared test database keeps its ticket numbers).
+conf=$work/run.conf
+for db in agent_run agent_run_eu; do
+	PGOPTIONS="-c client_min_messages=warning" sql "DROP DATABASE IF EXISTS $db" && sql "CREATE DATABASE $db" || fail "create $db"
+done
+milter_config "$conf" "$((MILTER_PORT + 50))" "Database host=127.0.0.1 port=$PG_PORT user=ticket dbname=agent_run
+Region eu host=127.0.0.1 port=$PG_PORT user=ticket dbname=agent_run_eu"
 runsh=$(grep -E '^[[:space:]]*build/ticketctl .*>/dev/null$' "$TM_ROOT/scripts/run.sh" | sed -e 's/^[[:space:]]*//' -e "s#^build/ticketctl#\"$TM_BUILD/ticketctl\"#")
 check "run.sh starts ticketctl commands" test -n "$runsh"
 check "run.sh's ticketctl commands, a first time" bash -c "conf='$conf'; set -e; $runsh"

@@ -137,6 +137,11 @@ check_eq "ticket list --customer is audited in each region, by the address's has
 ctl ticket list --queue $E >"$work/out" 2>&1
 check "ticket list --queue: only that queue's region" bash -c "grep -q 'EU Frage' '$work/out' && ! grep -q -e 'region default' -e 'no queue' '$work/out'"
 
+check_eq "report --csv over the regions: one header, a region column" "region,queue 1 default eu" \
+	"$(ctl report queues --csv | sed -n 1p | cut -d, -f1-2) $(ctl report queues --csv | grep -c '^region,') $(ctl report queues --csv | tail -n +2 | cut -d, -f1 | sort -u | tr '\n' ' ' | sed 's/ $//')"
+check "privacy erase --dry-run --json over the regions: one JSON array" \
+	jq -e 'length == 2 and all(.[]; .dry_run == true)' <<<"$(ctl privacy erase nobody@nowhere.test --dry-run --json)"
+
 # --- a region's database down: only its mail waits ---
 sql "ALTER DATABASE reg_eu ALLOW_CONNECTIONS false" >/dev/null
 sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'reg_eu'" >/dev/null

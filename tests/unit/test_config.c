@@ -239,10 +239,18 @@ static void test_regions(void **state)
     assert_string_equal(names->str, "Region");
     assert_int_equal(other->region_count, 3);
     assert_string_equal(other->regions[1].conninfo, "host=e dbname=t");
+    /* Database is the default region's: kept, it is kept there too. */
+    g_string_truncate(names, 0);
+    CONFIG *moved = load_text("Socket inet:1@h\nDatabase dbname=b\n", &err, 0);
+
+    assert_int_equal(config_keep_restart_keys(moved, one, names), 1);
+    assert_string_equal(names->str, "Database");
+    assert_string_equal(moved->regions[0].conninfo, "dbname=a");
     g_string_free(names, TRUE);
     config_free(one);
     config_free(three);
     config_free(other);
+    config_free(moved);
     expect_error("Socket inet:1@h\nDatabase y\nRegion Eu! dbname=x\n", "line 3: Region: a region's name is");
     expect_error("Socket inet:1@h\nDatabase y\nRegion 1eu dbname=x\n", "line 3: Region: a region's name is");
     expect_error("Socket inet:1@h\nDatabase y\nRegion default dbname=x\n",
