@@ -102,6 +102,8 @@ char   *ingest_meta(const CONFIG *config, const INGEST_ENVELOPE *envelope,
     mail_json_stored(out, mail);
     add_list(out, "queues", envelope->queues);
     add_list(out, "tokens", envelope->tokens);
+    if (envelope->foreign_queues)
+	add_list(out, "foreign_queues", envelope->foreign_queues);
     json_out_string(out, "envelope_sender", envelope->sender);
     add_list(out, "envelope_recipients", envelope->recipients);
     json_out_string(out, "digest", digest);
@@ -206,7 +208,7 @@ static int parse_result(const char *json, INGEST_RESULT *result, TM_ERROR *err)
 
 /* ingest_message - thread and store one support message */
 
-int     ingest_message(STORE *store, const CONFIG *config,
+int     ingest_message(STORE *store, STORE_HELD *held, const CONFIG *config,
 		               const INGEST_ENVELOPE *envelope, const MAIL *mail,
 		               const char *raw, size_t raw_len,
 		               INGEST_RESULT *result, TM_ERROR *err)
@@ -225,7 +227,7 @@ int     ingest_message(STORE *store, const CONFIG *config,
 	.blobs = (const STORE_BYTES *) blobs->data, .blob_count = blobs->len,
     };
     memset(result, 0, sizeof(*result));
-    ret = store_ingest(store, &msg, &answer, err);
+    ret = store_ingest(store, &msg, held, &answer, err);
     g_free(meta);
     ingest_texts_free(&texts);
     g_array_free(blobs, TRUE);

@@ -9,7 +9,8 @@
 /* SYNOPSIS
 /*	#include <milter/core/ingest.h>
 /*
-/*	int	ingest_message(STORE *store, const CONFIG *config,
+/*	int	ingest_message(STORE *store, STORE_HELD *held,
+/*			       const CONFIG *config,
 /*			       const INGEST_ENVELOPE *envelope,
 /*			       const MAIL *mail, const char *raw, size_t raw_len,
 /*			       INGEST_RESULT *result, TM_ERROR *err)
@@ -22,12 +23,14 @@
 /*	content, threading evidence, attachments, loop and bounce facts,
 /*	authentication results) as the JSON that the SQL function
 /*	ingest_message() takes, and stores it with the exact raw bytes in
-/*	one transaction, where the database threads it into a ticket. The
+/*	one transaction, where the database threads it into a ticket
+/*	(committed, or with held not NULL left open: store_ingest(3)). The
 /*	message's part of that JSON is the parser's (mail_json_stored());
 /*	ingest adds the envelope, the digest and the configured limits.
 /*
 /*	The envelope is what the MTA and the checks said of the message
-/*	(sender, recipients, support queues, reply tokens, client,
+/*	(sender, recipients, support queues, reply tokens, the queue
+/*	addresses of the other regions, client,
 /*	authentication results and proofs): the daemon builds it from its
 /*	session (session_envelope()), ticketctl's replay from the stored
 /*	row. Its strings and lists are borrowed for the call.
@@ -67,6 +70,7 @@
 /* Global library. */
 #include <milter/core/config.h>
 #include <milter/core/store.h>
+#include <milter/core/store_ingest.h>
 
 /* What the MTA and the checks said of one message; all borrowed. */
 typedef struct INGEST_ENVELOPE {
@@ -74,6 +78,7 @@ typedef struct INGEST_ENVELOPE {
     GPtrArray *recipients;		/* char *: each RCPT TO, normalized */
     GPtrArray *queues;			/* char *: the support queues' addresses */
     GPtrArray *tokens;			/* char *: reply tokens (+extensions) */
+    GPtrArray *foreign_queues;		/* char *: other regions' queues, or NULL */
     const char *client_ip;		/* NULL when unknown */
     const char *client_name;		/* NULL when unknown */
     const char *helo;			/* NULL when unknown */
@@ -97,7 +102,7 @@ typedef struct INGEST_RESULT {
     int     queued;			/* it put mail in the outbox */
 } INGEST_RESULT;
 
-extern int ingest_message(STORE *, const CONFIG *, const INGEST_ENVELOPE *,
+extern int ingest_message(STORE *, STORE_HELD *, const CONFIG *, const INGEST_ENVELOPE *,
 			          const MAIL *, const char *, size_t,
 			          INGEST_RESULT *, TM_ERROR *);
 extern void ingest_result_clear(INGEST_RESULT *);

@@ -19,6 +19,9 @@
 #include <milter/core/region.h>
 
 #define REGION_SLOTS	100		/* region_number_step() */
+#define REGION_MARGIN	1000		/* numbers a region without a slot may
+					 * still give while migrate runs */
+#define REGION_FIRST	100001		/* ticket_number_seq's START */
 
 /* region_query - a parameterized query; NULL with the reason in err */
 
@@ -47,8 +50,10 @@ int     region_verify(PGconn *conn, const CONFIG *config, int region, TM_ERROR *
 
     if (res == NULL)
 	return (-1);
-    if (!PQgetisnull(res, 0, 0))
-	ret = tm_error(err, "%s", PQgetvalue(res, 0, 0));
+    if (!PQgetisnull(res, 0, 0)) {
+	tm_error(err, "%s", PQgetvalue(res, 0, 0));
+	ret = 1;
+    }
     PQclear(res);
     return (ret);
 }
@@ -110,6 +115,25 @@ static int free_slot(const REGION_STATE *states, int count)
     return (-1);
 }
 
+/* warn_old_numbers - two regions to be given slots have both given
+ * numbers already (two help desks joined): those may repeat */
+
+static void warn_old_numbers(const CONFIG *config, const REGION_STATE *states, FILE *out)
+{
+    int     first = -1;
+
+    for (int i = 0; i < config->region_count; i++) {
+	if (states[i].slot > 0 || states[i].last_number < REGION_FIRST)
+	    continue;
+	if (first < 0)
+	    first = i;
+	else
+	    fprintf(out, "warning: regions %s and %s have both given ticket numbers before:"
+		    " numbers given until now may name a ticket in each (ticket show asks"
+		    " for --region then)\n", config->regions[first].name, config->regions[i].name);
+    }
+}
+
 /* region_claim_all - name every region's database, keep numbers apart */
 
 int     region_claim_all(PGconn *const *conns, const CONFIG *config, FILE *out, TM_ERROR *err)
@@ -127,6 +151,10 @@ int     region_claim_all(PGconn *const *conns, const CONFIG *config, FILE *out, 
 			       " one of them is a copy of the other's database",
 			       config->regions[j].name, config->regions[i].name, states[i].slot);
     }
+    /* A daemon may give numbers meanwhile: start the slots above them. */
+    floor += REGION_MARGIN;
+    if (count > 1)
+	warn_old_numbers(config, states, out);
     for (int i = 0; i < count && ret == 0; i++) {
 	const char *name = config->regions[i].name;
 	int     slot = states[i].slot;

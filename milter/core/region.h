@@ -20,10 +20,11 @@
 /*	(sql/functions/region.sql), so that a Region line that names
 /*	another region's database is found before mail goes there.
 /*
-/*	region_verify() fails unless the database on conn is the region of
-/*	that index: named so (an unnamed one only while it is the only
+/*	region_verify() returns 0 when the database on conn is the region
+/*	of that index: named so (an unnamed one only while it is the only
 /*	region), and with ticket numbers apart from the others' when
-/*	there are several.
+/*	there are several; 1 when it is not, -1 when it could not ask,
+/*	both with the reason in err.
 /*
 /*	region_claim_all() is ticketctl migrate's last step, with conns[i]
 /*	the connection to region i (all of them): it names each database
@@ -32,7 +33,7 @@
 /*	above every number any region has given. It prints a line to out
 /*	for each region it changed.
 /* DIAGNOSTICS
-/*	-1 with the reason in err (naming the region).
+/*	region_claim_all(): -1 with the reason in err (naming the region).
 /*--*/
 
 /* System library. */

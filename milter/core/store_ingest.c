@@ -159,7 +159,7 @@ static int copy_upload(PGconn *conn, long long deadline, const STORE_MESSAGE *ms
 /* ingest_streamed - ingest_message() with raw and blobs sent by COPY */
 
 static PGresult *ingest_streamed(PGconn *conn, long long deadline, const STORE_MESSAGE *msg,
-				         int *broken, TM_ERROR *err)
+				         int hold, int *broken, TM_ERROR *err)
 {
     const char *values[5] = {msg->meta_json, msg->texts[0], msg->texts[1], msg->texts[2],
     msg->texts[3]};
@@ -187,8 +187,8 @@ static PGresult *ingest_streamed(PGconn *conn, long long deadline, const STORE_M
 		     " SELECT ingest_message(" STORE_META_SQL("$1", "$2", "$3", "$4", "$5")
 		     ", u.raw, u.blobs) FROM u",
 		     5, values, 0, 0, broken, err);
-    if (res == NULL)
-	return (NULL);
+    if (res == NULL || hold)
+	return (res);
     if ((commit = query_exec(conn, deadline, "COMMIT", 0, 0, 0, 0, broken, err)) == NULL) {
 	PQclear(res);
 	return (NULL);
@@ -197,9 +197,21 @@ static PGresult *ingest_streamed(PGconn *conn, long long deadline, const STORE_M
     return (res);
 }
 
-/* store_ingest - store one message and its ticket in one transaction */
+/* begin - open a transaction; 0, or -1 with the reason */
 
-int     store_ingest(STORE *store, const STORE_MESSAGE *msg, char **result_json, TM_ERROR *err)
+static int begin(PGconn *conn, long long deadline, int *broken, TM_ERROR *err)
+{
+    PGresult *res = query_exec(conn, deadline, "BEGIN", 0, 0, 0, 0, broken, err);
+
+    PQclear(res);
+    return (res ? 0 : -1);
+}
+
+/* store_ingest - store one message and its ticket in one transaction,
+ * committed now, or held open for store_held_end() */
+
+int     store_ingest(STORE *store, const STORE_MESSAGE *msg, STORE_HELD *held,
+		             char **result_json, TM_ERROR *err)
 {
     long long deadline = query_deadline(store_timeout(store));
     size_t  blobs_len = blobs_size(msg->blobs, msg->blob_count);
@@ -214,13 +226,32 @@ int     store_ingest(STORE *store, const STORE_MESSAGE *msg, char **result_json,
     if (fresh && prepare_ingest(conn, deadline, &broken, err) < 0)
 	broken = 1;
     else if (msg->raw_len + blobs_len > STORE_STREAM_BYTES)
-	res = ingest_streamed(conn, deadline, msg, &broken, err);
-    else
+	res = ingest_streamed(conn, deadline, msg, held != NULL, &broken, err);
+    else if (held == NULL || begin(conn, deadline, &broken, err) == 0)
 	res = ingest_at_once_any(conn, deadline, msg, &broken, err);
-    store_release(store, conn, broken);
+    if (res != NULL && held != NULL) {
+	*held = (STORE_HELD) {store, conn, deadline};
+    } else {
+	/* A transaction left open is rolled back: the connection is closed. */
+	store_release(store, conn, broken);
+    }
     if (res == NULL)
 	return (-1);
     *result_json = g_strdup(PQgetvalue(res, 0, 0));
     PQclear(res);
     return (0);
+}
+
+/* store_held_end - commit (or roll back) a held transaction; release */
+
+int     store_held_end(STORE_HELD *held, int commit, TM_ERROR *err)
+{
+    int     broken = 0;
+    PGresult *res = query_exec(held->conn, held->deadline, commit ? "COMMIT" : "ROLLBACK",
+			       0, 0, 0, 0, &broken, err);
+
+    store_release(held->store, held->conn, broken || res == NULL);
+    held->conn = NULL;
+    PQclear(res);
+    return (res ? 0 : -1);
 }

@@ -12,7 +12,8 @@
 /*	GByteArray *store_bytes_join(const STORE_BYTES *pieces, size_t count)
 /*
 /*	int	store_ingest(STORE *store, const STORE_MESSAGE *msg,
-/*			     char **result_json, TM_ERROR *err)
+/*			     STORE_HELD *held, char **result_json, TM_ERROR *err)
+/*	int	store_held_end(STORE_HELD *held, int commit, TM_ERROR *err)
 /* DESCRIPTION
 /*	store_bytes_join() copies pieces into one array, in order.
 /*
@@ -33,6 +34,13 @@
 /*	ingest_upload in the same transaction, a piece at a time, so that
 /*	libpq never holds them whole: the daemon's memory does not grow
 /*	with the size of the messages it stores.
+/*	With held NULL the transaction is committed before store_ingest()
+/*	returns. Otherwise it is left open on a connection of the pool,
+/*	recorded in held, until store_held_end() commits it (commit
+/*	nonzero) or rolls it back, and returns the connection: a message
+/*	for several regions is committed in each only once every region
+/*	has stored it (a COMMIT that fails, or whose answer is lost, has
+/*	an unknown outcome: the client's retry is recognised as stored).
 /* DIAGNOSTICS
 /*	-1, with the reason in err; nothing was stored.
 /*--*/
@@ -78,6 +86,14 @@ typedef struct STORE_MESSAGE {
 } STORE_MESSAGE;
 
 extern GByteArray *store_bytes_join(const STORE_BYTES *, size_t);
-extern int store_ingest(STORE *, const STORE_MESSAGE *, char **, TM_ERROR *);
+/* A transaction left open by store_ingest(), until store_held_end(). */
+typedef struct STORE_HELD {
+    STORE  *store;
+    PGconn *conn;
+    long long deadline;			/* the ingest's: the COMMIT's too */
+} STORE_HELD;
+
+extern int store_ingest(STORE *, const STORE_MESSAGE *, STORE_HELD *, char **, TM_ERROR *);
+extern int store_held_end(STORE_HELD *, int, TM_ERROR *);
 
 #endif

@@ -61,6 +61,11 @@ typedef enum CTL_WHERE {
     WHERE_NEW_QUEUE,			/* --region; no other may have it */
 } CTL_WHERE;
 
+/* The options that take a value, so that a value is not taken for the object. */
+static const char *const value_options[] = {"-o", "--name", "--confirm", "--language", "--lang",
+    "--retention-days", "--queue", "--status", "--customer", "--since", "--text", "--html",
+"--login", "--notify", "--digest", 0};
+
 static const char PROBE_QUEUE[] = "SELECT 1 FROM queues WHERE address = lower($1)";
 
 /* What a command names, and how to find it; the first match applies. */
@@ -193,7 +198,7 @@ static PGconn *region_connect(int region, int needs_schema, TM_ERROR *err)
     }
     PQclear(PQexec(conn, "SET client_min_messages = warning"));
     if (needs_schema && (migrations_check(conn, 1, &why) < 0
-			 || region_verify(conn, region_config, region, &why) < 0)) {
+			 || region_verify(conn, region_config, region, &why) != 0)) {
 	PQfinish(conn);
 	tm_error(err, "%s", why.text);
 	return (NULL);
@@ -223,8 +228,19 @@ static const struct CTL_TARGET *target_of(int argc, char **argv)
     return (NULL);
 }
 
+/* takes_value - the option is followed by its value */
+
+static int takes_value(const char *arg)
+{
+    for (int i = 0; value_options[i]; i++)
+	if (strcmp(arg, value_options[i]) == 0)
+	    return (1);
+    return (0);
+}
+
 /* target_value - what a target names: an option's value, or the first
- * argument after the subcommand that is not an option */
+ * argument after the subcommand that is neither an option nor an
+ * option's value; a message id's "#" as ticket show lists it is dropped */
 
 static const char *target_value(const struct CTL_TARGET *t, int argc, char **argv)
 {
@@ -232,8 +248,10 @@ static const char *target_value(const struct CTL_TARGET *t, int argc, char **arg
 	if (t->option) {
 	    if (strcmp(argv[i], t->option) == 0 && i + 1 < argc)
 		return (argv[i + 1]);
-	} else if (argv[i][0] != '-') {
-	    return (argv[i]);
+	} else if (argv[i][0] == '-') {
+	    i += takes_value(argv[i]);
+	} else {
+	    return (argv[i] + (argv[i][0] == '#'));
 	}
     }
     return (NULL);
@@ -360,9 +378,13 @@ static int regions_found(const struct CTL_TARGET *t, int argc, char **argv, int 
 	g_free(names);
 	return (1);
     }
-    /* Nowhere: the default region's command says what is missing. */
-    if (count == 0)
-	found[0] = 1;
+    /* Nowhere: with one region its command says so, with several ticketctl. */
+    if (count == 0) {
+	names = region_names(NULL);
+	ctl_fail("no region holds \"%s\" (the regions: %s)", value, names);
+	g_free(names);
+	return (1);
+    }
     return (0);
 }
 

@@ -253,7 +253,7 @@ static void check_database(const CONFIG *config, int region)
 	case 1:
 	    msg_info("%sapplied the SQL functions of this build (sql/functions/)", where);
 	}
-	if (region_verify(conn, config, region, &err) < 0)
+	if (region_verify(conn, config, region, &err) != 0)
 	    msg_fatal("%s", err.text);
 	PQfinish(conn);
     }

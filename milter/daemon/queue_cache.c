@@ -79,8 +79,9 @@ static int cache_load(CACHE_REGION *region, PGconn *conn)
 }
 
 /* cache_schema - on each new connection: a database that was away at
- * start, or restored, gets this build's functions too; -1 when it is
- * not the region's own database (its mail is tempfailed) */
+ * start, or restored, gets this build's functions too; 1 when it is
+ * not the region's own database (its mail is tempfailed), -1 when it
+ * did not say */
 
 static int cache_schema(CACHE_REGION *region, PGconn *conn)
 {
@@ -93,9 +94,14 @@ static int cache_schema(CACHE_REGION *region, PGconn *conn)
     case 1:
 	msg_info("applied the SQL functions of this build (sql/functions/)");
     }
-    if (region_verify(conn, cache_config, region->index, &err) < 0) {
+    switch (region_verify(conn, cache_config, region->index, &err)) {
+    case 1:
 	msg_error("%s; the region's support mail is tempfailed until then", err.text);
 	cache_replace(region, NULL);
+	return (1);
+    case -1:
+	/* The server did not answer: its last list stays in use. */
+	msg_warn("%s", err.text);
 	return (-1);
     }
     return (0);
@@ -107,19 +113,19 @@ static void *cache_main(void *context)
 {
     CACHE_REGION *region = context;
     PGconn *conn = NULL;
-    int     wait;
+    int     wait, bad;
 
     for (;;) {
 	if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
 	    PQfinish(conn);
 	    conn = worker_connect(&region->worker, cache_config->regions[region->index].conninfo,
 				  cache_config->database_timeout, "ticket_milter_queues");
-	    if (conn != NULL && cache_schema(region, conn) < 0) {
+	    wait = 2;
+	    if (conn != NULL && (bad = cache_schema(region, conn)) != 0) {
 		PQfinish(conn);
 		conn = NULL;
-		wait = cache_config->queue_refresh;
-	    } else {
-		wait = 2;
+		if (bad > 0)
+		    wait = cache_config->queue_refresh;
 	    }
 	    if (conn == NULL) {
 		if (worker_wait(&region->worker, NULL, wait))
@@ -178,17 +184,44 @@ int     queue_cache_lookup(const char *address, int *region)
     return (hits ? 1 : unknown ? -1 : 0);
 }
 
+/* queue_cache_foreign - the queue addresses of the regions but one */
+
+GPtrArray *queue_cache_foreign(int region)
+{
+    GPtrArray *addresses = g_ptr_array_new_with_free_func(g_free);
+    GHashTableIter iter;
+    gpointer address;
+
+    pthread_rwlock_rdlock(&cache_lock);
+    for (int i = 0; i < cache_count; i++) {
+	if (i == region || cache_regions[i].addresses == NULL)
+	    continue;
+	g_hash_table_iter_init(&iter, cache_regions[i].addresses);
+	while (g_hash_table_iter_next(&iter, &address, NULL))
+	    g_ptr_array_add(addresses, g_strdup(address));
+    }
+    pthread_rwlock_unlock(&cache_lock);
+    return (addresses);
+}
+
 /* queue_cache_stop - stop the threads and release the lists */
 
 void    queue_cache_stop(void)
 {
-    for (int i = 0; i < cache_count; i++)
-	worker_stop(&cache_regions[i].worker);
-    for (int i = 0; i < cache_count; i++)
-	cache_replace(cache_regions + i, NULL);
-    g_free(cache_regions);
+    CACHE_REGION *regions = cache_regions;
+    int     count = cache_count;
+
+    for (int i = 0; i < count; i++)
+	worker_stop(&regions[i].worker);
+    /* A connection still open may look up an address meanwhile. */
+    pthread_rwlock_wrlock(&cache_lock);
     cache_regions = NULL;
     cache_count = 0;
+    pthread_rwlock_unlock(&cache_lock);
+    for (int i = 0; i < count; i++)
+	if (regions[i].addresses)
+	    g_hash_table_destroy(regions[i].addresses);
+    g_free(regions);
     config_free(cache_config);
     cache_config = NULL;
 }

@@ -41,6 +41,7 @@
 
 extern void queue_cache_start(const CONFIG *);
 extern int queue_cache_lookup(const char *, int *);
+extern GPtrArray *queue_cache_foreign(int);
 extern void queue_cache_stop(void);
 
 #endif

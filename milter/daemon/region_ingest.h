@@ -24,20 +24,26 @@
 /*
 /*	region_ingest() stores the message once in each region that holds
 /*	one of its support queues, with only that region's queues and
-/*	reply tokens in the envelope: threading, tokens and the outbox
+/*	reply tokens in the envelope, and the other regions' queue
+/*	addresses, which count as queue addresses there too (no
+/*	participant, no relay recipient): threading, tokens and the outbox
 /*	stay inside a region, and a region's database never gets what was
-/*	for another. Each region's transaction is its own. When one
-/*	fails, the result is a failure (the MTA tempfails the message);
-/*	the regions that committed recognise the retry as stored before
-/*	(a duplicate), so each region ends with the message once. After
-/*	each commit that queued mail, that region's outbox senders are
-/*	woken.
+/*	for another. A message for one region is one transaction,
+/*	committed at once. A message for several is stored in each region
+/*	in a transaction held open (store_ingest(3)), and committed in each
+/*	only when every region has stored it; a failure or a refusal in
+/*	one rolls back all, and so does a message that would relay an
+/*	agent's answer in two regions (refused: TM001). Only a COMMIT that
+/*	fails after another region's succeeded leaves the message in some
+/*	regions; the client's retry is then recognised there as stored
+/*	before (a duplicate). After the commits, the outbox senders of the
+/*	regions are woken.
 /*
 /*	The result of several regions is one: ticket numbers, rules,
 /*	confirmations and notifications joined with ",", created when one
 /*	ticket was, a duplicate when every region said so, the relay of
-/*	the region that has one (the first, if several), and a discard
-/*	only when every region discards.
+/*	the region that has one, and a discard only when every region
+/*	discards.
 /*
 /*	region_ingest_stop() frees the pools (call it only when no
 /*	message is in flight).

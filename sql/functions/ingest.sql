@@ -168,6 +168,9 @@ END $$;
 --   client_ip, client_name, helo, mta_queue_id   text or null
 --   reopen_seconds       ReopenWindow; number_format TicketNumberFormat
 --   recipient_delimiter  RecipientDelimiter (the characters)
+--   foreign_queues       the queue addresses of the other regions (with
+--                        several): is_queue_address() counts them too, so
+--                        no other region's queue becomes a participant
 --   commands             only when reply_text starts with a "#" line: the
 --                        agent's commands, {list: [{name, argument}],
 --                        errors: [text], body_start: characters of
@@ -206,6 +209,9 @@ BEGIN
     -- A running erasure (privacy_erase) first, then deliveries of the
     -- same message wait for each other here.
     PERFORM pg_advisory_xact_lock_shared(privacy_gate());
+    PERFORM set_config('tm.foreign_queues',
+        coalesce((SELECT string_agg(lower(f), ' ') FROM jsonb_array_elements_text(meta->'foreign_queues') f), ''),
+        true);
     PERFORM pg_advisory_xact_lock(hashtextextended(
         coalesce(meta->>'message_id', '') || ' ' || (meta->>'digest'), 7431));
     SELECT m.id, tk.number, m.thread_rule, m.facts->'relay' AS relay INTO found_t

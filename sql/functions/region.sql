@@ -23,24 +23,31 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- region_claim - name this database region NAME; with a slot above 0,
--- its ticket numbers from now on end in the slot, from above floor. A
--- database claimed under another name stays that region.
+-- its ticket numbers from now on end in the slot, from above floor and
+-- above its own last. A database claimed under another name stays that
+-- region, and a slot once given stays (a second, concurrent migrate
+-- changes nothing).
 CREATE OR REPLACE FUNCTION region_claim(region text, new_slot integer, floor bigint)
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     step  integer := region_number_step();
-    known text;
+    known region_identity;
     start bigint;
 BEGIN
-    SELECT r.name INTO known FROM region_identity r FOR UPDATE;
-    IF known IS NOT NULL AND known <> region THEN
-        RAISE EXCEPTION 'this database is region "%", not "%"', known, region
+    LOCK TABLE region_identity IN EXCLUSIVE MODE;
+    SELECT * INTO known FROM region_identity;
+    IF known.name IS NOT NULL AND known.name <> region THEN
+        RAISE EXCEPTION 'this database is region "%", not "%"', known.name, region
             USING HINT = 'each Region line (and Database) must name its own database';
+    END IF;
+    IF known.slot > 0 THEN
+        RETURN;
     END IF;
     INSERT INTO region_identity (name, slot) VALUES (region, new_slot)
         ON CONFLICT (only_row) DO UPDATE SET slot = EXCLUDED.slot, claimed_at = now();
     IF new_slot > 0 THEN
-        start := floor + ((new_slot - floor) % step + step) % step;
+        start := greatest(floor, (SELECT last_number + 1 FROM region_state()));
+        start := start + ((new_slot - start) % step + step) % step;
         EXECUTE format('ALTER SEQUENCE ticket_number_seq INCREMENT BY %s RESTART WITH %s',
                        step, start);
     END IF;

@@ -82,7 +82,8 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 
 -- is_queue_address - a support address, or one with an extension
--- (queue+EXTENSION@domain): delims are the daemon's RecipientDelimiter
+-- (queue+EXTENSION@domain), of this region or (tm.foreign_queues, set by
+-- ingest_message() for the message) of another: delims are the daemon's RecipientDelimiter
 -- characters, and the address is cut at the first of them as the MTA and
 -- queue_addr_base() in C cut it (not when it is the first character)
 CREATE OR REPLACE FUNCTION is_queue_address(addr text, delims text) RETURNS boolean
@@ -105,5 +106,7 @@ BEGIN
     IF cut > 1 THEN
         a := left(local, cut - 1) || substring(a FROM '@[^@]*$');
     END IF;
-    RETURN EXISTS (SELECT 1 FROM queues q WHERE q.address IN (a, lower(addr)));
+    RETURN EXISTS (SELECT 1 FROM queues q WHERE q.address IN (a, lower(addr)))
+        OR coalesce(ARRAY[a, lower(addr)]
+                    && string_to_array(nullif(current_setting('tm.foreign_queues', true), ''), ' '), false);
 END $$;

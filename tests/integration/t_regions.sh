@@ -73,10 +73,11 @@ milter_start "$REGIONS" || { fail "ticket-milter starts with two regions" "see i
 check "the daemon loads each region's queues" wait_for 10 grep -q "region eu: loaded 1 support address" "$log"
 BODY="the home only phrase qq-home-7" mail alice@cust.test $H "Home question" rh-1@cust.test || fail "mail to the home queue"
 BODY="the eu only phrase qq-eu-7" mail bert@kunde.test $E "EU Frage" re-1@kunde.test || fail "mail to the eu queue"
+BODY="only in eu qq-ursula-7" mail ursula@kunde.test $E "Ursula" ru-1@kunde.test || fail "mail to the eu queue"
 BODY="for both regions qq-both-7" mail carl@both.test "$H,$E" "Both" rb-1@both.test || fail "mail to both queues"
 check_eq "home holds its mail and the shared one" "rb-1@both.test rh-1@cust.test" \
 	"$(home "SELECT string_agg(message_id, ' ' ORDER BY message_id) FROM messages WHERE direction = 'in'")"
-check_eq "eu holds its mail and the shared one" "rb-1@both.test re-1@kunde.test" \
+check_eq "eu holds its mail and the shared one" "rb-1@both.test re-1@kunde.test ru-1@kunde.test" \
 	"$(eu "SELECT string_agg(message_id, ' ' ORDER BY message_id) FROM messages WHERE direction = 'in'")"
 pg_dump -d reg_eu >"$work/eu.sql" && pg_dump -d reg_home >"$work/home.sql" || fail "pg_dump"
 check "no byte of home's own mail in eu's database" bash -c "! grep -q -e qq-home-7 -e alice@cust.test -e rh-1@cust.test '$work/eu.sql'"
@@ -92,6 +93,8 @@ check_eq "no number is in both regions" "" \
 check "the confirmation of eu's ticket goes out" wait_for 15 outgoing_to bert@kunde.test
 check "the shared message is confirmed by each region" wait_for 15 bash -c "[ \$(grep -rlsi '^X-Original-To: carl@both.test\$' '$PF_OUTGOING/new' | wc -l) -eq 2 ]"
 check "the log line names both tickets" grep -q "ticket $tbh,$tbe: new" "$log"
+check_eq "attack: the other region's queue is no participant of either ticket" "0 0" \
+	"$(home "SELECT count(*) FROM ticket_participants p JOIN contacts c ON c.id = p.contact_id WHERE c.address = '$E'") $(eu "SELECT count(*) FROM ticket_participants p JOIN contacts c ON c.id = p.contact_id WHERE c.address = '$H'")"
 
 # --- threading stays inside a region ---
 mail bert@kunde.test $H "Re: [#$te] EU Frage" rx-1@kunde.test || fail "mail with eu's tag to the home queue"
@@ -110,6 +113,18 @@ else
 	fail "eu's ticket has a reply address"
 fi
 
+# An agent of home who is also an agent in eu (of another queue) answers a
+# home ticket and copies eu's queue, where he is no agent: eu refuses, so
+# nothing is kept in home either (no half-stored answer, no relay).
+ctl queue add sales@reg-eu.test --region eu >/dev/null && ctl agent add xavier@agents.test --queue $H >/dev/null \
+	&& ctl agent add xavier@agents.test --queue sales@reg-eu.test >/dev/null || fail "agent xavier in both regions"
+hreply=$(ctl ticket show "$th" --json | jq -r '.reply_address // empty')
+send --from xavier@agents.test --to "$hreply,$E" --header "From: xavier@agents.test" --header "Cc: $E" \
+	--header "Subject: Re: [#$th] Home question" --header "Message-ID: <rx-9@agents.test>" --body "Answer." >"$work/out" 2>&1
+check "attack: an answer one region refuses is refused whole (550 5.7.1)" grep -q "550 5.7.1" "$work/out"
+check_eq "... and kept in neither region" "0 0" \
+	"$(home "SELECT count(*) FROM messages WHERE message_id = 'rx-9@agents.test'") $(eu "SELECT count(*) FROM messages WHERE message_id = 'rx-9@agents.test'")"
+
 # --- ticketctl over the regions ---
 check "ticket show finds an eu ticket without --region" bash -c "ctl() { '$TM_BUILD/ticketctl' -c '$TM_CONF' \"\$@\"; }; ctl ticket show $te | grep -q 'EU Frage'"
 check_eq "ticket show --json of a home ticket" "Home question" "$(ctl ticket show "$th" --json | jq -r .subject)"
@@ -123,13 +138,20 @@ if [ "$(eu "SELECT count(*) FROM messages WHERE id = $id")" = 1 ]; then
 	ctl message show "$id" >"$work/out" 2>&1
 	check_eq "a message id both regions have: exit 1" "1" "$?"
 	check "... asking for --region" grep -q "is in regions default, eu: name one with --region" "$work/out"
+	ctl message show "#$id" >"$work/out" 2>&1
+	check_eq "... also written #ID, as ticket show lists it: exit 1" "1" "$?"
 	check "message show --region eu" bash -c "'$TM_BUILD/ticketctl' -c '$TM_CONF' message show $id --region eu | grep -q ."
 fi
 check_eq "stats --json counts each region" "default eu" \
 	"$(ctl stats --json | jq -r '[.[].region] | unique | join(" ")')"
+ctl ticket show 999999 >"$work/out" 2>&1
+check_eq "a ticket no region holds: exit 1" "1" "$?"
+check "... saying so" grep -q 'no region holds "999999"' "$work/out"
+check "privacy export -o FILE ADDRESS: the region that knows the person" ctl privacy export -o "$work/ursula.tar" ursula@kunde.test
+check "... holds her message" bash -c "tar -xOf '$work/ursula.tar' | grep -q qq-ursula-7"
 check "privacy export --region eu" ctl privacy export bert@kunde.test --region eu -o "$work/bert.tar"
 check "... holds bert's message" bash -c "tar -xOf '$work/bert.tar' | grep -q qq-eu-7"
-check_eq "the audit record is in eu's log" "1" \
+check_eq "each export's audit record is in eu's log" "2" \
 	"$(eu "SELECT count(*) FROM audit_log WHERE command LIKE 'privacy export%'")"
 ctl ticket list --customer bert@kunde.test >/dev/null || fail "ticket list --customer"
 check_eq "ticket list --customer is audited in each region, by the address's hash" "1 1 0" \
@@ -156,7 +178,7 @@ send --from emil@kunde.test --to $E --data "@$work/re-3.eml" >"$work/out" 2>&1
 check "eu's mail is tempfailed (451 4.3.0)" grep -q "451 4.3.0" "$work/out"
 send --from emil@kunde.test --to "$H,$E" --data "@$work/rb-2.eml" >"$work/out" 2>&1
 check "mail for both is tempfailed too" grep -q "451 4.3.0" "$work/out"
-check_eq "... home has stored it already" "1" "$(home "SELECT count(*) FROM messages WHERE message_id = 'rb-2@both.test'")"
+check_eq "... and home has not kept it either (committed in each only when both stored it)" "0" "$(home "SELECT count(*) FROM messages WHERE message_id = 'rb-2@both.test'")"
 send --from frida@else.test --to someone@elsewhere.test --header "Subject: not for support" >"$work/out" 2>&1
 check "mail for no queue still passes" bash -c "! grep -q '^<\*\* *4' '$work/out'"
 sql "ALTER DATABASE reg_eu ALLOW_CONNECTIONS true" >/dev/null
@@ -164,7 +186,7 @@ sql "ALTER DATABASE reg_eu ALLOW_CONNECTIONS true" >/dev/null
 send --from emil@kunde.test --to $E --data "@$work/re-3.eml" >/dev/null 2>&1
 send --from emil@kunde.test --to "$H,$E" --data "@$work/rb-2.eml" >/dev/null 2>&1
 check_eq "eu's mail, sent again, is stored" "1" "$(eu "SELECT count(*) FROM messages WHERE message_id = 're-3@kunde.test'")"
-check_eq "the shared one: once in eu, and still once in home" "1 1" \
+check_eq "the shared one, sent again: once in eu, once in home" "1 1" \
 	"$(eu "SELECT count(*) FROM messages WHERE message_id = 'rb-2@both.test'") $(home "SELECT count(*) FROM messages WHERE message_id = 'rb-2@both.test'")"
 
 # --- a Region line naming another region's database ---
