@@ -17,6 +17,10 @@
 #   rel_deferred QUEUE         relay attempts answered 4xx (from the mail log)
 #   rel_report QUEUE N         one line: sent, answered 4xx, stored, distinct
 #   rel_check LABEL QUEUE N    assert: all N stored, none twice
+#   rel_finish LABEL QUEUE N LOADER START SECONDS WHAT
+#                              wait for the loading sender, drain, report and
+#                              assert: WHAT was answered 4xx, nothing lost or
+#                              stored twice
 #   milter_pid                 the running ticket-milter's process id
 #   milter_alive               true if it still answers
 
@@ -74,6 +78,19 @@ rel_report() {
 rel_check() {
 	check_eq "$1: nothing lost ($3 sent, all stored)" "$3" "$(rel_stored "$2")"
 	check_eq "$1: nothing stored twice" "$(rel_stored "$2")" "$(rel_distinct "$2")"
+}
+
+# rel_finish LABEL QUEUE N LOADER START SECONDS WHAT - the end of a load
+# scenario: the sender (process LOADER) took all N, the queue drains within
+# SECONDS, the time since START and the numbers; WHAT was answered 4xx
+rel_finish() {
+	wait "$4"
+	check "the sender took all $3 messages" test $? = 0
+	rel_drain "$2" "$3" "$6"
+	echo "  ($(( $(date +%s) - $5 )) s)"
+	rel_report "$2" "$3"
+	check "$7 was answered 4xx and retried" test "$(rel_deferred "$2")" -gt 0
+	rel_check "$1" "$2" "$3"
 }
 
 # milter_pid - the process id of the ticket-milter on MILTER_PORT
