@@ -138,5 +138,43 @@ standby_count() {
 }
 for i in $(seq 1 60); do [ "$(standby_count)" = "$N $N" ] && break; sleep 0.5; done
 check_eq "the rejoined standby holds every message once" "$N $N" "$(standby_count)"
+
+# --- the standby stops answering: each COMMIT waits for it until the
+# monitor drops replication to asynchronous (pg_auto_failover's own
+# timeouts from here on); meanwhile DatabaseTimeout tempfails, and the
+# tempfailed message, committed on the primary all the same, is known
+# when it comes again ---
+primary=$standby
+standby=node1; [ "$primary" = node1 ] && standby=node2
+fo_monitor_defaults || fail "the monitor takes its default timeouts" "see its log"
+id="sync-$run@customer.test"
+pause_ms=$(date +%s%3N)
+fo_pause "$standby"
+# The same bytes each time, as an MTA retries (mail(), env.sh: a fixed Date).
+first=$(mail sync@customer.test support@help.test "standby down" "$id" 2>&1)
+first_ms=$(( $(date +%s%3N) - pause_ms ))
+check "standby down: the waiting COMMIT is answered 451 4.3.0 at DatabaseTimeout" \
+	grep -q '^<\*\* 451 4.3.0' <<<"$first"
+check "standby down: ... within DatabaseTimeout (5 s) + 2 s" test "$first_ms" -lt 7000
+# Sent again every second, as a queueing MTA would (sooner), until taken.
+taken=0
+while [ $(( $(date +%s%3N) - pause_ms )) -lt 120000 ]; do
+	if mail sync@customer.test support@help.test "standby down" "$id" >/dev/null 2>&1; then
+		taken=1; break
+	fi
+	sleep 1
+done
+waited_ms=$(( $(date +%s%3N) - pause_ms ))
+echo "  standby down: support mail tempfailed for $waited_ms ms, until the monitor dropped to asynchronous replication"
+check "standby down: mail is taken again once the primary no longer waits" test "$taken" = 1
+echo "  the primary's state: $(fo_state "$primary")"
+check_eq "standby down: the primary no longer waits for a standby" "" \
+	"$(sql "SHOW synchronous_standby_names")"
+check_eq "standby down: the tempfailed message, committed all the same, is stored once" "1" "$(count_msgid "$id")"
+check "standby down: its retry was recognised as stored (a duplicate)" \
+	grep -q "duplicate.*message-id=<$id>" "$SVC_REAL/ticket-milter-$MILTER_PORT.log"
+fo_resume "$standby"
+check "the standby back: it catches up" fo_wait_state 90 "$standby" secondary
+check "the standby back: replication is synchronous again" fo_wait_state 30 "$primary" primary
 milter_stop
 check "no sanitizer or leak report in the milter log" milter_log_clean

@@ -29,6 +29,7 @@
 #                         and postmaster: a host that stops answering
 #   fo_start NODE         run the node's pg_autoctl again (it rejoins)
 #   fo_show               pg_autoctl show state, for a test's log
+#   fo_monitor_defaults   the monitor's timeouts back to pg_auto_failover's defaults
 
 FO_PORT=${FO_PORT:-$((PG_PORT + 10))}
 FO_DIR=$SVC_REAL/failover
@@ -201,6 +202,15 @@ fo_tree() {
 
 # fo_start NODE - run a stopped or killed node's pg_autoctl again
 fo_start() { fo_run "$1"; }
+
+# fo_monitor_defaults - pg_auto_failover's own timeouts on the monitor, from now on
+fo_monitor_defaults() {
+	local key
+	for key in $(printf '%s\n' "$FO_MONITOR_SETTINGS" | awk '{print $1}'); do
+		echo "ALTER SYSTEM RESET $key;"
+	done | psql -X -q -h 127.0.0.1 -p "$FO_PORT" -U postgres -d pg_auto_failover -v ON_ERROR_STOP=1 >/dev/null &&
+		psql -X -q -At -h 127.0.0.1 -p "$FO_PORT" -U postgres -d pg_auto_failover -c "SELECT pg_reload_conf()" >/dev/null
+}
 
 # fo_show - the monitor's view, for a test's log
 fo_show() { fo_as pg_autoctl show state --pgdata "$FO_DIR/monitor" 2>&1 | sed 's/^/  /'; }
