@@ -60,7 +60,7 @@ fo_port() {
 
 # fo_conninfo - the conninfo of README's multi-host setup
 fo_conninfo() {
-	echo "host=127.0.0.1,127.0.0.1 port=$(fo_port node1),$(fo_port node2) user=ticket dbname=tickets target_session_attrs=read-write connect_timeout=2"
+	echo "host=127.0.0.1,127.0.0.1 port=$(fo_port node1),$(fo_port node2) user=ticket dbname=tickets target_session_attrs=read-write"
 }
 
 # fo_use - psql (sql, env.sh) reaches whichever node is the primary
