@@ -116,7 +116,7 @@ cat <<EOF
 \`make bench\` on $(date -u +%Y-%m-%d), $cpus CPUs (${model:-unknown}),
 normal build (-O2), bench/bench_failover.sh. PostgreSQL 15 under
 pg_auto_failover 2.0 on one machine: a monitor and two nodes on loopback,
-PostgreSQL's defaults (fsync on) apart from memory; ticket-milter with
+PostgreSQL's defaults (fsync on) apart from memory and connections; ticket-milter with
 \`Database host=127.0.0.1,127.0.0.1 port=P1,P2 target_session_attrs=read-write\`,
 \`VerifySenders no\`, \`DatabaseTimeout 5\`.
 
