@@ -80,7 +80,7 @@ check_eq "the relayed answers among them: one a ticket" "$TICKETS" \
 burst="b[0-9]+-$run@customer.test"
 mkdir -p "$work/burst"
 for i in $(seq 1 "$BURST"); do
-	rel_msg "$work/burst/$i.eml" "Burst $i <b$i-$run@customer.test>" "$desk" "Burst $i" "burst-$i-$run@customer.test"
+	rel_msg "$work/burst/$i.eml" "Burst $i <b$i-$run@customer.test>" "$desk" "Burst $i" "outburst-$i-$run@customer.test"
 done
 python3 "$TM_ROOT/tests/lib/smtpc.py" send --port "$PF_PORT" --conns 8 --from customer@customer.test --to "$desk" \
 	--codes "$work/burst-codes" "$work"/burst/*.eml >/dev/null &
