@@ -33,6 +33,10 @@ packages=(
 	nftables
 	# the real services: a private PostgreSQL and a private Postfix
 	postgresql postfix
+	# tests and make bench: a PostgreSQL cluster with failover
+	# (tests/lib/failover.sh: pg_autoctl's monitor and two nodes, run
+	# privately; the extension is the monitor's)
+	pg-auto-failover-cli postgresql-15-auto-failover
 	# make deb and make package-check: build, lint and install the .deb
 	debhelper dpkg-dev fakeroot lintian man-db adduser
 	# make bench: OpenDKIM, the reference milter; tests: pgbouncer, a proxy

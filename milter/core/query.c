@@ -22,6 +22,7 @@
 #include <milter/core/query.h>
 
 #define COPY_CHUNK	(256 * 1024)
+#define READ_ONLY_TRANSACTION	"25006"	/* read_only_sql_transaction */
 
 /* query_now_ms - a monotonic clock in milliseconds */
 
@@ -139,6 +140,15 @@ static void failed_result(PGconn *conn, PGresult *last, TM_ERROR *err)
 	g_strlcpy(err->code, state, sizeof(err->code));
 }
 
+/* read_only - the server is a standby now: a switchover demoted it */
+
+static int read_only(const PGresult *res)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+    return (state && strcmp(state, READ_ONLY_TRANSACTION) == 0);
+}
+
 /* query_result - the last result of the query sent, by the deadline */
 
 PGresult *query_result(PGconn *conn, long long deadline, int *broken, TM_ERROR *err)
@@ -166,9 +176,9 @@ PGresult *query_result(PGconn *conn, long long deadline, int *broken, TM_ERROR *
     }
     if (PQresultStatus(last) != PGRES_TUPLES_OK && PQresultStatus(last) != PGRES_COMMAND_OK) {
 	failed_result(conn, last, err);
-	PQclear(last);
-	if (PQstatus(conn) != CONNECTION_OK)
+	if (PQstatus(conn) != CONNECTION_OK || read_only(last))
 	    *broken = 1;
+	PQclear(last);
 	return (NULL);
     }
     return (last);

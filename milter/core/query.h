@@ -53,9 +53,11 @@
 /*	client) come with their primary text only; other failures say
 /*	"database query failed" and carry the SQLSTATE in err->code.
 /*	*broken is set when the connection cannot be used again: timed
-/*	out (a cancelled query may still be running), lost, or a call that
-/*	libpq refused; the caller closes it, which rolls back its open
-/*	transaction. *broken is left alone otherwise.
+/*	out (a cancelled query may still be running), lost, a call that
+/*	libpq refused, or a server that has become a read-only standby
+/*	(a switchover: a new connection finds the new primary through
+/*	target_session_attrs=read-write); the caller closes it, which
+/*	rolls back its open transaction. *broken is left alone otherwise.
 /*
 /*	query_sent() does the same for a query already sent with another
 /*	PQsend* call, sent being that call's answer; query_result() waits

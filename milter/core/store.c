@@ -43,6 +43,27 @@ static const char *tls_hint(PGconn *conn)
     return ("");
 }
 
+/* host_count - how many hosts the conninfo lists (host=a,b: 2); 1 if unsure */
+
+static int host_count(const char *conninfo)
+{
+    PQconninfoOption *opts = PQconninfoParse(conninfo, NULL), *opt;
+    int     count = 1;
+
+    for (opt = opts; opt && opt->keyword; opt++) {
+	if ((strcmp(opt->keyword, "host") == 0 || strcmp(opt->keyword, "hostaddr") == 0)
+	    && opt->val && *opt->val) {
+	    int     n = 1;
+
+	    for (const char *cp = opt->val; *cp; cp++)
+		n += *cp == ',';
+	    count = n > count ? n : count;
+	}
+    }
+    PQconninfoFree(opts);
+    return (count);
+}
+
 /* store_connect - open one connection, bounded by timeout seconds */
 
 PGconn *store_connect(const char *conninfo, int timeout, TM_ERROR *err)
@@ -52,8 +73,15 @@ PGconn *store_connect(const char *conninfo, int timeout, TM_ERROR *err)
     const char *keys[] = {"connect_timeout", "application_name", "dbname", 0};
     const char *values[] = {timeout_text, "ticket-milter", conninfo, 0};
     PGconn *conn;
+    int     per_host;
 
-    snprintf(timeout_text, sizeof(timeout_text), "%d", timeout > 2 ? timeout : 2);
+    /*
+     * libpq's connect_timeout holds for each host in turn: a host that
+     * accepts but never answers (stopped, cut off) must leave time for the
+     * next, the primary after a failover. libpq takes 2 s at least.
+     */
+    per_host = timeout / host_count(conninfo);
+    snprintf(timeout_text, sizeof(timeout_text), "%d", per_host > 2 ? per_host : 2);
     conn = PQconnectdbParams(keys, values, 1);
     if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
 	tm_error(err, "cannot connect to the database: %s%s", query_error_line(conn), tls_hint(conn));

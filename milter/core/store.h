@@ -23,7 +23,9 @@
 /*	void	store_release(STORE *store, PGconn *conn, int broken)
 /* DESCRIPTION
 /*	store_connect() opens one connection, within timeout seconds
-/*	(ticketctl, the daemon's threads, the pool). Its error is libpq's,
+/*	(ticketctl, the daemon's threads, the pool), shared among the
+/*	hosts a multi-host conninfo lists, which libpq tries in turn
+/*	(unless the conninfo sets connect_timeout, per host). Its error is libpq's,
 /*	on one line; a TLS certificate that did not verify gets a hint.
 /*
 /*	A STORE is a pool of at most pool_size connections shared by the

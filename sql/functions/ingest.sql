@@ -219,6 +219,14 @@ BEGIN
     WHERE coalesce(m.message_id, '') = coalesce(meta->>'message_id', '')
       AND m.digest = meta->>'digest';
     IF FOUND THEN
+        -- A retry of a message whose COMMIT was interrupted (a lost
+        -- connection, a cancelled wait for the synchronous standby) may be
+        -- on this server alone. A write (a new version of the row, the
+        -- same values) makes this COMMIT wait for the synchronous standby
+        -- like any other, and the standby then has the first one too,
+        -- before the MTA is answered 250. (A transaction id alone writes
+        -- no WAL that waits.)
+        UPDATE messages SET thread_rule = thread_rule WHERE id = found_t.id;
         RETURN jsonb_build_object('ticket', found_t.number, 'message', found_t.id,
                                   'rule', found_t.thread_rule, 'created', false, 'duplicate', true)
                || CASE WHEN found_t.relay IS NULL THEN '{}' ELSE jsonb_build_object('relay', found_t.relay) END;

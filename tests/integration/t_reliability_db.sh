@@ -73,13 +73,7 @@ echo "  $(rel_stored "$q") stored when PostgreSQL stops for 30 s"
 pg_down
 sleep 30
 pg_up >/dev/null
-wait "$loader"
-check "the sender took all $N messages" test $? = 0
-rel_drain "$q" "$N" 180
-echo "  ($(( $(date +%s) - start )) s)"
-rel_report "$q" "$N"
-check "the database down was answered 4xx and retried" test "$(rel_deferred "$q")" -gt 0
-rel_check "pgload" "$q" "$N"
+rel_finish pgload "$q" "$N" "$loader" "$start" 180 "the database down"
 check "no message was left half stored" test "$(sql "SELECT count(*) FROM messages WHERE size <> length(raw)")" = 0
 check "the milter still takes mail" milter_alive
 

@@ -10,61 +10,20 @@
 env_load
 . "$TM_ROOT/tests/lib/reliability.sh"
 work=$(mktemp -d /tmp/tm-rel-pair.XXXXXX)
-PF2_PORT=${REL_PF2_PORT:-$((PF_PORT + 10))}
-PF2_INJECT_PORT=${REL_PF2_INJECT_PORT:-$((PF_INJECT_PORT + 10))}	# and PF2_PORT + 2, unused
-MILTER2_PORT=${REL_MILTER2_PORT:-$((MILTER_PORT + 10))}
-pair2=$SVC_REAL/pair2
-conf2=$pair2/ticket-milter.conf
-
-# pair2_down - stop the second milter and the second Postfix
-pair2_down() {
-	milter_down "$MILTER2_PORT"
-	(SVC_DIR=$pair2; PURGE=1 postfix_down)
-	rm -rf "$pair2"
-}
-trap 'milter_stop; pair2_down; rm -rf "$work"' EXIT
+trap 'milter_stop; rel_pair2_down; rm -rf "$work"' EXIT
 
 milter_start "VerifySenders no" || { fail "ticket-milter starts" "see its log"; exit 1; }
-mkdir -p "$pair2"
-(export SVC_DIR=$pair2 PF_PORT=$PF2_PORT PF_INJECT_PORT=$PF2_INJECT_PORT \
-	PF_PEER_PORT=$((PF2_PORT + 2)) PF_SASL_PORT=$((PF2_PORT + 3)) PF_MILTER=inet:127.0.0.1:$MILTER2_PORT \
-	PF_PEER_MILTER=inet:127.0.0.1:$MILTER2_PORT; postfix_up) >"$work/pf2.log" 2>&1 \
-	|| { fail "a second Postfix starts" "$(tail -n 5 "$work/pf2.log")"; exit 1; }
-milter_config "$conf2" "$MILTER2_PORT" "VerifySenders no"
-milter_up "$TM_BUILD/ticket-milter" "$conf2" "$MILTER2_PORT" \
-	|| { fail "a second ticket-milter starts" "see ticket-milter-$MILTER2_PORT.log"; exit 1; }
+rel_pair2_up "VerifySenders no" || exit 1
 pass "two Postfix + ticket-milter pairs on one database"
 
 run=$$
 TICKETS=10 REPLIES=20 NEW=20
 
-# msg FILE FROM SUBJECT MSGID [HEADER...] - a message file, CRLF
-msg() {
-	local f=$1 from=$2 subject=$3 id=$4 h; shift 4
-	{
-		printf 'From: %s\r\nTo: support@help.test\r\nSubject: %s\r\nMessage-ID: <%s>\r\n' "$from" "$subject" "$id"
-		printf 'Date: Sat, 28 Nov 2026 12:00:00 +0000\r\n'
-		for h in "$@"; do printf '%s\r\n' "$h"; done
-		printf '\r\nMessage %s.\r\n' "$id"
-	} >"$f"
-}
+# msg FILE FROM SUBJECT MSGID [HEADER...] - a message to the support address
+msg() { local f=$1 from=$2; shift 2; rel_msg "$f" "$from" support@help.test "$@"; }
 
-# deliver DIR - every file in DIR through both MX at once; the 4xx ones
-# again, as a queueing sender would, until all are taken (5 rounds at most)
-deliver() {
-	local files round out tempfails=0
-	files=("$1"/*.eml)
-	for round in 1 2 3 4 5; do
-		out=$(python3 "$TM_ROOT/tests/lib/smtpc.py" send --port "$PF_PORT,$PF2_PORT" --conns 16 \
-			--from customer@customer.test --codes "$work/codes" "${files[@]}")
-		echo "  round $round: $out"
-		tempfails=$((tempfails + $(awk '$3 >= 400 && $3 < 500' "$work/codes" | wc -l)))
-		mapfile -t files < <(awk '$3 != 250 { print $1 }' "$work/codes" | sort -u)
-		[ ${#files[@]} -eq 0 ] && break
-	done
-	echo "  answered 4xx: $tempfails"
-	[ ${#files[@]} -eq 0 ]
-}
+# deliver DIR - every file in DIR through both MX at once
+deliver() { rel_deliver "$1" "$work"; }
 
 # The tickets: one first message each, through both MX at once.
 mkdir -p "$work/first" "$work/replies"

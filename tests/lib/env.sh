@@ -7,7 +7,9 @@
 # t_loop.sh listens on MILTER_PORT+1; Postfix's SMTP AUTH listener, for
 # t_sasl.sh, on PF_SASL_PORT, PF_PORT+3 unless set; t_sendmail's private
 # Sendmail on SM_PORT and SM_PORT+1, 3735 unless set: tests/lib/sendmail.sh;
-# t_reliability_db's pgbouncer on PG_BOUNCER_PORT, PG_PORT+1 unless set).
+# t_reliability_db's pgbouncer on PG_BOUNCER_PORT, PG_PORT+1 unless set;
+# t_reliability_failover's pg_auto_failover monitor and nodes on FO_PORT to
+# FO_PORT+2, PG_PORT+10 unless set: tests/lib/failover.sh).
 #
 #   env_up / env_down      start (fresh state) / stop everything
 #   milter_start [LINES]   (re)start ticket-milter with extra config LINES
