@@ -16,6 +16,9 @@ packages=(
 	libseccomp-dev
 	# outgoing mail: SMTP submission to the MTA
 	libcurl4-openssl-dev
+	# ticket-api: its HTTP server; its tests check every JSON answer
+	# against api/openapi.yaml
+	libmicrohttpd-dev python3-jsonschema python3-yaml curl
 	# organizational domains for DMARC: libpsl and the Public Suffix List
 	libpsl-dev publicsuffix
 	# tests and tools
@@ -44,6 +47,15 @@ packages=(
 	m4 libwrap0
 )
 
+# redocly - Redocly's CLI 1.x (2.x needs a newer Node than Debian 12's
+# 18) under var/redocly, for t_openapi's lint of api/openapi.yaml
+redocly() {
+	[ -x "$root/var/redocly/node_modules/.bin/redocly" ] && return 0
+	command -v npm >/dev/null || { echo "install-deps: no npm: t_openapi will fail" >&2; return 0; }
+	npm install --silent --no-audit --no-fund --prefix "$root/var/redocly" @redocly/cli@1.34.20 >/dev/null \
+		|| echo "install-deps: npm could not install @redocly/cli" >&2
+}
+
 # fetch_sendmail - the private Sendmail; without it t_sendmail skips
 fetch_sendmail() {
 	bash "$root/scripts/fetch-sendmail.sh" || echo "install-deps: no private Sendmail: t_sendmail will skip" >&2
@@ -55,6 +67,7 @@ for p in "${packages[@]}"; do
 		|| missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
+	redocly
 	fetch_sendmail
 	exit 0
 fi
@@ -93,4 +106,5 @@ if [ ${#quiet[@]} -gt 0 ]; then
 		systemctl disable opendkim.service pgbouncer.service >/dev/null 2>&1 || true
 	fi
 fi
+redocly
 fetch_sendmail

@@ -1,0 +1,92 @@
+/*++
+/* NAME
+/*	api_route 3
+/* SUMMARY
+/*	ticket-api: which handler a path and method go to
+/* SYNOPSIS
+/*	#include <api/api.h>
+/*
+/*	int	api_route(API_REQUEST *req)
+/* DESCRIPTION
+/*	api_route() matches the (decoded) path segment by segment against
+/*	the routes below: "*" is one segment of the given characters (a
+/*	ticket number: digits; an id: REGION.ID). Anything else is 404:
+/*	an empty segment, a "." or "..", a trailing "/", a path past 1 KiB
+/*	(so that no trick reaches a handler in another shape). A known
+/*	path with another method is 405 with Allow.
+/*--*/
+
+/* System library. */
+#include <string.h>
+
+/* Application-specific. */
+#include <api/api.h>
+
+typedef int API_GET0(API_REQUEST *);
+typedef int API_GET1(API_REQUEST *, const char *);
+
+static const struct API_ROUTE {
+    const char *pattern;		/* segments; "*" one argument */
+    const char *chars;			/* what the argument may hold */
+    API_GET0 *get0;			/* the GET handler without argument */
+    API_GET1 *get1;			/* or with one */
+}       api_routes[] = {
+    {"v1/queues", NULL, api_queues_get, NULL},
+    {"v1/tickets", NULL, api_tickets_list, NULL},
+    {"v1/tickets/*", "0123456789", NULL, api_ticket_get},
+    {"v1/messages/*/raw", "abcdefghijklmnopqrstuvwxyz0123456789-.", NULL, api_message_raw},
+    {"v1/attachments/*", "abcdefghijklmnopqrstuvwxyz0123456789-.", NULL, api_attachment_get},
+    {0},
+};
+
+/* route_match - 1 if path matches the route; *arg is its argument */
+
+static int route_match(const struct API_ROUTE *r, const char *path, char **arg)
+{
+    char  **want = g_strsplit(r->pattern, "/", -1), **got = g_strsplit(path, "/", -1);
+    int     i, ok = 1;
+
+    *arg = NULL;
+    for (i = 0; ok && want[i] && got[i]; i++) {
+	if (strcmp(want[i], "*") == 0) {
+	    ok = *got[i] && strlen(got[i]) <= 64 && strspn(got[i], r->chars) == strlen(got[i]);
+	    if (ok)
+		*arg = g_strdup(got[i]);
+	} else {
+	    ok = strcmp(want[i], got[i]) == 0;
+	}
+    }
+    ok = ok && want[i] == NULL && got[i] == NULL;
+    if (!ok) {
+	g_free(*arg);
+	*arg = NULL;
+    }
+    g_strfreev(want);
+    g_strfreev(got);
+    return (ok);
+}
+
+/* api_route - run the handler of the request's path and method */
+
+int     api_route(API_REQUEST *req)
+{
+    char   *arg;
+    int     ret;
+
+    if (req->url[0] != '/' || strlen(req->url) > 1024)
+	return (api_problem(req, 404, "there is no such resource"));
+    for (const struct API_ROUTE *r = api_routes; r->pattern; r++) {
+	if (!route_match(r, req->url + 1, &arg))
+	    continue;
+	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+	    g_free(arg);
+	    req->allow = "GET, HEAD";
+	    return (api_problem(req, 405, "%s is not a method of this resource; use GET",
+				req->method));
+	}
+	ret = arg ? r->get1(req, arg) : r->get0(req);
+	g_free(arg);
+	return (ret);
+    }
+    return (api_problem(req, 404, "there is no such resource"));
+}
