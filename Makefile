@@ -57,7 +57,8 @@ SQL_FILES  := $(sort $(wildcard sql/[0-9]*.sql))
 # sql/functions/: the current functions, views and triggers, in this order
 # (views last: they are checked against the functions when created).
 SQL_CODE   := $(addprefix sql/functions/,util.sql threading.sql autoreply.sql closing.sql status.sql agent_reply.sql \
-              agent_commands.sql ingest.sql outbox.sql queue_mail.sql reports.sql retention.sql privacy.sql region.sql)
+              agent_commands.sql ingest.sql outbox.sql queue_mail.sql reports.sql retention.sql privacy.sql region.sql \
+              api.sql)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 

@@ -50,6 +50,7 @@
 
 /* External libraries. */
 #include <glib.h>
+#include <json-glib/json-glib.h>
 #include <libpq-fe.h>
 #include <microhttpd.h>
 
@@ -87,6 +88,7 @@ typedef struct API_REQUEST {
     char   *disposition;		/* Content-Disposition, or NULL */
     char   *type_copy;			/* a Content-Type from the database */
     const char *allow;			/* Allow (405), or NULL */
+    char   *allow_copy;			/* what allow points to, g_malloc'ed */
     int     retry_after;		/* seconds (429, 503), or 0 */
 } API_REQUEST;
 
@@ -97,11 +99,15 @@ extern int api_key_check(API_REQUEST *);
 extern void api_key_free(API_KEY *);
 extern int api_route(API_REQUEST *);
 
-/* The handlers (api_tickets.c, api_content.c). */
+/* The handlers (api_tickets.c, api_content.c, api_update.c). */
 extern int api_queues_get(API_REQUEST *);
 extern int api_tickets_list(API_REQUEST *);
 extern int api_ticket_get(API_REQUEST *, const char *);
 extern int api_message_raw(API_REQUEST *, const char *);
 extern int api_attachment_get(API_REQUEST *, const char *);
+extern int api_ticket_patch(API_REQUEST *, const char *);
+
+/* The request body (api_body.c). */
+extern JsonObject *api_body_object(API_REQUEST *, const char *const *);
 
 #endif

@@ -55,7 +55,7 @@ static const struct {
     unsigned status;
     const char *title;
 }       api_titles[] = {
-    {400, "Bad Request"}, {401, "Unauthorized"}, {404, "Not Found"},
+    {400, "Bad Request"}, {401, "Unauthorized"}, {403, "Forbidden"}, {404, "Not Found"},
     {405, "Method Not Allowed"}, {409, "Conflict"}, {413, "Content Too Large"},
     {415, "Unsupported Media Type"}, {422, "Unprocessable Content"},
     {429, "Too Many Requests"}, {500, "Internal Server Error"},
@@ -144,6 +144,9 @@ int     api_db_query(API_REQUEST *req, int region, const char *sql, int nparams,
     store_release(store, conn, broken);
     if (*res != NULL)
 	return (0);
+    /* The project's refusals (class TM): TM409 and TM422 speak to the client. */
+    if (strcmp(err.code, "TM409") == 0 || strcmp(err.code, "TM422") == 0)
+	return (api_problem(req, err.code[2] == '4' && err.code[3] == '0' ? 409 : 422, "%s", err.text));
     msg_warn("region %s: %s%s%s", name, err.text, *err.code ? " SQLSTATE " : "", err.code);
     /* A value PostgreSQL could not read (class 22: data exception). */
     if (strncmp(err.code, "22", 2) == 0)
@@ -272,6 +275,7 @@ void    api_http_completed(void *cls, struct MHD_Connection *conn, void **state,
     g_free(req->reply);
     g_free(req->disposition);
     g_free(req->type_copy);
+    g_free(req->allow_copy);
     g_free(req);
     *state = NULL;
 }

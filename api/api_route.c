@@ -13,7 +13,7 @@
 /*	ticket number: digits; an id: REGION.ID). Anything else is 404:
 /*	an empty segment, a "." or "..", a trailing "/", a path past 1 KiB
 /*	(so that no trick reaches a handler in another shape). A known
-/*	path with another method is 405 with Allow.
+/*	path with another method is 405 with Allow (the methods it has).
 /*--*/
 
 /* System library. */
@@ -22,20 +22,24 @@
 /* Application-specific. */
 #include <api/api.h>
 
-typedef int API_GET0(API_REQUEST *);
-typedef int API_GET1(API_REQUEST *, const char *);
+typedef int API_CALL0(API_REQUEST *);
+typedef int API_CALL1(API_REQUEST *, const char *);
+
+#define ID_CHARS "abcdefghijklmnopqrstuvwxyz0123456789-."
 
 static const struct API_ROUTE {
     const char *pattern;		/* segments; "*" one argument */
     const char *chars;			/* what the argument may hold */
-    API_GET0 *get0;			/* the GET handler without argument */
-    API_GET1 *get1;			/* or with one */
+    const char *method;			/* GET also answers HEAD */
+    API_CALL0 *call0;			/* the handler without argument */
+    API_CALL1 *call1;			/* or with one */
 }       api_routes[] = {
-    {"v1/queues", NULL, api_queues_get, NULL},
-    {"v1/tickets", NULL, api_tickets_list, NULL},
-    {"v1/tickets/*", "0123456789", NULL, api_ticket_get},
-    {"v1/messages/*/raw", "abcdefghijklmnopqrstuvwxyz0123456789-.", NULL, api_message_raw},
-    {"v1/attachments/*", "abcdefghijklmnopqrstuvwxyz0123456789-.", NULL, api_attachment_get},
+    {"v1/queues", NULL, "GET", api_queues_get, NULL},
+    {"v1/tickets", NULL, "GET", api_tickets_list, NULL},
+    {"v1/tickets/*", "0123456789", "GET", NULL, api_ticket_get},
+    {"v1/tickets/*", "0123456789", "PATCH", NULL, api_ticket_patch},
+    {"v1/messages/*/raw", ID_CHARS, "GET", NULL, api_message_raw},
+    {"v1/attachments/*", ID_CHARS, "GET", NULL, api_attachment_get},
     {0},
 };
 
@@ -66,10 +70,19 @@ static int route_match(const struct API_ROUTE *r, const char *path, char **arg)
     return (ok);
 }
 
+/* route_method - the route answers the method */
+
+static int route_method(const struct API_ROUTE *r, const char *method)
+{
+    return (strcmp(r->method, method) == 0
+	    || (strcmp(r->method, "GET") == 0 && strcmp(method, "HEAD") == 0));
+}
+
 /* api_route - run the handler of the request's path and method */
 
 int     api_route(API_REQUEST *req)
 {
+    GString *allow = g_string_new(NULL);
     char   *arg;
     int     ret;
 
@@ -78,15 +91,23 @@ int     api_route(API_REQUEST *req)
     for (const struct API_ROUTE *r = api_routes; r->pattern; r++) {
 	if (!route_match(r, req->url + 1, &arg))
 	    continue;
-	if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+	if (!route_method(r, req->method)) {
+	    g_string_append_printf(allow, "%s%s", allow->len ? ", " : "",
+				   strcmp(r->method, "GET") == 0 ? "GET, HEAD" : r->method);
 	    g_free(arg);
-	    req->allow = "GET, HEAD";
-	    return (api_problem(req, 405, "%s is not a method of this resource; use GET",
-				req->method));
+	    continue;
 	}
-	ret = arg ? r->get1(req, arg) : r->get0(req);
+	g_string_free(allow, TRUE);
+	ret = arg ? r->call1(req, arg) : r->call0(req);
 	g_free(arg);
 	return (ret);
     }
-    return (api_problem(req, 404, "there is no such resource"));
+    if (allow->len == 0) {
+	g_string_free(allow, TRUE);
+	return (api_problem(req, 404, "there is no such resource"));
+    }
+    req->allow_copy = g_string_free(allow, FALSE);
+    req->allow = req->allow_copy;
+    return (api_problem(req, 405, "%s is not a method of this resource; use %s",
+			req->method, req->allow));
 }
