@@ -20,7 +20,8 @@
 /*	ApiMaximumBody with 413 at once (libmicrohttpd then drops the body
 /*	and the connection); the next ones keep the body up to that size
 /*	(a chunked one past it is 413 too); the last one checks the path,
-/*	the key and the route, and queues the reply. api_http_completed()
+/*	the key and the route, and queues the reply. GET /v1/health needs
+/*	no key and no database: {"status":"ok"} while the daemon serves. api_http_completed()
 /*	frees the request's state however it ended.
 /*
 /*	The replies' bodies: JSON (application/json), a problem
@@ -220,7 +221,8 @@ static void api_handle(API_REQUEST *req)
 	api_problem(req, 400, "the path is not valid UTF-8");
 	return;
     }
-    if (api_key_check(req) < 0)
+    /* For a load balancer or monitor: no key, no database. */
+    if (strcmp(req->url, "/v1/health") != 0 && api_key_check(req) < 0)
 	return;
     api_route(req);
 }

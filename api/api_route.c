@@ -25,6 +25,13 @@
 typedef int API_CALL0(API_REQUEST *);
 typedef int API_CALL1(API_REQUEST *, const char *);
 
+/* api_health - GET /v1/health: the daemon serves */
+
+static int api_health(API_REQUEST *req)
+{
+    return (api_json(req, 200, g_strdup("{\"status\":\"ok\"}")));
+}
+
 #define ID_CHARS "abcdefghijklmnopqrstuvwxyz0123456789-."
 
 static const struct API_ROUTE {
@@ -34,6 +41,7 @@ static const struct API_ROUTE {
     API_CALL0 *call0;			/* the handler without argument */
     API_CALL1 *call1;			/* or with one */
 }       api_routes[] = {
+    {"v1/health", NULL, "GET", api_health, NULL},
     {"v1/queues", NULL, "GET", api_queues_get, NULL},
     {"v1/tickets", NULL, "GET", api_tickets_list, NULL},
     {"v1/tickets/*", "0123456789", "GET", NULL, api_ticket_get},

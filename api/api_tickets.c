@@ -180,19 +180,23 @@ static int list_args(API_REQUEST *req, LIST_ARGS *args)
     return (0);
 }
 
-/* The rows of one region: sort key, number, the ticket object. */
+/* The rows of one region: sort key (the creation time in microseconds
+ * since the epoch, exact), number, the ticket object. The order is
+ * tickets_created_number's (sql/031_api_keys.sql), so a page reads that
+ * index from the cursor on and stops after limit + 1 matching rows. */
 static const char list_sql[] =
-"SELECT k.us, t.number, json_build_object(" TICKET_OBJECT("$11") ")::text"
+"SELECT (extract(epoch FROM t.created_at) * 1000000)::bigint, t.number,"
+" json_build_object(" TICKET_OBJECT("$11") ")::text"
 TICKET_FROM
-" CROSS JOIN LATERAL (SELECT (extract(epoch FROM t.created_at) * 1000000)::bigint AS us) k"
 " WHERE" KEY_SEES("$1")
 "  AND ($2::text IS NULL OR q.address = lower($2))"
 "  AND ($3::text IS NULL OR t.status = $3)"
 "  AND ($4::text IS NULL OR lower(t.assignee) = lower($4))"
 "  AND ($5::text IS NULL OR c.address = lower($5))"
 "  AND ($6::timestamptz IS NULL OR t.updated_at >= $6::timestamptz)"
-"  AND ($7::bigint IS NULL OR (k.us, t.number COLLATE \"C\") < ($7::bigint, $8::text COLLATE \"C\"))"
-" ORDER BY k.us DESC, t.number COLLATE \"C\" DESC LIMIT $9::int + $10::int";
+"  AND ($7::bigint IS NULL OR (t.created_at, t.number COLLATE \"C\")"
+"       < ('epoch'::timestamptz + $7::bigint * interval '1 microsecond', $8::text COLLATE \"C\"))"
+" ORDER BY t.created_at DESC, t.number COLLATE \"C\" DESC LIMIT $9::int + $10::int";
 
 /* One row of the merge. */
 typedef struct LIST_ROW {

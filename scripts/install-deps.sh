@@ -38,6 +38,8 @@ packages=(
 	postgresql postfix
 	# make deb and make package-check: build, lint and install the .deb
 	debhelper dpkg-dev fakeroot lintian man-db adduser
+	# make bench: wrk, the HTTP load generator for ticket-api (bench_api.sh)
+	wrk
 	# make bench: OpenDKIM, the reference milter; tests: pgbouncer, a proxy
 	# pooling transactions (both run privately, never as a service)
 	opendkim pgbouncer

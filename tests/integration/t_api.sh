@@ -76,6 +76,8 @@ api_start || { fail "ticket-api starts" "$(tail -5 "$apilog")"; exit 1; }
 pass "ticket-api starts"
 
 # --- resources ---
+check_eq "GET /v1/health: 200 without a key" 200 "$(get "" /v1/health)"
+check "... valid Health" valid Health
 check_eq "GET /v1/queues: 200" 200 "$(get "$all" /v1/queues)"
 check "... valid QueueList" valid QueueList
 check_eq "... every region's queues" "default:sales@help.test default:support@help.test eu:support@eu.test" \
