@@ -4,8 +4,9 @@
 # and 20 connections, for GET /v1/tickets/{number} (a ticket with a real
 # message, stored through Postfix and the milter) and a filtered list of
 # 50 over 100,000 tickets, beside GET /v1/health, the same daemon without
-# key or database (the ceiling), as ratios. The 100,000 tickets are made
-# with SQL (generate_series), not by mail: only the reading is measured.
+# key or database (the ceiling), as ratios; and mail ingest (swaks through
+# Postfix and the milter) alone and beside 20 connections on the list. The
+# 100,000 tickets are made with SQL (generate_series), not by mail.
 # State under var/bench-api/ (tests/lib/env.sh), removed afterwards.
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -75,3 +76,33 @@ for conns in 1 20; do
 	read -r rate p99 <<<"$(run "$conns" "/v1/tickets?status=open&limit=50")"
 	echo "| GET /v1/tickets?status=open&limit=50 | $conns | $rate | $p99 | $(ratio "$rate" "$ceil_rate") |"
 done
+
+# ingest TAG - messages/s stored when MESSAGES mails go through Postfix and
+# the milter one after the other (swaks, as the tests send)
+MESSAGES=${API_BENCH_MESSAGES:-100}
+ingest() {
+	local before start end i
+	before=$(sql "SELECT count(*) FROM messages")
+	start=$(date +%s.%N)
+	for i in $(seq 1 "$MESSAGES"); do
+		BODY="ingest $1 $i" mail "c$i@cust.test" support@help.test "ingest $1 $i" "ingest-$1-$i@cust.test" >/dev/null 2>&1
+	done
+	wait_for 60 bash -c "[ \$(psql -X -At -c 'SELECT count(*) FROM messages') -ge $((before + MESSAGES)) ]"
+	end=$(date +%s.%N)
+	awk -v n="$MESSAGES" -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", n / (b - a) }'
+}
+alone=$(ingest alone)
+wrk -t2 -c20 -d600s -H "Authorization: Bearer $key" "http://127.0.0.1:$API_PORT/v1/tickets?status=open&limit=50" >/dev/null 2>&1 &
+load=$!
+busy=$(ingest busy)
+kill "$load" 2>/dev/null
+wait "$load" 2>/dev/null
+echo
+echo "Mail ingest beside the API: $MESSAGES messages through Postfix and the milter, one after"
+echo "the other (swaks), stored per second without API traffic and while wrk keeps 20 connections"
+echo "on the filtered list."
+echo
+echo "| ingest | messages/s | ratio |"
+echo "| --- | ---: | ---: |"
+echo "| alone | $alone | 1.00 |"
+echo "| beside 20 API connections | $busy | $(ratio "$busy" "$alone") |"
