@@ -375,6 +375,8 @@ int     ctl_region_run(const CONFIG *config, CTL_COMMAND *run, int needs_schema,
 	names = region_names(NULL);
 	status = ctl_fail("unknown region \"%s\" (the regions: %s)", name, names);
 	g_free(names);
+    } else if (t && t->where == WHERE_DEFAULT && region != 0) {
+	status = ctl_fail("%s lives in the default region only", argv[0]);
     } else if (t && t->where == WHERE_NEW_QUEUE) {
 	status = new_queue_region(t, argc, argv, region, found);
     } else if (name) {

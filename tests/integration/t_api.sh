@@ -70,6 +70,8 @@ check_eq "a second key of the same name: refused" "1" "$?"
 ctl apikey add bad --scope read >/dev/null 2>&1
 check_eq "neither --queue nor --all: usage" "2" "$?"
 check "apikey list shows the keys, no token" bash -c "ctl() { \"$TM_BUILD/ticketctl\" -c '$TM_CONF' \"\$@\"; }; ctl apikey list | grep -q '^salesonly  *read  *active  *sales@help.test' && ! ctl apikey list --json | grep -q tm_"
+ctl apikey list --region eu >"$work/out" 2>&1
+check "apikey --region eu: refused" grep -q "apikey lives in the default region only" "$work/out"
 check_eq "keys live in the default region only" "0" "$(eu "SELECT count(*) FROM pg_tables WHERE tablename = 'api_keys' AND EXISTS (SELECT 1 FROM api_keys)")"
 
 api_start || { fail "ticket-api starts" "$(tail -5 "$apilog")"; exit 1; }
