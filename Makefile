@@ -1,6 +1,6 @@
 # ticket-milter - build, test and run.
 #
-#   make            build/ticket-milter, build/ticketctl, build/ticket-parse
+#   make            build/ticket-milter, build/ticketctl, build/ticket-parse, build/ticket-api
 #   make asan       the same with AddressSanitizer + UBSan, in build/asan/
 #   make check      install what is missing, build with sanitizers, run every test
 #   make run        install, build, start the embedded default under ./var/
@@ -25,7 +25,10 @@ CTL_LIBS    := $(shell pkg-config --libs $(CTL_PKGS) libarchive 2>/dev/null) -ly
 MILTER_PKGS := $(CTL_PKGS) milter opendkim libpsl libcurl
 MILTER_LIBS := $(shell pkg-config --libs $(MILTER_PKGS) 2>/dev/null) \
                -lspf2 -lopendmarc -lytnef -lresolv -pthread
-PKG_CFLAGS  := $(shell pkg-config --cflags $(MILTER_PKGS) 2>/dev/null)
+# ticket-api: the HTTP side is libmicrohttpd; no libmilter, no libcurl.
+API_PKGS    := $(CTL_PKGS) libmicrohttpd
+API_LIBS    := $(shell pkg-config --libs $(API_PKGS) 2>/dev/null) -lytnef -pthread
+PKG_CFLAGS  := $(shell pkg-config --cflags $(MILTER_PKGS) libmicrohttpd 2>/dev/null)
 
 CC        ?= cc
 WARN      := -Wall -Wextra -Werror -Wformat=2 -Wformat-security -Wshadow -Wno-unused-parameter -Wno-comment
@@ -48,15 +51,18 @@ UTIL_SRC   := $(wildcard milter/util/*.c)
 CORE_SRC   := $(wildcard milter/core/*.c)
 DAEMON_SRC := $(filter-out milter/daemon/milter_main.c,$(wildcard milter/daemon/*.c))
 CTL_SRC    := $(wildcard milter/ctl/*.c)
+# api/: ticket-api, beside milter/ (it links milter/core and milter/util).
+API_SRC    := $(wildcard api/*.c)
 SQL_FILES  := $(sort $(wildcard sql/[0-9]*.sql))
 # sql/functions/: the current functions, views and triggers, in this order
 # (views last: they are checked against the functions when created).
 SQL_CODE   := $(addprefix sql/functions/,util.sql threading.sql autoreply.sql closing.sql status.sql agent_reply.sql \
-              agent_commands.sql ingest.sql outbox.sql queue_mail.sql reports.sql retention.sql privacy.sql region.sql)
+              agent_commands.sql ingest.sql outbox.sql queue_mail.sql reports.sql retention.sql privacy.sql region.sql \
+              api.sql)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
-PROGRAMS := $(B)/ticket-milter $(B)/ticketctl $(B)/ticket-parse
+PROGRAMS := $(B)/ticket-milter $(B)/ticketctl $(B)/ticket-parse $(B)/ticket-api
 
 .SECONDARY:
 .PHONY: all asan check run stop clean fuzz bench deps unit-tests
@@ -93,6 +99,9 @@ $(B)/ticket-milter: $(call obj,milter/daemon/milter_main.c) $(MILTER_A)
 $(B)/ticketctl: $(call obj,$(CTL_SRC)) $(B)/libcore.a $(B)/libutil.a $(B)/libparser.a
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CTL_LIBS)
+$(B)/ticket-api: $(call obj,$(API_SRC)) $(B)/libcore.a $(B)/libutil.a $(B)/libparser.a
+	@echo "  LD $@"
+	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(API_LIBS)
 $(B)/ticket-parse: $(call obj,parser/cli/ticket_parse.c) $(B)/libparser.a
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PARSER_LIBS)
@@ -176,7 +185,7 @@ MAN_PAGES  := $(wildcard packaging/man/*.[158])
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/sql/functions \
 		$(DESTDIR)$(SYSCONFDIR)/ticket-milter
-	install -m 755 $(B)/ticket-milter $(B)/ticketctl $(DESTDIR)$(SBINDIR)/
+	install -m 755 $(B)/ticket-milter $(B)/ticketctl $(B)/ticket-api $(DESTDIR)$(SBINDIR)/
 	install -m 755 $(B)/ticket-parse $(DESTDIR)$(BINDIR)/
 	install -m 644 $(SQL_FILES) $(DESTDIR)$(DATADIR)/sql/
 	install -m 644 $(SQL_CODE) $(DESTDIR)$(DATADIR)/sql/functions/

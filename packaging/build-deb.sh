@@ -22,7 +22,7 @@ fi
 tree=$out/ticket-milter-$version
 rm -rf "$out"
 mkdir -p "$tree"
-cp -a Makefile VERSION README.md milter parser sql scripts packaging "$tree/"
+cp -a Makefile VERSION README.md milter parser api sql scripts packaging "$tree/"
 cp -a packaging/debian "$tree/debian"
 
 echo "build-deb: building ticket-milter $version in $tree"

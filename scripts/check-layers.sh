@@ -4,13 +4,14 @@
 #
 #	check-layers.sh [ROOT]
 #
-# Reads every .c and .h of parser/ and milter/*/ below ROOT (default: the
+# Reads every .c and .h of parser/, milter/*/ and api/ below ROOT (default: the
 # checkout this script is in), prints one line per broken rule and exits
 # 1 if there is any. A folder may include its own headers and those of
 # the folders below it; parser/ includes no other project folder:
 #
 #	milter/daemon, milter/ctl -> milter/core -> milter/util
 #	milter/core -> parser -> parser/util;  parser/cli (ticket-parse) -> parser
+#	api (ticket-api) -> milter/core -> milter/util
 #
 # An #include of a flat milter/NAME.h, of a folder that has no rule here,
 # or a quoted include with a path, breaks a rule too, so that a new folder
@@ -29,6 +30,7 @@ allowed() {
 	milter/core)	echo "milter/core milter/util parser parser/util" ;;
 	milter/daemon)	echo "milter/daemon milter/core milter/util parser parser/util" ;;
 	milter/ctl)	echo "milter/ctl milter/core milter/util parser parser/util" ;;
+	api)		echo "api milter/core milter/util parser parser/util" ;;
 	esac
 }
 
@@ -37,7 +39,7 @@ check() {
 	for file in milter/*.[ch]; do
 		[ -f "$file" ] && echo "$file: outside the layer folders"
 	done
-	for dir in parser parser/*/ milter/*/; do
+	for dir in parser parser/*/ milter/*/ api; do
 		dir=${dir%/}
 		[ -d "$dir" ] && check_folder "$dir"
 	done

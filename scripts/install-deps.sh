@@ -16,6 +16,9 @@ packages=(
 	libseccomp-dev
 	# outgoing mail: SMTP submission to the MTA
 	libcurl4-openssl-dev
+	# ticket-api: its HTTP server; its tests check every JSON answer
+	# against api/openapi.yaml
+	libmicrohttpd-dev python3-jsonschema python3-yaml curl
 	# organizational domains for DMARC: libpsl and the Public Suffix List
 	libpsl-dev publicsuffix
 	# tests and tools
@@ -39,6 +42,8 @@ packages=(
 	pg-auto-failover-cli postgresql-15-auto-failover
 	# make deb and make package-check: build, lint and install the .deb
 	debhelper dpkg-dev fakeroot lintian man-db adduser
+	# make bench: wrk, the HTTP load generator for ticket-api (bench_api.sh)
+	wrk
 	# make bench: OpenDKIM, the reference milter; tests: pgbouncer, a proxy
 	# pooling transactions (both run privately, never as a service)
 	opendkim pgbouncer
@@ -47,6 +52,15 @@ packages=(
 	# unpacks it under var/ instead of installing it)
 	m4 libwrap0
 )
+
+# redocly - Redocly's CLI 1.x (2.x needs a newer Node than Debian 12's
+# 18) under var/redocly, for t_openapi's lint of api/openapi.yaml
+redocly() {
+	[ -x "$root/var/redocly/node_modules/.bin/redocly" ] && return 0
+	command -v npm >/dev/null || { echo "install-deps: no npm: t_openapi will fail" >&2; return 0; }
+	npm install --silent --no-audit --no-fund --prefix "$root/var/redocly" @redocly/cli@1.34.20 >/dev/null \
+		|| echo "install-deps: npm could not install @redocly/cli" >&2
+}
 
 # fetch_sendmail - the private Sendmail; without it t_sendmail skips
 fetch_sendmail() {
@@ -59,6 +73,7 @@ for p in "${packages[@]}"; do
 		|| missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
+	redocly
 	fetch_sendmail
 	exit 0
 fi
@@ -97,4 +112,5 @@ if [ ${#quiet[@]} -gt 0 ]; then
 		systemctl disable opendkim.service pgbouncer.service >/dev/null 2>&1 || true
 	fi
 fi
+redocly
 fetch_sendmail

@@ -95,6 +95,10 @@ static const CONFIG_KEY config_keys[] = {
     {"MaximumHeaders", KEY_COUNT, AT(limits.max_headers), 0},
     {"MaximumHeaderSize", KEY_SIZE, AT(limits.max_header_bytes), 0},
     {"MaximumDecodedSize", KEY_SIZE, AT(limits.max_decoded_bytes), 0},
+    {"ApiSocket", KEY_SOCKET, AT(api_socket), RESTART},
+    {"ApiThreads", KEY_COUNT, AT(api_threads), RESTART},
+    {"ApiMaximumBody", KEY_SIZE, AT(api_max_body), 0},
+    {"ApiRequestsPerMinute", KEY_COUNT, AT(api_requests_per_minute), 0},
     {0},
 };
 
@@ -105,6 +109,7 @@ static const struct {
 }       size_bounds[] = {
     /* 0 attaches nothing and lists every attachment. */
     {"NotifyAttachmentLimit", 1024LL * 1024 * 1024},
+    {"ApiMaximumBody", 1024LL * 1024 * 1024},
     {0},
 };
 
@@ -164,6 +169,11 @@ static CONFIG *config_defaults(const char *path)
     config->max_recipients = 50;
     config->notify_attachment_limit = 10 * 1024 * 1024;
     mail_limits_default(&config->limits);
+    /* ticket-api(8): loopback only; TLS is a reverse proxy's. */
+    config->api_socket = g_strdup("inet:8080@127.0.0.1");
+    config->api_threads = 16;
+    config->api_max_body = 10 * 1024 * 1024;
+    config->api_requests_per_minute = 600;
     /* The default region's database is Database, once the file is read. */
     config->regions = g_new0(CONFIG_REGION, 1);
     config->regions[0].name = g_strdup("default");

@@ -132,6 +132,10 @@ typedef struct CONFIG {
     size_t  notify_attachment_limit;	/* NotifyAttachmentLimit: bytes of
 					 * attachments one notification carries */
     MAIL_LIMITS limits;			/* MaximumMimeDepth, ... */
+    char   *api_socket;			/* ApiSocket: ticket-api's inet socket */
+    int     api_threads;		/* ApiThreads: its connection threads */
+    size_t  api_max_body;		/* ApiMaximumBody: bytes of a request body */
+    int     api_requests_per_minute;	/* ApiRequestsPerMinute: per key */
     struct CONFIG_REGION *regions;	/* [0] "default" (Database), then Region lines */
     int     region_count;
 } CONFIG;

@@ -97,6 +97,10 @@ static const char help_text[] =
 "                                remove a person's mail, contact and address\n"
 "  audit list [--since TIME] [--json]\n"
 "                                who read or changed personal data (TIME: 30d, 12h, a date)\n"
+"  apikey add NAME (--queue ADDRESS... | --all) --scope read|write\n"
+"                                a ticket-api key; prints its token once\n"
+"  apikey list [--json]          the keys (never a token)\n"
+"  apikey revoke NAME            a key stops working at once\n"
 "\n"
 "exit status: 0 done, 1 failed, 2 wrong usage\n";
 
@@ -209,6 +213,7 @@ static const struct {
     {"purge", ctl_purge, 1, ctl_purge_usage},
     {"privacy", ctl_privacy, 1, ctl_privacy_usage},
     {"audit", ctl_audit_command, 1, ctl_audit_usage},
+    {"apikey", ctl_apikey, 1, ctl_apikey_usage},
     {0},
 };
 

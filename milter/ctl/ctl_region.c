@@ -59,6 +59,7 @@ typedef enum CTL_WHERE {
     WHERE_ONE_OR_EACH,			/* as WHERE_ONE if named, else every region */
     WHERE_ALL,				/* each region holding the object */
     WHERE_NEW_QUEUE,			/* --region; no other may have it */
+    WHERE_DEFAULT,			/* the default region only */
 } CTL_WHERE;
 
 /* The options that take a value, so that a value is not taken for the object. */
@@ -96,6 +97,7 @@ static const struct CTL_TARGET {
     {"canned", "set", WHERE_ONE, PROBE_QUEUE, NULL},
     {"canned", "show", WHERE_ONE, PROBE_QUEUE, NULL},
     {"canned", "remove", WHERE_ONE, PROBE_QUEUE, NULL},
+    {"apikey", NULL, WHERE_DEFAULT, NULL, NULL},
     {"privacy", "export", WHERE_ONE, "SELECT 1 FROM contacts WHERE address = lower($1)", NULL},
     {0},
 };
@@ -360,6 +362,10 @@ static int regions_found(const struct CTL_TARGET *t, int argc, char **argv, int 
 				    || (t->where == WHERE_ONE_OR_EACH && value == NULL));
     char   *names;
 
+    if (t && t->where == WHERE_DEFAULT) {
+	found[0] = 1;
+	return (0);
+    }
     /* QUEUE "default": the templates and canned answers of every queue. */
     if (!every && value && t->probe == PROBE_QUEUE && strcmp(value, "default") == 0)
 	every = 1;
@@ -405,6 +411,8 @@ int     ctl_region_run(const CONFIG *config, CTL_COMMAND *run, int needs_schema,
 	names = region_names(NULL);
 	status = ctl_fail("unknown region \"%s\" (the regions: %s)", name, names);
 	g_free(names);
+    } else if (t && t->where == WHERE_DEFAULT && region != 0) {
+	status = ctl_fail("%s lives in the default region only", argv[0]);
     } else if (t && t->where == WHERE_NEW_QUEUE) {
 	status = new_queue_region(t, argc, argv, region, found);
     } else if (name) {

@@ -56,6 +56,7 @@
 /* Global library. */
 #include <milter/core/ingest.h>
 #include <milter/core/queue_addr.h>
+#include <milter/core/ticket_status.h>
 
 /* Application-specific. */
 #include <milter/ctl/ctl.h>
@@ -78,18 +79,6 @@
 #define TICKET_FROM \
     " FROM tickets t JOIN queues q ON q.id = t.queue_id" \
     " LEFT JOIN contacts c ON c.id = t.customer_id"
-
-/* ticket_status_known - a status a ticket can have */
-
-static int ticket_status_known(const char *status)
-{
-    static const char *const statuses[] = {"new", "open", "pending", "solved", "closed", "spam", 0};
-
-    for (int i = 0; statuses[i]; i++)
-	if (strcmp(statuses[i], status) == 0)
-	    return (1);
-    return (0);
-}
 
 /* ticket_queue_known - a queue with this address exists (retired or not) */
 

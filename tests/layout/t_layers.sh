@@ -12,6 +12,7 @@
 #                     (parser/util/json_out.c writes its JSON)
 #   link/ticketctl    ldd shows libpq but no libmilter
 #   link/ticket-milter ldd shows libmilter (the check can see it)
+#   link/ticket-api   ldd shows libmicrohttpd but neither libmilter nor libcurl
 #   link/no-test-resolver nm shows ticket-milter holds the DNS resolver but
 #                     not the table one, which is for tests only
 . "$(dirname "$0")/../lib/testlib.sh"
@@ -75,6 +76,7 @@ links() {
 links ticket-parse ticket-parse "" libpq libmilter libjson-glib
 links ticketctl ticketctl libpq libmilter
 links ticket-milter ticket-milter libmilter
+links ticket-api ticket-api libmicrohttpd libmilter libcurl
 
 # No configuration can give the daemon a table of DNS answers: the code is
 # not in it (the static library's member is linked only where called).

@@ -130,6 +130,9 @@ check_installed() {
 	check "install/unit installed" test -f /lib/systemd/system/ticket-milter.service
 	check "install/unit not enabled" \
 		test ! -e /etc/systemd/system/multi-user.target.wants/ticket-milter.service
+	check "install/ticket-api's unit installed, not enabled" sh -c \
+		'test -f /lib/systemd/system/ticket-api.service && test ! -e /etc/systemd/system/multi-user.target.wants/ticket-api.service'
+	check "install/ticket-api -n accepts the shipped config" /usr/sbin/ticket-api -n
 	check "install/the daily jobs' service and timer installed" \
 		test -f /lib/systemd/system/ticket-milter-daily.service -a -f /lib/systemd/system/ticket-milter-daily.timer
 	check "install/the daily service runs ticketctl ticket autoclose" \
@@ -143,7 +146,8 @@ check_installed() {
 	if command -v systemd-analyze >/dev/null; then
 		check "install/systemd-analyze verify accepts the units" \
 			systemd-analyze verify /lib/systemd/system/ticket-milter.service \
-				/lib/systemd/system/ticket-milter-daily.service /lib/systemd/system/ticket-milter-daily.timer
+				/lib/systemd/system/ticket-milter-daily.service /lib/systemd/system/ticket-milter-daily.timer \
+				/lib/systemd/system/ticket-api.service
 	fi
 	check_eq "install/ticket-milter -V" "ticket-milter $version" "$(/usr/sbin/ticket-milter -V 2>&1)"
 	check_eq "install/ticket-milter -n accepts the shipped config" "$conf: OK" \
@@ -154,7 +158,7 @@ check_installed() {
 	check "install/ticketctl --help" sh -c '/usr/sbin/ticketctl --help | grep -q "^  init "'
 	check "install/ticket-parse reads a message" sh -c \
 		'printf "Subject: printer on fire\r\n\r\nhelp\r\n" | /usr/bin/ticket-parse - | grep -q "printer on fire"'
-	for page in ticket-milter.8 ticket-milter.conf.5 ticketctl.8 ticket-parse.1; do
+	for page in ticket-milter.8 ticket-milter.conf.5 ticketctl.8 ticket-parse.1 ticket-api.8; do
 		check "install/man -w ${page%.*}(${page##*.})" man -w "${page##*.}" "${page%.*}"
 	done
 	check_eq "install/the SQL migrations" "$(cd "$TM_ROOT/sql" && ls [0-9]*.sql)" \

@@ -260,6 +260,31 @@ static void test_regions(void **state)
     expect_error("Socket inet:1@h\nDatabase y\nRegion eu\n", "line 3: Region: region \"eu\" needs a database");
 }
 
+static void test_api_keys(void **state)
+{
+    TM_ERROR err;
+    CONFIG *config = load_text("Socket inet:1@h\nDatabase y\n", &err, 0);
+
+    /* Loopback by default: TLS is a proxy's. */
+    assert_string_equal(config->api_socket, "inet:8080@127.0.0.1");
+    assert_int_equal(config->api_threads, 16);
+    assert_int_equal(config->api_max_body, 10 * 1024 * 1024);
+    assert_int_equal(config->api_requests_per_minute, 600);
+    config_free(config);
+    config = load_text("Socket inet:1@h\nDatabase y\nApiSocket inet6:9000@::1\nApiThreads 4\n"
+		       "ApiMaximumBody 64k\nApiRequestsPerMinute 30\n", &err, 0);
+    assert_non_null(config);
+    assert_string_equal(config->api_socket, "inet6:9000@::1");
+    assert_int_equal(config->api_threads, 4);
+    assert_int_equal(config->api_max_body, 64 * 1024);
+    assert_int_equal(config->api_requests_per_minute, 30);
+    config_free(config);
+    expect_error("Socket inet:1@h\nDatabase y\nApiSocket inet:99999@127.0.0.1\n", "line 3: ApiSocket: expected a port");
+    expect_error("Socket inet:1@h\nDatabase y\nApiThreads 0\n", "line 3: ApiThreads:");
+    expect_error("Socket inet:1@h\nDatabase y\nApiMaximumBody 2g\n", "line 3: ApiMaximumBody:");
+    expect_error("Socket inet:1@h\nDatabase y\nApiRequestsPerMinute many\n", "line 3: ApiRequestsPerMinute:");
+}
+
 static void test_missing_file(void **state)
 {
     TM_ERROR err;
@@ -278,6 +303,7 @@ int     main(void)
 	cmocka_unit_test(test_references),
 	cmocka_unit_test(test_restart_keys),
 	cmocka_unit_test(test_regions),
+	cmocka_unit_test(test_api_keys),
 	cmocka_unit_test(test_missing_file),
     };
 
