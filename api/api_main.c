@@ -39,6 +39,10 @@
 /* Utility library. */
 #include <milter/util/log.h>
 
+/* Global library. */
+#include <milter/core/region.h>
+#include <milter/core/store.h>
+
 /* Application-specific. */
 #include <api/api.h>
 #include <api/api_http.h>
@@ -103,6 +107,26 @@ static void api_wait(const sigset_t *set)
 	 /* void */ ;
 }
 
+/* api_check_regions - refuse a Region line that names another region's
+ * database; a region away now is answered 503 until it comes */
+
+static void api_check_regions(const CONFIG *config)
+{
+    for (int r = 0; r < config->region_count; r++) {
+	TM_ERROR err;
+	PGconn *conn = store_connect(config->regions[r].conninfo, config->database_timeout, &err);
+
+	if (conn == NULL) {
+	    msg_warn("region %s: %s; its tickets are answered 503 until it is reachable",
+		     config->regions[r].name, err.text);
+	    continue;
+	}
+	if (region_verify(conn, config, r, &err) > 0)
+	    msg_fatal("%s", err.text);
+	PQfinish(conn);
+    }
+}
+
 /* api_pid_file - write the process id */
 
 static void api_pid_file(const char *path)
@@ -145,6 +169,7 @@ int     main(int argc, char **argv)
     log_init("ticket-api", foreground || !config->syslog, config->syslog_facility);
     log_set_verbose(config->log_verbose);
     api.config = config;
+    api_check_regions(config);
     api.stores = g_new0(STORE *, config->region_count);
     for (int r = 0; r < config->region_count; r++)
 	api.stores[r] = store_create(config->regions[r].conninfo, config->api_threads,

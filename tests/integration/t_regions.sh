@@ -198,6 +198,9 @@ check "... saying which it is" grep -q 'the database of region "eu" is region "d
 timeout 20 "$TM_BUILD/ticket-milter" -f -c "$work/swap.conf" >"$work/out" 2>&1
 check_eq "ticket-milter refuses to start with it" "1" "$?"
 check "... saying which it is" grep -q 'the database of region "eu" is region "default"' "$work/out"
+timeout 20 "$TM_BUILD/ticket-api" -f -c "$work/swap.conf" >"$work/out" 2>&1
+check_eq "ticket-api refuses to start with it" "1" "$?"
+check "... saying which it is" grep -q 'the database of region "eu" is region "default"' "$work/out"
 
 milter_stop
 check "no sanitizer report in the daemon's log" milter_log_clean
