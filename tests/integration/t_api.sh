@@ -12,20 +12,28 @@ env_load
 work=$(mktemp -d /tmp/tm-api.XXXXXX)
 API_PORT=${API_PORT:-18080}
 API=http://127.0.0.1:$API_PORT
+# Two databases of its own (the shared test database keeps its ticket
+# numbers and queues): api_home, the default region, and api_eu.
+HOME_DB="host=127.0.0.1 port=$PG_PORT user=ticket dbname=api_home"
 EU_DB="host=127.0.0.1 port=$PG_PORT user=ticket dbname=api_eu"
 apilog=$SVC_REAL/ticket-api-$API_PORT.log
 api_stop() { [ -f "$work/api.pid" ] && kill "$(cat "$work/api.pid")" 2>/dev/null; wait_for 10 bash -c "! [ -f '$work/api.pid' ]"; }
-trap 'eu "ALTER DATABASE tickets ALLOW_CONNECTIONS true" 2>/dev/null; api_stop; milter_stop; rm -rf "$work"' EXIT
+trap 'eu "ALTER DATABASE api_home ALLOW_CONNECTIONS true" 2>/dev/null; api_stop; milter_stop; milter_config "$TM_CONF" "$MILTER_PORT"; rm -rf "$work"' EXIT
 ctl() { "$TM_BUILD/ticketctl" -c "$TM_CONF" "$@"; }
 eu() { psql -X -q -At -v ON_ERROR_STOP=1 -d api_eu -c "$1"; }
-PGOPTIONS="-c client_min_messages=warning" sql "DROP DATABASE IF EXISTS api_eu" && sql "CREATE DATABASE api_eu" || fail "create api_eu"
-LINES="Region eu $EU_DB
+for db in api_home api_eu; do
+	PGOPTIONS="-c client_min_messages=warning" sql "DROP DATABASE IF EXISTS $db" && sql "CREATE DATABASE $db" || fail "create $db"
+done
+export PGDATABASE=api_home	# sql and psql: the default region's database
+LINES="Database $HOME_DB
+Region eu $EU_DB
 VerifySenders no
 ApiSocket inet:$API_PORT@127.0.0.1
 ApiMaximumBody 4k
 ApiRequestsPerMinute 1000"
 milter_config "$TM_CONF" "$MILTER_PORT" "$LINES"
 ctl migrate >/dev/null || fail "migrate both regions"
+ctl queue add support@help.test --name Support >/dev/null || fail "queue add support"
 ctl queue add sales@help.test --name Sales >/dev/null || fail "queue add sales"
 ctl queue add support@eu.test --name EU --region eu >/dev/null || fail "queue add eu"
 milter_start "$LINES" || { fail "ticket-milter starts"; exit 1; }
@@ -242,10 +250,10 @@ ctl apikey revoke salesonly >/dev/null || fail "apikey revoke"
 check_eq "a revoked key: 401 at once" 401 "$(get "$one" /v1/tickets)"
 
 # --- the database down: 503 with Retry-After, then back ---
-eu "ALTER DATABASE tickets ALLOW_CONNECTIONS false" >/dev/null
-eu "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'tickets' AND pid <> pg_backend_pid()" >/dev/null
+eu "ALTER DATABASE api_home ALLOW_CONNECTIONS false" >/dev/null
+eu "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'api_home' AND pid <> pg_backend_pid()" >/dev/null
 code=$(get "$all" /v1/queues)
-eu "ALTER DATABASE tickets ALLOW_CONNECTIONS true" >/dev/null
+eu "ALTER DATABASE api_home ALLOW_CONNECTIONS true" >/dev/null
 check_eq "the database down: 503" 503 "$code"
 problem "the database down" 503
 check "... with Retry-After" grep -qi '^retry-after: 5' "$work/head"

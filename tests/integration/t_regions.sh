@@ -11,7 +11,7 @@
 . "$TM_ROOT/tests/lib/env.sh"
 env_load
 work=$(mktemp -d /tmp/tm-regions.XXXXXX)
-trap 'sql "ALTER DATABASE reg_eu ALLOW_CONNECTIONS true" 2>/dev/null; milter_stop; rm -rf "$work"' EXIT
+trap 'sql "ALTER DATABASE reg_eu ALLOW_CONNECTIONS true" 2>/dev/null; milter_stop; milter_config "$TM_CONF" "$MILTER_PORT"; rm -rf "$work"' EXIT
 HOME_DB="host=127.0.0.1 port=$PG_PORT user=ticket dbname=reg_home"
 EU_DB="host=127.0.0.1 port=$PG_PORT user=ticket dbname=reg_eu"
 H=support@reg-home.test
