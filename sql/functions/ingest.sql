@@ -209,9 +209,12 @@ BEGIN
     -- A running erasure (privacy_erase) first, then deliveries of the
     -- same message wait for each other here.
     PERFORM pg_advisory_xact_lock_shared(privacy_gate());
-    PERFORM set_config('tm.foreign_queues',
-        coalesce((SELECT string_agg(lower(f), ' ') FROM jsonb_array_elements_text(meta->'foreign_queues') f), ''),
-        true);
+    -- Only with several regions: most installations have one.
+    IF meta ? 'foreign_queues' THEN
+        PERFORM set_config('tm.foreign_queues',
+            (SELECT string_agg(lower(f), ' ') FROM jsonb_array_elements_text(meta->'foreign_queues') f),
+            true);
+    END IF;
     PERFORM pg_advisory_xact_lock(hashtextextended(
         coalesce(meta->>'message_id', '') || ' ' || (meta->>'digest'), 7431));
     SELECT m.id, tk.number, m.thread_rule, m.facts->'relay' AS relay INTO found_t

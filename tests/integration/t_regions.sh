@@ -169,6 +169,13 @@ sql "ALTER DATABASE reg_eu ALLOW_CONNECTIONS false" >/dev/null
 sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'reg_eu'" >/dev/null
 BODY="stored while eu is down" mail dora@cust.test $H "Home while eu is down" rh-2@cust.test >"$work/out" 2>&1
 check_eq "home's mail is stored while eu is down" "1" "$(home "SELECT count(*) FROM messages WHERE message_id = 'rh-2@cust.test'")"
+ctl queue list >"$work/out" 2>&1
+check_eq "ticketctl queue list with eu down: exit 1" "1" "$?"
+check "... lists home's queues all the same, and says why eu's are missing" \
+	bash -c "grep -q '^$H ' '$work/out' && grep -q '^ticketctl: region eu: cannot connect' '$work/out'"
+ctl ticket show "$th" >"$work/out" 2>&1
+check_eq "ticket show with eu down: exit 1 (eu might hold it)" "1" "$?"
+check "... saying it cannot tell which region holds it" grep -q "cannot tell which region holds \"$th\"" "$work/out"
 # message FROM TO MSGID - a message's bytes, to send again as the MTA would
 # (with a Date: else Postfix adds one of its time, and the two differ)
 message() { printf 'Date: Thu, 03 Dec 2026 01:00:00 +0000\r\nFrom: %s\r\nTo: %s\r\nSubject: while eu is down\r\nMessage-ID: <%s>\r\n\r\nHello.\r\n' "$@"; }
