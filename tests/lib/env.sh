@@ -68,14 +68,22 @@ env_load() {
 
 # milter_start [LINES] - (re)start ticket-milter, extra config lines appended
 milter_start() {
-	local log=$SVC_REAL/ticket-milter-$MILTER_PORT.log loads
-	loads=$(grep -c 'loaded [0-9]* support address' "$log" 2>/dev/null)
+	local log=$SVC_REAL/ticket-milter-$MILTER_PORT.log
 	milter_down "$MILTER_PORT"
+	# Only what the new daemon writes counts: the old one may have
+	# reloaded its queue list just before it stopped.
+	MILTER_LOG_MARK=$(cat "$log" 2>/dev/null | wc -l)
 	milter_config "$TM_CONF" "$MILTER_PORT" "${1:-}"
 	milter_up "$TM_BUILD/ticket-milter" "$TM_CONF" "$MILTER_PORT" || return 1
 	# Until its first load of the queues the daemon tempfails support mail;
 	# wait for it (a test that keeps the database down waits in vain, 10 s).
-	wait_for 10 bash -c "[ \$(grep -c 'loaded [0-9]* support address' '$log') -gt ${loads:-0} ]" || true
+	wait_for 10 milter_loaded || true
+}
+
+# milter_loaded - the daemon milter_start started last has loaded its queue list
+milter_loaded() {
+	tail -n +$((${MILTER_LOG_MARK:-0} + 1)) "$SVC_REAL/ticket-milter-$MILTER_PORT.log" 2>/dev/null \
+		| grep -q 'loaded [0-9]* support address'
 }
 
 # milter_stop - stop ticket-milter and show sanitizer reports from its log
