@@ -148,6 +148,7 @@ int     main(int argc, char **argv)
     struct MHD_Daemon *daemon;
     sigset_t set;
 
+    log_init("ticket-api", 1, 0);		/* stderr until the config says */
     while ((ch = getopt(argc, argv, "c:fnp:")) != -1) {
 	switch (ch) {
 	case 'c': path = optarg; break;

@@ -28,7 +28,7 @@
 typedef enum {
     KEY_STRING, KEY_BOOL, KEY_SIZE, KEY_SECONDS, KEY_COUNT, KEY_DAYS,
     KEY_FACILITY, KEY_ACTION, KEY_MTA_COPY, KEY_NUMBER_FORMAT, KEY_TAG_FORMAT,
-    KEY_HOSTS, KEY_DMARC_ACTION, KEY_SOCKET, KEY_MODE, KEY_SPAM_HEADER, KEY_REGION,
+    KEY_HOSTS, KEY_DMARC_ACTION, KEY_SOCKET, KEY_INET_SOCKET, KEY_MODE, KEY_SPAM_HEADER, KEY_REGION,
 } KEY_TYPE;
 
 typedef struct CONFIG_KEY {
@@ -95,7 +95,7 @@ static const CONFIG_KEY config_keys[] = {
     {"MaximumHeaders", KEY_COUNT, AT(limits.max_headers), 0},
     {"MaximumHeaderSize", KEY_SIZE, AT(limits.max_header_bytes), 0},
     {"MaximumDecodedSize", KEY_SIZE, AT(limits.max_decoded_bytes), 0},
-    {"ApiSocket", KEY_SOCKET, AT(api_socket), RESTART},
+    {"ApiSocket", KEY_INET_SOCKET, AT(api_socket), RESTART},
     {"ApiThreads", KEY_COUNT, AT(api_threads), RESTART},
     {"ApiMaximumBody", KEY_SIZE, AT(api_max_body), 0},
     {"ApiRequestsPerMinute", KEY_COUNT, AT(api_requests_per_minute), 0},
@@ -344,8 +344,13 @@ static int config_set(CONFIG *config, const CONFIG_KEY *key, const char *value,
 	if (key->type == KEY_TAG_FORMAT && strstr(value, "NUMBER") == NULL)
 	    return (tm_error(why, "the format must hold NUMBER where the ticket number goes, as in \"[#NUMBER]\""));
 	/* FALLTHROUGH */
+    case KEY_INET_SOCKET:
+	if (key->type == KEY_INET_SOCKET && config_local_socket(value))
+	    return (tm_error(why, "ticket-api listens on TCP only: inet:PORT@HOST or inet6:PORT@HOST,"
+			     " behind a reverse proxy (README \"API\")"));
+	/* FALLTHROUGH */
     case KEY_SOCKET:
-	if (key->type == KEY_SOCKET && check_socket(value, why) < 0)
+	if ((key->type == KEY_SOCKET || key->type == KEY_INET_SOCKET) && check_socket(value, why) < 0)
 	    return (-1);
 	/* FALLTHROUGH */
     case KEY_STRING:
@@ -535,7 +540,8 @@ CONFIG *config_load(const char *path, TM_ERROR *err)
 static int is_string_key(const CONFIG_KEY *key)
 {
     return (key->type == KEY_STRING || key->type == KEY_NUMBER_FORMAT
-	    || key->type == KEY_TAG_FORMAT || key->type == KEY_SOCKET);
+	    || key->type == KEY_TAG_FORMAT || key->type == KEY_SOCKET
+	    || key->type == KEY_INET_SOCKET);
 }
 
 /* regions_free - release a list of regions */

@@ -83,7 +83,9 @@
 /*	(ctl_region.c); ctl_region_name() is the region a command runs in
 /*	when there are several (ctl_fail() names it), else NULL;
 /*	ctl_region_first() says whether it is the first region the command
-/*	runs in (a CSV header goes once, a region column before each row).
+/*	runs in (a CSV header goes once, a region column before each row);
+/*	ctl_queue_known() whether any region holds a queue (1, 0, or -1
+/*	after saying which region cannot be asked).
 /*
 /*	ctl_config() is the configuration ticketctl read (-c).
 /*
@@ -162,6 +164,7 @@ extern const char *ctl_connect_hint(const char *);
 extern int ctl_region_run(const CONFIG *, CTL_COMMAND *, int, int, char **);
 extern int ctl_region_migrate(const CONFIG *, int, char **);
 extern const char *ctl_region_name(void);
+extern int ctl_queue_known(const char *);
 extern const char *ctl_option(int *, char **, const char *);
 extern const CONFIG *ctl_config(void);
 extern char *ctl_template_read(const char *, const char *const *);

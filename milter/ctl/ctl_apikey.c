@@ -41,19 +41,27 @@
 		     "       ticketctl apikey revoke NAME"
 
 /* apikey_queues - the --queue values as a PostgreSQL array literal, or NULL
- * after saying which one is no address */
+ * after saying which one is no address or no region's queue */
 
 static char *apikey_queues(int *argc, char **argv)
 {
     GString *array = g_string_new("{");
     const char *value;
     char   *address;
+    int     known;
 
     while ((value = ctl_option(argc, argv, "--queue")) != NULL) {
 	if ((address = queue_addr_normalize(value)) == NULL || strpbrk(address, "{},\"\\")) {
 	    g_free(address);
 	    g_string_free(array, TRUE);
 	    ctl_fail("\"%s\" is not a queue address", value);
+	    return (NULL);
+	}
+	if ((known = ctl_queue_known(address)) <= 0) {
+	    if (known == 0)
+		ctl_fail("there is no queue %s (see ticketctl queue list)", address);
+	    g_free(address);
+	    g_string_free(array, TRUE);
 	    return (NULL);
 	}
 	g_string_append_printf(array, "%s\"%s\"", array->len > 1 ? "," : "", address);

@@ -285,6 +285,23 @@ static int region_probe(const char *probe, const char *value, int *found)
     return (0);
 }
 
+/* ctl_queue_known - some region holds the queue: 1; 0 none; -1 after
+ * saying which region cannot be asked */
+
+int     ctl_queue_known(const char *address)
+{
+    int    *found = g_new0(int, region_config->region_count);
+    int     current = region_current, known = 0;
+
+    if (region_probe(PROBE_QUEUE, address, found) < 0)
+	known = -1;
+    for (int i = 0; known == 0 && i < region_config->region_count; i++)
+	known = found[i];
+    region_current = current;
+    g_free(found);
+    return (known);
+}
+
 /* region_names - the names of the regions set in found (all: NULL) */
 
 static char *region_names(const int *found)

@@ -77,6 +77,10 @@ ctl apikey add salesonly --all --scope read >/dev/null 2>&1
 check_eq "a second key of the same name: refused" "1" "$?"
 ctl apikey add bad --scope read >/dev/null 2>&1
 check_eq "neither --queue nor --all: usage" "2" "$?"
+ctl apikey add typo --queue sales@help.tset --scope read >"$work/out" 2>&1
+check_eq "a queue no region has: refused" "1" "$?"
+check "... naming it" grep -q "there is no queue sales@help.tset" "$work/out"
+check "... a queue of another region is one" bash -c "\"$TM_BUILD/ticketctl\" -c '$TM_CONF' apikey add euonly --queue support@eu.test --scope read | grep -q '^tm_'"
 check "apikey list shows the keys, no token" bash -c "ctl() { \"$TM_BUILD/ticketctl\" -c '$TM_CONF' \"\$@\"; }; ctl apikey list | grep -q '^salesonly  *read  *active  *sales@help.test' && ! ctl apikey list --json | grep -q tm_"
 ctl apikey list --region eu >"$work/out" 2>&1
 check "apikey --region eu: refused" grep -q "apikey lives in the default region only" "$work/out"

@@ -280,6 +280,8 @@ static void test_api_keys(void **state)
     assert_int_equal(config->api_requests_per_minute, 30);
     config_free(config);
     expect_error("Socket inet:1@h\nDatabase y\nApiSocket inet:99999@127.0.0.1\n", "line 3: ApiSocket: expected a port");
+    expect_error("Socket inet:1@h\nDatabase y\nApiSocket local:/run/api.sock\n",
+		 "line 3: ApiSocket: ticket-api listens on TCP only");
     expect_error("Socket inet:1@h\nDatabase y\nApiThreads 0\n", "line 3: ApiThreads:");
     expect_error("Socket inet:1@h\nDatabase y\nApiMaximumBody 2g\n", "line 3: ApiMaximumBody:");
     expect_error("Socket inet:1@h\nDatabase y\nApiRequestsPerMinute many\n", "line 3: ApiRequestsPerMinute:");
