@@ -24,7 +24,8 @@
 /*	message and goes to the customer through the outbox, composed as
 /*	every outgoing mail (compose(3)): from the queue address, the
 /*	ticket tag in the Subject, threaded after the customer's last
-/*	message, with the ticket's reply address. At most API_FILES
+/*	message, with the ticket's reply address. The HTML is stored and
+/*	sent without what could run (mail_html_clean()). At most API_FILES
 /*	attachments of API_FILE_BYTES each; a file name loses its
 /*	control characters, slashes and quotes. 201 with the message and
 /*	Location (its raw bytes, the mail as sent once the outbox sent it).
@@ -54,7 +55,7 @@
 #include <json-glib/json-glib.h>
 
 /* Global library. */
-#include <milter/core/ingest.h>
+#include <parser/mail.h>
 
 /* Application-specific. */
 #include <api/api.h>
@@ -321,7 +322,7 @@ int     api_reply_post(API_REQUEST *req, const char *number)
 {
     static const char *const members[] = {"text", "html", "attachments", "agent", 0};
     const char *text, *html, *agent;
-    char   *files = NULL, *answer = NULL, *actor, max_rcpt[16];
+    char   *files = NULL, *answer = NULL, *actor, *clean = NULL, max_rcpt[16];
     JsonObject *object;
     int     found = -1, region = 0;
 
@@ -330,7 +331,8 @@ int     api_reply_post(API_REQUEST *req, const char *number)
     if (write_text(req, object, "text", req->api->config->api_max_body, 1, &text) == 0
 	&& api_body_string(req, object, "html", 1, &html) >= 0
 	&& write_agent(req, object, &agent) == 0 && write_files(req, object, &files) == 0) {
-	const char *params[9] = {number, req->key.queues, agent, text, html, files,
+	const char *params[9] = {number, req->key.queues, agent, text,
+	    (clean = mail_html_clean(html)) && *clean ? clean : NULL, files,
 	actor = g_strdup_printf("api:%s", req->key.name), req->api->config->recipient_delimiter,
 	max_rcpt};
 
@@ -341,6 +343,7 @@ int     api_reply_post(API_REQUEST *req, const char *number)
     }
     json_object_unref(object);
     g_free(files);
+    g_free(clean);
     return (write_done(req, number, found, region, answer));
 }
 

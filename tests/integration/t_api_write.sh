@@ -129,6 +129,18 @@ check_eq "a merged ticket: 409" 409 "$(post "$desk" "/v1/tickets/$number/replies
 problem "a merged ticket" 409
 sql "UPDATE tickets SET merged_into = NULL WHERE number = '$number'" >/dev/null
 
+# An HTML answer to a closed ticket: sent as a mailed answer would be
+# (the ticket stays closed), its HTML without what could run.
+sql "UPDATE tickets SET status = 'closed', closed_at = now() WHERE number = '$number'" >/dev/null
+html=$(jq -nc '{text: "See the manual.", html: "<p>See the <b>manual</b>.</p><script>alert(1)</script><img src=x onerror=alert(2)>", agent: "ann@agents.test"}')
+check_eq "an HTML answer to a closed ticket: 201" 201 "$(post "$desk" "/v1/tickets/$number/replies" "$html")"
+check "... its HTML stored without script or handler" bash -c "jq -r .html '$work/body' | grep -q '<b>manual</b>' && ! jq -r .html '$work/body' | grep -qiE 'script|onerror'"
+check_eq "... the ticket stays closed" "closed" "$(sql "SELECT status FROM tickets WHERE number = '$number'")"
+check "... delivered" wait_for 20 bash -c "grep -rlsi '^X-Original-To: carla@cust.test' '$PF_OUTGOING/new' | xargs -r grep -l 'manual' | grep -q ."
+htmlmail=$(outgoing_to carla@cust.test | xargs -r grep -l 'manual' | head -n1)
+check "... as multipart/alternative with the HTML, no script" bash -c "[ -n '$htmlmail' ] && grep -qi '^Content-Type: multipart/alternative' '$htmlmail' && grep -qi '^Content-Type: text/html' '$htmlmail' && ! grep -qi 'alert(' '$htmlmail'"
+sql "UPDATE tickets SET status = 'open', closed_at = NULL WHERE number = '$number'" >/dev/null
+
 # --- POST /v1/tickets/{number}/notes ---
 check_eq "POST notes: 201" 201 "$(post "$desk" "/v1/tickets/$number/notes" '{"text":"Internal: customer is VIP.","agent":"ann@agents.test"}')"
 check "... valid Message" valid Message
