@@ -151,6 +151,9 @@ check_eq "a note with a read key: 403" 403 "$(post "$reader" "/v1/tickets/$numbe
 check_eq "a note by a forged agent: 422" 422 "$(post "$desk" "/v1/tickets/$number/notes" '{"text":"x","agent":"mallory@evil.test"}')"
 check_eq "a note without text: 422" 422 "$(post "$desk" "/v1/tickets/$number/notes" '{"agent":"ann@agents.test"}')"
 check_eq "a note on another key's ticket: 404" 404 "$(post "$desk" "/v1/tickets/$other/notes" '{"text":"x","agent":"ann@agents.test"}')"
+check_eq "a note, malformed JSON: 400" 400 "$(post "$desk" "/v1/tickets/$number/notes" '{"text"')"
+check_eq "a note as text/plain: 415" 415 "$(TYPE=text/plain post "$desk" "/v1/tickets/$number/notes" '{"text":"x","agent":"ann@agents.test"}')"
+check_eq "a note without key: 401" 401 "$(post "" "/v1/tickets/$number/notes" '{"text":"x","agent":"ann@agents.test"}')"
 
 # --- POST /v1/tickets ---
 open=$(jq -nc '{queue: "desk@eu.test", customer: "New.Customer@Cust.test", subject: "Your order",
@@ -179,6 +182,14 @@ check_eq "the support address as customer (a loop): 422" 422 "$(post "$desk" /v1
 check_eq "an agent as customer: 422" 422 "$(post "$desk" /v1/tickets '{"queue":"desk@help.test","customer":"otto@agents.test","subject":"s","text":"t","agent":"ann@agents.test"}')"
 check_eq "without agent, the queue's only one: 201" 201 "$(post "$desk" /v1/tickets '{"queue":"desk@help.test","customer":"solo@cust.test","subject":"Solo","text":"Hello."}')"
 check_eq "... taken by her" "ann@agents.test" "$(jq -r .assignee "$work/body")"
+check_eq "a new ticket, malformed JSON: 400" 400 "$(post "$desk" /v1/tickets '{"queue"')"
+check_eq "a new ticket as text/plain: 415" 415 "$(TYPE=text/plain post "$desk" /v1/tickets '{}')"
+check_eq "a new ticket without subject: 422" 422 "$(post "$desk" /v1/tickets '{"queue":"desk@help.test","customer":"a@b.test","text":"t"}')"
+check_eq "a new ticket with a body past ApiMaximumBody: 413" 413 "$(post "$desk" /v1/tickets "@$work/huge.json")"
+# A ticket whose customer is not known (erased, or mail without From): 409.
+sql "UPDATE tickets SET customer_id = NULL WHERE subject = 'Solo'" >/dev/null
+check_eq "an answer to a ticket without a customer: 409" 409 "$(post "$desk" "/v1/tickets/$(sql "SELECT number FROM tickets WHERE subject = 'Solo'")/replies" '{"text":"x","agent":"ann@agents.test"}')"
+problem "a ticket without a customer" 409
 check_eq "a new ticket with a read key: 403" 403 "$(post "$reader" /v1/tickets '{"queue":"desk@help.test","customer":"a@b.test","subject":"s","text":"t"}')"
 check_eq "its number is one ticket's over both regions" "1" "$(( $(sql "SELECT count(*) FROM tickets WHERE number = '$new'") + $(eu "SELECT count(*) FROM tickets WHERE number = '$new'") ))"
 
@@ -199,6 +210,8 @@ get "$desk" "/v1/search?q=order%20OR%20printer&limit=1&after=$cursor" >/dev/null
 check "... page 2 valid" valid SearchResults
 check_eq "pages of one: each hit once, in order" "$want" "$first_page $(jq -r '.results[0].number' "$work/body")"
 check_eq "... next null on the last page" "null" "$(jq -r .next "$work/body")"
+check_eq "search without key: 401" 401 "$(get "" "/v1/search?q=printer")"
+check_eq "POST on search: 405" 405 "$(post "$desk" "/v1/search?q=printer" '{}')"
 check_eq "a read key may search" 200 "$(get "$reader" "/v1/search?q=printer")"
 check_eq "q missing: 422" 422 "$(get "$desk" "/v1/search")"
 problem "q missing" 422
