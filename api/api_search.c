@@ -49,12 +49,13 @@
     " WHEN 'nl' THEN 'dutch'::regconfig ELSE 'simple'::regconfig END," \
     " coalesce(m.subject, '') || ' ' || coalesce(m.body_text, ''))"
 
-/* q in every configuration the index may hold. */
+/* q in every configuration the index may hold: an expression of $1
+ * alone, so that the index condition is one value for the whole scan. */
 #define SEARCH_QUERY \
-    "(SELECT websearch_to_tsquery('simple', $1) || websearch_to_tsquery('english', $1)" \
+    "(websearch_to_tsquery('simple', $1) || websearch_to_tsquery('english', $1)" \
     " || websearch_to_tsquery('german', $1) || websearch_to_tsquery('french', $1)" \
     " || websearch_to_tsquery('spanish', $1) || websearch_to_tsquery('portuguese', $1)" \
-    " || websearch_to_tsquery('italian', $1) || websearch_to_tsquery('dutch', $1) AS q)"
+    " || websearch_to_tsquery('italian', $1) || websearch_to_tsquery('dutch', $1))"
 
 /* One region's hits past the cursor ($1 q, $2 the key's queues, $3 $4
  * the cursor's rank and number, $5 the rows, $6 the region's name). */
@@ -63,8 +64,9 @@ static const char search_sql[] =
 " 'status', t.status, 'queue', q.address, 'region', $6::text, 'customer', c.address,"
 " 'assignee', t.assignee, 'created', t.created_at, 'updated', t.updated_at,"
 " 'rank', h.rank, 'message', $6::text || '.' || h.msg)::text"
-" FROM (SELECT DISTINCT ON (m.ticket_id) m.ticket_id, m.id AS msg, ts_rank(" SEARCH_VECTOR ", s.q) AS rank"
-"       FROM messages m, " SEARCH_QUERY " s WHERE " SEARCH_VECTOR " @@ s.q"
+" FROM (SELECT DISTINCT ON (m.ticket_id) m.ticket_id, m.id AS msg,"
+"       ts_rank(" SEARCH_VECTOR ", " SEARCH_QUERY ") AS rank"
+"       FROM messages m WHERE " SEARCH_VECTOR " @@ " SEARCH_QUERY
 "       ORDER BY m.ticket_id, rank DESC, m.id) h"
 " JOIN tickets t ON t.id = h.ticket_id JOIN queues q ON q.id = t.queue_id"
 " LEFT JOIN contacts c ON c.id = t.customer_id"
