@@ -90,7 +90,18 @@ typedef struct API_REQUEST {
     const char *allow;			/* Allow (405), or NULL */
     char   *allow_copy;			/* what allow points to, g_malloc'ed */
     int     retry_after;		/* seconds (429, 503), or 0 */
+    char   *location;			/* Location (201), or NULL */
 } API_REQUEST;
+
+/* One message m as JSON, with its attachments ($R: the region's name). */
+#define API_MESSAGE_OBJECT(R) \
+    "json_build_object('id', " R "::text || '.' || m.id," \
+    " 'kind', m.kind, 'direction', m.direction, 'from', m.from_address, 'from_name', m.from_name," \
+    " 'to', m.to_addresses, 'cc', m.cc_addresses, 'date', m.sent_at, 'received', m.received_at," \
+    " 'subject', m.subject, 'text', m.body_text, 'reply_text', m.reply_text, 'html', m.html," \
+    " 'attachments', (SELECT coalesce(json_agg(json_build_object('id', " R "::text || '.' || a.id," \
+    "    'name', a.filename, 'type', a.content_type, 'size', a.size) ORDER BY a.position), '[]')" \
+    "    FROM attachments a WHERE a.msg_id = m.id))"
 
 extern int api_db_query(API_REQUEST *, int, const char *, int, const char *const *, PGresult **);
 extern int api_problem(API_REQUEST *, unsigned, const char *,...) TM_PRINTF(3, 4);
@@ -107,7 +118,17 @@ extern int api_message_raw(API_REQUEST *, const char *);
 extern int api_attachment_get(API_REQUEST *, const char *);
 extern int api_ticket_patch(API_REQUEST *, const char *);
 
+/* A page merged over the regions (api_page.c). */
+extern int api_page(API_REQUEST *, const char *, int, const char **, int, const char *, char);
+
+/* The writes and the search (api_write.c, api_search.c). */
+extern int api_reply_post(API_REQUEST *, const char *);
+extern int api_note_post(API_REQUEST *, const char *);
+extern int api_ticket_post(API_REQUEST *);
+extern int api_search(API_REQUEST *);
+
 /* The request body (api_body.c). */
 extern JsonObject *api_body_object(API_REQUEST *, const char *const *);
+extern int api_body_string(API_REQUEST *, JsonObject *, const char *, int, const char **);
 
 #endif

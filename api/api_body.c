@@ -7,6 +7,10 @@
 /*	#include <api/api.h>
 /*
 /*	JsonObject *api_body_object(API_REQUEST *req, const char *const *members)
+/*
+/*	int	api_body_string(API_REQUEST *req, JsonObject *object,
+/*				const char *name, int nullable,
+/*				const char **value)
 /* DESCRIPTION
 /*	api_body_object() returns the request body as a JSON object (a
 /*	reference the caller drops with json_object_unref()). Before
@@ -15,6 +19,10 @@
 /*	API_JSON_DEPTH arrays and objects: json-glib's parser recurses, and
 /*	a body of a million "[" must not take the stack. Each member must
 /*	be one of members (a null-terminated list).
+/*
+/*	api_body_string() reads the member name, which must be a string
+/*	(or null when nullable): 0 absent, 1 set (*value NULL for null),
+/*	-1 with a 422 reply.
 /* DIAGNOSTICS
 /*	NULL with the reply set: 415 for another content type, 400 for a
 /*	body that is not UTF-8, too deep, or not JSON, 422 for a JSON value
@@ -120,4 +128,22 @@ JsonObject *api_body_object(API_REQUEST *req, const char *const *members)
     }
     g_object_unref(parser);
     return (object);
+}
+
+/* api_body_string - a member that must be a string (or null when nullable) */
+
+int     api_body_string(API_REQUEST *req, JsonObject *object, const char *name,
+			        int nullable, const char **value)
+{
+    JsonNode *node = json_object_get_member(object, name);
+
+    *value = NULL;
+    if (node == NULL)
+	return (0);
+    if (JSON_NODE_HOLDS_NULL(node) && nullable)
+	return (1);
+    if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING)
+	return (api_problem(req, 422, "%s: expected a string%s", name, nullable ? " or null" : ""));
+    *value = json_node_get_string(node);
+    return (1);
 }

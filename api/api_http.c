@@ -180,6 +180,8 @@ static enum MHD_Result api_send(API_REQUEST *req)
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, req->disposition);
     if (req->allow)
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, req->allow);
+    if (req->location)
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, req->location);
     if (req->status == 401)
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"ticket-api\"");
     if (req->retry_after > 0) {
@@ -278,6 +280,7 @@ void    api_http_completed(void *cls, struct MHD_Connection *conn, void **state,
     g_free(req->disposition);
     g_free(req->type_copy);
     g_free(req->allow_copy);
+    g_free(req->location);
     g_free(req);
     *state = NULL;
 }

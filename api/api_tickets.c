@@ -25,7 +25,8 @@
 /*	cursor of the last ticket given (its creation time in microseconds
 /*	and its number, which break a tie), for the parameter after. Each
 /*	region gives at most limit + 1 rows after the cursor; the merge
-/*	keeps the first limit, and there is a next page when any is left.
+/*	(api_page(3)) keeps the first limit, and there is a next page when
+/*	any is left.
 /*
 /*	api_ticket_get() is one ticket with its messages (their ids
 /*	"REGION.ID", see api_content.c), participants and events. Ticket
@@ -198,80 +199,21 @@ TICKET_FROM
 "       < ('epoch'::timestamptz + $7::bigint * interval '1 microsecond', $8::text COLLATE \"C\"))"
 " ORDER BY t.created_at DESC, t.number COLLATE \"C\" DESC LIMIT $9::int + $10::int";
 
-/* One row of the merge. */
-typedef struct LIST_ROW {
-    long long us;
-    const char *number;
-    const char *json;
-} LIST_ROW;
-
-/* list_row_cmp - newest first, then the higher number (as the SQL) */
-
-static int list_row_cmp(gconstpointer a, gconstpointer b)
-{
-    const LIST_ROW *x = a, *y = b;
-
-    if (x->us != y->us)
-	return (x->us > y->us ? -1 : 1);
-    return (-strcmp(x->number, y->number));
-}
-
-/* list_reply - merge the regions' rows into a page */
-
-static int list_reply(API_REQUEST *req, GArray *rows, int limit)
-{
-    GString *out = g_string_new("{\"tickets\":[");
-    char   *cursor, *next;
-
-    g_array_sort(rows, list_row_cmp);
-    for (guint i = 0; i < rows->len && i < (guint) limit; i++)
-	g_string_append_printf(out, "%s%s", i ? "," : "", g_array_index(rows, LIST_ROW, i).json);
-    if (rows->len > (guint) limit) {
-	LIST_ROW *last = &g_array_index(rows, LIST_ROW, limit - 1);
-
-	cursor = g_strdup_printf("%lld.%s", last->us, last->number);
-	next = g_base64_encode((guchar *) cursor, strlen(cursor));
-	g_string_append_printf(out, "],\"next\":\"%s\"}", next);
-	g_free(cursor);
-	g_free(next);
-    } else {
-	g_string_append(out, "],\"next\":null}");
-    }
-    return (api_json(req, 200, g_string_free(out, FALSE)));
-}
-
 /* api_tickets_list - GET /v1/tickets */
 
 int     api_tickets_list(API_REQUEST *req)
 {
-    int     regions = req->api->config->region_count, ret = 0;
-    PGresult **res = g_new0(PGresult *, regions);
-    GArray *rows = g_array_new(FALSE, FALSE, sizeof(LIST_ROW));
     LIST_ARGS args = {{0}, 0, NULL};
     char    limit[16];
+    int     ret = -1;
 
-    if (list_args(req, &args) < 0)
-	ret = -1;
-    snprintf(limit, sizeof(limit), "%d", args.limit);
-    for (int r = 0; ret == 0 && r < regions; r++) {
+    if (list_args(req, &args) == 0) {
 	const char *params[11] = {req->key.queues, args.p[0], args.p[1], args.p[2], args.p[3],
-	    args.p[4], args.p[5], args.p[6], limit, "1", req->api->config->regions[r].name};
+	args.p[4], args.p[5], args.p[6], limit, "1", NULL};
 
-	if ((ret = api_db_query(req, r, list_sql, 11, params, &res[r])) < 0)
-	    break;
-	for (int i = 0; i < PQntuples(res[r]); i++) {
-	    LIST_ROW row = {strtoll(PQgetvalue(res[r], i, 0), NULL, 10),
-	    PQgetvalue(res[r], i, 1), PQgetvalue(res[r], i, 2)};
-
-	    g_array_append_val(rows, row);
-	}
+	snprintf(limit, sizeof(limit), "%d", args.limit);
+	ret = api_page(req, list_sql, 11, params, args.limit, "tickets", '.');
     }
-    if (ret == 0)
-	ret = list_reply(req, rows, args.limit);
-    for (int r = 0; r < regions; r++)
-	PQclear(res[r]);
-    g_free(res);
-    g_array_free(rows, TRUE);
     g_free(args.cursor);
     return (ret);
 }
@@ -284,13 +226,7 @@ static const char ticket_sql[] =
 "    FROM ticket_participants p JOIN contacts pc ON pc.id = p.contact_id WHERE p.ticket_id = t.id),"
 " 'events', (SELECT coalesce(json_agg(json_build_object('at', e.at, 'actor', e.actor,"
 "    'action', e.action, 'detail', e.detail) ORDER BY e.id), '[]') FROM events e WHERE e.ticket_id = t.id),"
-" 'messages', (SELECT coalesce(json_agg(json_build_object('id', $3::text || '.' || m.id,"
-"    'kind', m.kind, 'direction', m.direction, 'from', m.from_address, 'from_name', m.from_name,"
-"    'to', m.to_addresses, 'cc', m.cc_addresses, 'date', m.sent_at, 'received', m.received_at,"
-"    'subject', m.subject, 'text', m.body_text, 'reply_text', m.reply_text, 'html', m.html,"
-"    'attachments', (SELECT coalesce(json_agg(json_build_object('id', $3::text || '.' || a.id,"
-"       'name', a.filename, 'type', a.content_type, 'size', a.size) ORDER BY a.position), '[]')"
-"       FROM attachments a WHERE a.msg_id = m.id)) ORDER BY m.received_at, m.id), '[]')"
+" 'messages', (SELECT coalesce(json_agg(" API_MESSAGE_OBJECT("$3") " ORDER BY m.received_at, m.id), '[]')"
 "    FROM messages m WHERE m.ticket_id = t.id))::text"
 TICKET_FROM " WHERE t.number = $1 AND" KEY_SEES("$2");
 

@@ -34,25 +34,6 @@
 /* Application-specific. */
 #include <api/api.h>
 
-/* patch_string - a member that must be a string (or null when nullable);
- * 0 absent, 1 set (*value NULL for null), -1 with the reply set */
-
-static int patch_string(API_REQUEST *req, JsonObject *object, const char *name,
-			        int nullable, const char **value)
-{
-    JsonNode *node = json_object_get_member(object, name);
-
-    *value = NULL;
-    if (node == NULL)
-	return (0);
-    if (JSON_NODE_HOLDS_NULL(node) && nullable)
-	return (1);
-    if (!JSON_NODE_HOLDS_VALUE(node) || json_node_get_value_type(node) != G_TYPE_STRING)
-	return (api_problem(req, 422, "%s: expected a string%s", name, nullable ? " or null" : ""));
-    *value = json_node_get_string(node);
-    return (1);
-}
-
 /* patch_apply - the change in each region until one has the ticket; 1
  * done, 0 no such ticket, -1 with the reply set */
 
@@ -92,8 +73,8 @@ int     api_ticket_patch(API_REQUEST *req, const char *number)
 	return (api_problem(req, 403, "this key may only read (ticketctl apikey add ... --scope write)"));
     if ((object = api_body_object(req, members)) == NULL)
 	return (-1);
-    if ((has_status = patch_string(req, object, "status", 0, &status)) < 0
-	|| (has_assignee = patch_string(req, object, "assignee", 1, &assignee)) < 0)
+    if ((has_status = api_body_string(req, object, "status", 0, &status)) < 0
+	|| (has_assignee = api_body_string(req, object, "assignee", 1, &assignee)) < 0)
 	found = -1;
     else if (has_status && (!ticket_status_known(status) || strcmp(status, "new") == 0))
 	found = api_problem(req, 422, "status: use open, pending, solved, closed or spam");

@@ -9,6 +9,8 @@
 /*
 /*	char	*mail_html_sanitized(const MAIL *mail)
 /*
+/*	char	*mail_html_clean(const char *html)
+/*
 /*	char	*mail_html_reply(const MAIL *mail)
 /*
 /*	char	*mail_html_reply_text(const char *html, const char *marker)
@@ -23,7 +25,8 @@
 /*	mail_html_sanitized() returns the message's HTML body re-serialized
 /*	by libxml2 without what could run, reach out or dress up as the
 /*	help desk when it is shown. NULL when there is no HTML. g_free the
-/*	result.
+/*	result. mail_html_clean() does the same to any HTML text (an
+/*	answer posted to ticket-api), "" when it has no element.
 /* .IP \(bu
 /*	Elements dropped with what they contain: script, style sheets
 /*	(style, link), meta (refresh) and base, frames, objects, forms
@@ -324,11 +327,10 @@ void    html_sanitize_doc(htmlDocPtr doc)
     g_ptr_array_free(doomed, TRUE);
 }
 
-/* mail_html_sanitized - the HTML body without active content */
+/* mail_html_clean - any HTML text without active content */
 
-char   *mail_html_sanitized(const MAIL *mail)
+char   *mail_html_clean(const char *html)
 {
-    const char *html = mail_html(mail);
     htmlDocPtr doc;
 
     if (html == NULL || strlen(html) > INT_MAX)
@@ -337,6 +339,13 @@ char   *mail_html_sanitized(const MAIL *mail)
 	return (g_strdup(""));
     html_sanitize_doc(doc);
     return (html_write(doc));
+}
+
+/* mail_html_sanitized - the HTML body without active content */
+
+char   *mail_html_sanitized(const MAIL *mail)
+{
+    return (mail_html_clean(mail_html(mail)));
 }
 
 #define ATTRIBUTION_MAX	400		/* "On ..., X wrote:" is shorter */

@@ -52,6 +52,7 @@
 /*	void	mail_commands_free(MAIL_COMMANDS *commands)
 /*	const char *mail_html(const MAIL *mail)
 /*	char	*mail_html_sanitized(const MAIL *mail)
+/*	char	*mail_html_clean(const char *html)
 /*	const char *mail_text_source(const MAIL *mail)
 /*	char	*mail_html_reply(const MAIL *mail)
 /*	char	*mail_html_reply_text(const char *html, const char *marker)
@@ -366,6 +367,7 @@ extern MAIL_COMMANDS *mail_commands(const char *);
 extern void mail_commands_free(MAIL_COMMANDS *);
 extern const char *mail_html(const MAIL *);
 extern char *mail_html_sanitized(const MAIL *);
+extern char *mail_html_clean(const char *);
 extern const char *mail_text_source(const MAIL *);
 extern char *mail_html_reply(const MAIL *);
 extern char *mail_html_reply_text(const char *, const char *);

@@ -8,6 +8,7 @@
 /*--*/
 
 /* System library. */
+#include <stdint.h>
 #include <string.h>
 
 /* External libraries. */
@@ -229,7 +230,7 @@ int     compose_mail(const char *mail_json, const COMPOSE_SETTINGS *settings, CO
     GDateTime *now;
     NOTIFY_PARTS *parts;
     char   *tag;
-    int     confirmation, to_customer, ret = 0;
+    int     confirmation, to_customer, answer, ret = 0;
 
     memset(mail, 0, sizeof(*mail));
     if ((obj = mail_object(parser, mail_json, err)) == NULL) {
@@ -241,16 +242,28 @@ int     compose_mail(const char *mail_json, const COMPOSE_SETTINGS *settings, CO
      * notification from the customer "via" the queue, so that Reply
      * answers them. */
     confirmation = strcmp(compose_member(obj, "kind"), "notification") != 0;
+    answer = strcmp(compose_member(obj, "kind"), "answer") == 0;
     tag = compose_tag(settings->tag_format, compose_member(obj, "ticket_number"));
-    /* A notification carries the message's parts; a confirmation none. */
-    parts = notify_parts_plan(confirmation ? NULL : json_object_get_array_member(obj, "attachments"),
-			      compose_member(obj, "customer_html"), settings->attachment_limit);
+    /* A notification and an answer carry the message's parts (an answer
+     * all of them: ticket-api bounds them); a confirmation none. */
+    parts = notify_parts_plan(confirmation && !answer ? NULL
+			      : json_object_get_array_member(obj, "attachments"),
+			      compose_member(obj, "customer_html"),
+			      answer ? SIZE_MAX : settings->attachment_limit);
     values = template_values(obj, tag, parts);
     to_customer = strcmp(compose_member(obj, "kind"), "confirmation") == 0
-	|| strcmp(compose_member(obj, "kind"), "closed") == 0;
+	|| strcmp(compose_member(obj, "kind"), "closed") == 0
+	|| (answer && strcmp(compose_member(obj, "recipient"), compose_member(obj, "customer_address")) == 0);
 
     msg = g_mime_message_new(TRUE);
-    if (confirmation) {
+    if (answer) {
+	/* An agent's answer, as relay(3) sends a mailed one. */
+	mail->from_name = g_strdup_printf("%s via %s", *compose_member(obj, "cause_from_name") ?
+					  compose_member(obj, "cause_from_name")
+					  : compose_member(obj, "cause_from_address"),
+					  compose_member(obj, "queue_name"));
+	mail->from_address = g_strdup(compose_member(obj, "queue_address"));
+    } else if (confirmation) {
 	mail->from_name = g_strdup(compose_member(obj, "queue_name"));
 	mail->from_address = g_strdup(compose_member(obj, "queue_address"));
     } else {
@@ -267,7 +280,8 @@ int     compose_mail(const char *mail_json, const COMPOSE_SETTINGS *settings, CO
 			       compose_member(obj, "reply_address"));
     /* A notice of no ticket (a command mail's answer) has no tag. */
     mail->subject = *compose_member(obj, "ticket_number") ?
-	g_strdup_printf("%s %s", tag, compose_member(obj, "ticket_subject"))
+	g_strdup_printf("%s%s %s", answer && *compose_member(obj, "cause_message_id") ? "Re: " : "",
+			tag, compose_member(obj, "ticket_subject"))
 	: g_strdup(compose_member(obj, "ticket_subject"));
     g_mime_message_set_subject(msg, mail->subject, "utf-8");
     g_mime_message_set_message_id(msg, compose_member(obj, "message_id"));
@@ -275,11 +289,14 @@ int     compose_mail(const char *mail_json, const COMPOSE_SETTINGS *settings, CO
     g_mime_message_set_date(msg, now);
     g_date_time_unref(now);
     set_threading(msg, obj);
-    /* RFC 3834: a closed mail answers no message, it reports an event. */
-    g_mime_object_set_header(GMIME_OBJECT(msg), "Auto-Submitted",
-			     confirmation && strcmp(compose_member(obj, "kind"), "closed") != 0
-			     ? "auto-replied" : "auto-generated", NULL);
-    g_mime_object_set_header(GMIME_OBJECT(msg), "X-Auto-Response-Suppress", "All", NULL);
+    /* RFC 3834: a closed mail answers no message, it reports an event;
+     * an agent's answer is a person's mail. */
+    if (!answer) {
+	g_mime_object_set_header(GMIME_OBJECT(msg), "Auto-Submitted",
+				 confirmation && strcmp(compose_member(obj, "kind"), "closed") != 0
+				 ? "auto-replied" : "auto-generated", NULL);
+	g_mime_object_set_header(GMIME_OBJECT(msg), "X-Auto-Response-Suppress", "All", NULL);
+    }
     g_mime_object_set_header(GMIME_OBJECT(msg), "X-Loop", compose_member(obj, "queue_address"), NULL);
     g_mime_object_set_header(GMIME_OBJECT(msg), "Content-Language",
 			     *compose_member(template, "language") ? compose_member(template, "language") : "en", NULL);

@@ -50,6 +50,13 @@
 /*	X-Auto-Response-Suppress: All, and X-Loop with the queue address,
 /*	by which the daemon knows its own mail if it comes back.
 /*
+/*	An answer (kind answer: an agent's answer posted to ticket-api)
+/*	comes From "Agent via Queue" at the queue address, as relay(3)
+/*	sends a mailed one: the agent's text (and HTML) as the template
+/*	{{customer_text}} gives it, every attachment, Subject "Re: " and
+/*	the tag when it answers a message, threaded after the customer's
+/*	message, and no RFC 3834 marks: a person wrote it.
+/*
 /*	mail receives the message (data, len), its envelope sender (the
 /*	queue address: bounces come back to the help desk, which notes
 /*	addresses that bounce), and what the ticket shows of it: Subject,

@@ -344,7 +344,7 @@ BEGIN
                           subject, from_address, from_name, to_addresses, cc_addresses, sent_at,
                           envelope_sender, envelope_recipients, client_ip, client_name, helo,
                           mta_queue_id, size, raw, body_text, reply_text, html, reply_html, digest,
-                          thread_rule, other_queues, auth, facts, autoreply)
+                          thread_rule, other_queues, auth, facts, autoreply, language)
     VALUES (t.id, kind, meta->>'message_id', meta->>'in_reply_to',
             ARRAY(SELECT jsonb_array_elements_text(coalesce(meta->'references', '[]'))),
             meta->>'thread_index', meta->>'thread_root', meta->>'subject',
@@ -359,7 +359,7 @@ BEGIN
             CASE WHEN jsonb_typeof(meta->'auth') = 'object'
                  THEN meta->'auth' || jsonb_build_object('sender_authenticated',
                           coalesce((meta->>'sender_authenticated')::boolean, false)) END,
-            m_facts, coalesce(refusal, 'sent'))
+            m_facts, coalesce(refusal, 'sent'), left(meta->>'language', 35))
     RETURNING id INTO m_id;
 
     PERFORM attachments_store(m_id, meta, blob_data);

@@ -71,7 +71,9 @@ LANGUAGE sql STABLE AS $$
         'reply_address', coalesce(ticket_reply_address(t.id, delims), q.address),
         'ticket_number', t.number, 'ticket_subject', coalesce(t.subject, o.subject),
         'customer_address', c.address, 'customer_name', coalesce(c.name, c.address),
-        'cause_message_id', m.message_id, 'cause_refs', to_jsonb(m.refs),
+        -- An answer (the API's: api.sql) replies to the customer's message.
+        'cause_message_id', CASE WHEN o.kind = 'answer' THEN m.in_reply_to ELSE m.message_id END,
+        'cause_refs', to_jsonb(m.refs),
         'cause_from_name', m.from_name, 'cause_from_address', m.from_address,
         'customer_text', coalesce(nullif(m.reply_text, ''), m.body_text, ''),
         -- The HTML as sent, sanitized; an agent's note without its quote
@@ -83,7 +85,9 @@ LANGUAGE sql STABLE AS $$
                             'content_id', a.content_id, 'disposition', a.disposition,
                             'origin', a.origin, 'truncated', a.truncated) ORDER BY a.position), '[]')
                         FROM attachments a WHERE a.msg_id = m.id),
-        'template', CASE WHEN o.ticket_id IS NULL
+        'template', CASE WHEN o.kind = 'answer'
+                         THEN jsonb_build_object('text', '{{customer_text}}', 'language', o.language)
+                         WHEN o.ticket_id IS NULL
                          THEN jsonb_build_object('text', '{{event}}', 'language', o.language) ELSE
                     (SELECT jsonb_build_object('text', tp.text_body, 'html', tp.html_body,
                                                'language', tp.language)
@@ -115,10 +119,20 @@ BEGIN
     IF o.ticket_id IS NULL THEN
         RETURN;		-- no ticket to thread into (queue_mail.sql)
     END IF;
+    -- An answer is stored already (api_answer()): now with what was sent.
+    IF o.kind = 'answer' THEN
+        UPDATE messages SET raw = outbox_sent.raw, size = length(outbox_sent.raw),
+               subject = coalesce(outbox_sent.subject, messages.subject), sent_at = now()
+        WHERE id = o.cause_id AND message_id = o.message_id;
+        IF FOUND THEN
+            RETURN;
+        END IF;
+    END IF;
     INSERT INTO messages (ticket_id, direction, kind, message_id, envelope_sender,
                           envelope_recipients, size, raw, digest, thread_rule, subject,
                           from_address, from_name, body_text)
-    VALUES (o.ticket_id, 'out', CASE WHEN o.kind IN ('confirmation', 'closed') THEN 'auto-reply' ELSE 'system' END,
+    VALUES (o.ticket_id, 'out', CASE WHEN o.kind IN ('confirmation', 'closed') THEN 'auto-reply'
+                                     WHEN o.kind = 'answer' THEN 'agent' ELSE 'system' END,
             o.message_id, sender, ARRAY[o.recipient], length(raw), raw,
             encode(sha256(raw), 'hex'), 'outgoing', coalesce(subject, o.kind),
             lower(from_address), from_name, body);

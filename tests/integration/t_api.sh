@@ -11,20 +11,9 @@
 env_load
 work=$(mktemp -d /tmp/tm-api.XXXXXX)
 API_PORT=${API_PORT:-18080}
-API=http://127.0.0.1:$API_PORT
-# Two databases of its own (the shared test database keeps its ticket
-# numbers and queues): api_home, the default region, and api_eu.
-HOME_DB="host=127.0.0.1 port=$PG_PORT user=ticket dbname=api_home"
-EU_DB="host=127.0.0.1 port=$PG_PORT user=ticket dbname=api_eu"
-apilog=$SVC_REAL/ticket-api-$API_PORT.log
-api_stop() { [ -f "$work/api.pid" ] && kill "$(cat "$work/api.pid")" 2>/dev/null; wait_for 10 bash -c "! [ -f '$work/api.pid' ]"; }
+. "$TM_ROOT/tests/lib/apitest.sh"
 trap 'eu "ALTER DATABASE api_home ALLOW_CONNECTIONS true" 2>/dev/null; api_stop; milter_stop; milter_config "$TM_CONF" "$MILTER_PORT"; rm -rf "$work"' EXIT
-ctl() { "$TM_BUILD/ticketctl" -c "$TM_CONF" "$@"; }
-eu() { psql -X -q -At -v ON_ERROR_STOP=1 -d api_eu -c "$1"; }
-for db in api_home api_eu; do
-	PGOPTIONS="-c client_min_messages=warning" sql "DROP DATABASE IF EXISTS $db" && sql "CREATE DATABASE $db" || fail "create $db"
-done
-export PGDATABASE=api_home	# sql and psql: the default region's database
+api_databases api
 LINES="Database $HOME_DB
 Region eu $EU_DB
 VerifySenders no
@@ -37,24 +26,6 @@ ctl queue add support@help.test --name Support >/dev/null || fail "queue add sup
 ctl queue add sales@help.test --name Sales >/dev/null || fail "queue add sales"
 ctl queue add support@eu.test --name EU --region eu >/dev/null || fail "queue add eu"
 milter_start "$LINES" || { fail "ticket-milter starts"; exit 1; }
-
-# api_start - start ticket-api with the test's configuration
-api_start() {
-	"$TM_BUILD/ticket-api" -f -c "$TM_CONF" -p "$work/api.pid" >>"$apilog" 2>&1 &
-	wait_for 10 curl -s -o /dev/null "$API/v1/queues"
-}
-# get KEY PATH [CURL ARGS] - the status line's code; the body in $work/body
-get() { local key=$1 path=$2; shift 2
-	curl -s -o "$work/body" -D "$work/head" -w '%{http_code}' ${key:+-H "Authorization: Bearer $key"} "$@" "$API$path"; }
-# valid SCHEMA - the last body is valid against the OpenAPI schema
-valid() { python3 "$TM_ROOT/tests/lib/apischema.py" "$TM_ROOT/api/openapi.yaml" "$1" "$work/body"; }
-# problem NAME CODE SCHEMA... - the last reply is a problem of that status
-problem() {
-	check "$1: problem+json" grep -qi '^content-type: application/problem+json' "$work/head"
-	check_eq "$1: its status member" "$2" "$(jq -r .status "$work/body")"
-	check "$1: a human text" test -n "$(jq -r '.detail // empty' "$work/body")"
-	check "$1: valid Problem" valid Problem
-}
 
 # --- mail in both regions, one with an attachment ---
 for i in 1 2 3; do
