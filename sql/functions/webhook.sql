@@ -27,6 +27,15 @@ LANGUAGE sql STABLE AS $$
     WHERE q.id = t.queue_id
 $$;
 
+-- webhook_wanted - a webhook of the ticket's queue wants event: the
+-- triggers ask first, so that mail of a queue without webhooks costs an
+-- index lookup and builds no payload
+CREATE OR REPLACE FUNCTION webhook_wanted(ticket bigint, event text) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT 1 FROM tickets t JOIN webhooks w ON w.queue_id = t.queue_id
+                   WHERE t.id = ticket AND event = ANY (w.events))
+$$;
+
 -- webhook_queue - queue event for each webhook of the ticket's queue that
 -- wants it; detail adds members to the payload (message, changes)
 CREATE OR REPLACE FUNCTION webhook_queue(ticket bigint, event text, detail jsonb)
@@ -60,7 +69,9 @@ END $$;
 -- webhook_ticket_created - ticket.created
 CREATE OR REPLACE FUNCTION webhook_ticket_created() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM webhook_queue(NEW.id, 'ticket.created', NULL);
+    IF webhook_wanted(NEW.id, 'ticket.created') THEN
+        PERFORM webhook_queue(NEW.id, 'ticket.created', NULL);
+    END IF;
     RETURN NULL;
 END $$;
 
@@ -69,6 +80,9 @@ END $$;
 -- what the daemon sends
 CREATE OR REPLACE FUNCTION webhook_message_received() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF NOT webhook_wanted(NEW.ticket_id, 'message.received') THEN
+        RETURN NULL;
+    END IF;
     PERFORM webhook_queue(NEW.ticket_id, 'message.received', jsonb_build_object('message',
         jsonb_build_object('id', coalesce((region_state()).name, 'default') || '.' || NEW.id,
                            'kind', NEW.kind, 'from', NEW.from_address, 'subject', NEW.subject,
@@ -82,6 +96,9 @@ CREATE OR REPLACE FUNCTION webhook_ticket_updated() RETURNS trigger LANGUAGE plp
 DECLARE
     changes jsonb := '{}';
 BEGIN
+    IF NOT webhook_wanted(NEW.id, 'ticket.updated') THEN
+        RETURN NULL;
+    END IF;
     IF OLD.status IS DISTINCT FROM NEW.status THEN
         changes := changes || jsonb_build_object('status', jsonb_build_object('from', OLD.status, 'to', NEW.status));
     END IF;
