@@ -8,6 +8,7 @@
 #   change ticket.updated: each once, signed (the HMAC checked here), with
 #   its delivery id and event in the headers, each body valid against the
 #   OpenAPI document's webhook payload
+#   the assignee set through ticket-api and a merge give ticket.updated
 #   a receiver down for a while gets what happened meanwhile after retries,
 #   each delivery once, one ticket's in the order of its events
 #   a receiver answering 500 gets WebhookMaxAttempts tries, then webhook
@@ -22,6 +23,7 @@
 env_load
 work=$(mktemp -d -t tm-hooks.XXXXXX)
 HOOK_PORT=${HOOK_PORT:-18110}
+API_PORT=${API_PORT:-18080}
 BAD_PORT=$((HOOK_PORT + 1))
 receivers=()
 ctl() { "$TM_BUILD/ticketctl" -c "$TM_CONF" "$@"; }
@@ -35,7 +37,9 @@ receiver() {
 receiver_stop() { [ -n "${receivers[$1]:-}" ] && kill "${receivers[$1]}" 2>/dev/null && wait "${receivers[$1]}" 2>/dev/null; receivers[$1]=; }
 cleanup() {
 	for p in "${!receivers[@]}"; do receiver_stop "$p"; done
+	[ -f "$work/api.pid" ] && kill "$(cat "$work/api.pid")" 2>/dev/null && wait_for 10 bash -c "! [ -f '$work/api.pid' ]"
 	sql "DELETE FROM webhooks" 2>/dev/null
+	sql "DELETE FROM api_keys WHERE name = 'hookwriter'; DELETE FROM agents WHERE address = 'hookagent@help.test'" 2>/dev/null
 	milter_stop; milter_config "$TM_CONF" "$MILTER_PORT"; rm -rf "$work"
 	for db in hooks_home hooks_eu; do PGOPTIONS="-c client_min_messages=warning" sql "DROP DATABASE IF EXISTS $db" 2>/dev/null; done
 }
@@ -48,7 +52,8 @@ deliveries_of() { sql "SELECT count(*) FROM webhook_deliveries WHERE webhook_id 
 LINES="WebhookSenders 3
 WebhookRetryDelay 1s
 WebhookMaxAttempts 6
-WebhookTimeout 5s"
+WebhookTimeout 5s
+ApiSocket inet:$API_PORT@127.0.0.1"
 milter_start "$LINES" || { fail "ticket-milter starts"; exit 1; }
 queue_add hooks@help.test --name Hooks || fail "queue add hooks"
 
@@ -113,6 +118,31 @@ ctl ticket status "$number" pending >/dev/null || fail "ticket status pending"
 check "ticket.updated arrives" wait_for 15 bash -c "[ \$(wc -l <'$log') -ge 3 ]"
 check_eq "... with the change" "ticket.updated new pending pending true" \
 	"$(sed -n 3p "$log" | jq -r '(.body | fromjson) as $b | "\(.event) \($b.changes.status.from) \($b.changes.status.to) \($b.ticket.status) \(.signed)"')"
+
+# --- the assignee by ticket-api, a merge as an agent's #merge does it ---
+"$TM_BUILD/ticket-api" -f -c "$TM_CONF" -p "$work/api.pid" >>"$SVC_REAL/ticket-api-$API_PORT.log" 2>&1 &
+wait_for 10 curl -s -o /dev/null "http://127.0.0.1:$API_PORT/v1/health" || fail "ticket-api starts"
+ctl agent add hookagent@help.test --queue hooks@help.test >/dev/null || fail "agent add"
+key=$(ctl apikey add hookwriter --queue hooks@help.test --scope write 2>/dev/null)
+check_eq "PATCH the assignee through ticket-api" 200 "$(curl -s -o /dev/null -w '%{http_code}' -X PATCH \
+	-H "Authorization: Bearer $key" -H 'Content-Type: application/json' --data '{"assignee":"hookagent@help.test"}' \
+	"http://127.0.0.1:$API_PORT/v1/tickets/$number")"
+check "ticket.updated for the assignee arrives" wait_for 15 bash -c "[ \$(wc -l <'$log') -ge 4 ]"
+check_eq "... with the change" "ticket.updated null hookagent@help.test hookagent@help.test" \
+	"$(sed -n 4p "$log" | jq -r '(.body | fromjson) as $b | "\(.event) \($b.changes.assignee.from) \($b.changes.assignee.to) \($b.ticket.assignee)"')"
+kill "$(cat "$work/api.pid")"; wait_for 10 bash -c "! [ -f '$work/api.pid' ]"
+mail cust@cust.test hooks@help.test "Printer on fire again" hook-m@cust.test || fail "mail to merge"
+check "the ticket to merge is announced" wait_for 15 bash -c "[ \$(wc -l <'$log') -ge 6 ]"
+dup=$(sql "SELECT t.number FROM tickets t JOIN messages m ON m.ticket_id = t.id WHERE m.message_id = 'hook-m@cust.test'")
+sql "SELECT ticket_merge(s, d, 'hookagent@help.test') FROM tickets s, tickets d WHERE s.number = '$dup' AND d.number = '$number'" >/dev/null || fail "merge"
+check "ticket.updated for the merge arrives" wait_for 15 bash -c "[ \$(wc -l <'$log') -ge 7 ]"
+check_eq "... the merged ticket, closed, into the other" "ticket.updated $dup new closed null $number" \
+	"$(sed -n 7p "$log" | jq -r '(.body | fromjson) as $b | "\(.event) \($b.ticket.number) \($b.changes.status.from) \($b.changes.status.to) \($b.changes.merged_into.from) \($b.changes.merged_into.to)"')"
+check_eq "all valid, all signed" "true" "$(jq -r .signed "$log" | sort -u | xargs)"
+for n in 4 7; do
+	sed -n ${n}p "$log" | jq -r .body >"$work/body"
+	check "payload $n valid WebhookTicketUpdated" python3 "$TM_ROOT/tests/lib/apischema.py" "$TM_ROOT/api/openapi.yaml" WebhookTicketUpdated "$work/body"
+done
 
 # --- the receiver down for a while ---
 receiver_stop "$HOOK_PORT"
