@@ -15,7 +15,8 @@
 #   deliveries --failed lists the delivery; webhook retry sends it again
 #   privacy erase deletes the deliveries of the person's tickets
 #   with two regions, a webhook and its deliveries live in its queue's
-#   region, whose name the payload's region and message id carry
+#   region, whose name the payload's region and message id carry; a
+#   ticket set aside as spam sends nothing until it leaves spam
 #   a removed webhook gets nothing more; a body changed on the way fails
 #   the signature check
 . "$(dirname "$0")/../lib/testlib.sh"
@@ -229,7 +230,7 @@ ctl queue add hooks@help.test --name Home >/dev/null || fail "queue add home"
 ctl queue add hooks@eu.test --name EU --region eu >/dev/null || fail "queue add eu"
 milter_start "$RLINES" || fail "ticket-milter starts with two regions"
 EU_PORT=$((HOOK_PORT + 2))
-eusecret=$(ctl webhook add "http://127.0.0.1:$EU_PORT/eu" --queue hooks@eu.test --events ticket.created,message.received 2>/dev/null)
+eusecret=$(ctl webhook add "http://127.0.0.1:$EU_PORT/eu" --queue hooks@eu.test --events ticket.created,message.received,ticket.updated 2>/dev/null)
 check_eq "webhook add: in the queue's region only" "1 0" \
 	"$(psql -X -At -d hooks_eu -c 'SELECT count(*) FROM webhooks') $(psql -X -At -d hooks_home -c 'SELECT count(*) FROM webhooks')"
 check_eq "webhook list --json names the region" "eu hooks@eu.test" "$(ctl webhook list --json | jq -r '.[] | "\(.region) \(.queue)"')"
@@ -242,5 +243,16 @@ check_eq "... from the eu region, the message as eu.ID, signed" "ticket.created 
 	"$(jq -r '(.body | fromjson) as $b | "\(.event) \($b.message.id // $b.ticket.region) \(.signed)"' "$eulog" | xargs)"
 check_eq "... queued and delivered in eu's database" "2 0" \
 	"$(psql -X -At -d hooks_eu -c "SELECT count(*) FROM webhook_deliveries WHERE state = 'delivered'") $(psql -X -At -d hooks_home -c 'SELECT count(*) FROM webhook_deliveries')"
+
+# A ticket set aside as spam sends nothing; leaving spam is a ticket.updated.
+eunum=$(psql -X -At -d hooks_eu -c "SELECT t.number FROM tickets t JOIN messages m ON m.ticket_id = t.id WHERE m.message_id = 'hook-eu@cust.test'")
+ctl ticket status "$eunum" spam >/dev/null || fail "ticket status spam"
+sleep 3
+check_eq "set aside as spam: nothing sent, nothing queued" "2 2" \
+	"$(lines "$eulog") $(psql -X -At -d hooks_eu -c 'SELECT count(*) FROM webhook_deliveries')"
+ctl ticket status "$eunum" open >/dev/null || fail "ticket status open"
+check "leaving spam: ticket.updated arrives" wait_for 15 bash -c "[ \$(wc -l <'$eulog') -ge 3 ]"
+check_eq "... from spam to open" "ticket.updated spam open" \
+	"$(sed -n 3p "$eulog" | jq -r '(.body | fromjson) as $b | "\(.event) \($b.changes.status.from) \($b.changes.status.to)"')"
 
 check "the daemon's log has no sanitizer report" milter_log_clean
