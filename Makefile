@@ -58,7 +58,7 @@ SQL_FILES  := $(sort $(wildcard sql/[0-9]*.sql))
 # (views last: they are checked against the functions when created).
 SQL_CODE   := $(addprefix sql/functions/,util.sql threading.sql autoreply.sql closing.sql status.sql agent_reply.sql \
               agent_commands.sql ingest.sql outbox.sql queue_mail.sql reports.sql retention.sql privacy.sql region.sql \
-              api.sql)
+              api.sql webhook.sql)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 

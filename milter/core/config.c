@@ -84,6 +84,10 @@ static const CONFIG_KEY config_keys[] = {
     {"OutboxPoll", KEY_SECONDS, AT(outbox_poll), RESTART},
     {"OutboxSenders", KEY_COUNT, AT(outbox_senders), RESTART},
     {"OutboxRetryDelay", KEY_SECONDS, AT(outbox_retry_delay), 0},
+    {"WebhookSenders", KEY_COUNT, AT(webhook_senders), RESTART},
+    {"WebhookMaxAttempts", KEY_COUNT, AT(webhook_max_attempts), 0},
+    {"WebhookRetryDelay", KEY_SECONDS, AT(webhook_retry_delay), 0},
+    {"WebhookTimeout", KEY_SECONDS, AT(webhook_timeout), 0},
     {"AutoReplyPerAddressHour", KEY_COUNT, AT(autoreply_per_address_hour), 0},
     {"AutoReplyPerAddressDay", KEY_COUNT, AT(autoreply_per_address_day), 0},
     {"AutoMailPerTicketHour", KEY_COUNT, AT(automail_per_ticket_hour), 0},
@@ -162,6 +166,10 @@ static CONFIG *config_defaults(const char *path)
     config->outbox_poll = 5;
     config->outbox_senders = 4;
     config->outbox_retry_delay = 60;
+    config->webhook_senders = 2;
+    config->webhook_max_attempts = 10;
+    config->webhook_retry_delay = 30;
+    config->webhook_timeout = 10;
     config->autoreply_per_address_hour = 5;
     config->autoreply_per_address_day = 20;
     config->automail_per_ticket_hour = 20;

@@ -124,6 +124,10 @@ typedef struct CONFIG {
     int     outbox_poll;		/* OutboxPoll, seconds */
     int     outbox_senders;		/* OutboxSenders: sender threads */
     int     outbox_retry_delay;		/* OutboxRetryDelay: first backoff, seconds */
+    int     webhook_senders;		/* WebhookSenders: threads a region */
+    int     webhook_max_attempts;	/* WebhookMaxAttempts */
+    int     webhook_retry_delay;	/* WebhookRetryDelay: first backoff, seconds */
+    int     webhook_timeout;		/* WebhookTimeout: one POST, seconds */
     int     autoreply_per_address_hour;	/* AutoReplyPerAddressHour */
     int     autoreply_per_address_day;	/* AutoReplyPerAddressDay */
     int     automail_per_ticket_hour;	/* AutoMailPerTicketHour */

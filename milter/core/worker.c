@@ -9,6 +9,7 @@
 /*--*/
 
 /* System library. */
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -80,6 +81,49 @@ PGresult *worker_query(WORKER *worker, PGconn *conn, int timeout, const char *wh
     else if (res == NULL)
 	msg_warn("%s: %s: %s", worker->name, what, err.text);
     return (res);
+}
+
+/* worker_exec - worker_query() without lengths and formats; 0, or -1
+ * logged; the result in *result, or cleared when result is NULL */
+
+int     worker_exec(WORKER *worker, PGconn *conn, int timeout, const char *what,
+		            const char *sql, int nparams, const char *const *values,
+		            PGresult **result)
+{
+    PGresult *res = worker_query(worker, conn, timeout, what, sql, nparams, values, 0, 0);
+
+    if (res == NULL)
+	return (-1);
+    if (result)
+	*result = res;
+    else
+	PQclear(res);
+    return (0);
+}
+
+/* worker_rollback - end the transaction, unless conn is still busy */
+
+void    worker_rollback(WORKER *worker, PGconn *conn, int timeout)
+{
+    if (PQstatus(conn) == CONNECTION_OK && PQtransactionStatus(conn) != PQTRANS_ACTIVE)
+	worker_exec(worker, conn, timeout, "rolling back", "ROLLBACK", 0, 0, NULL);
+}
+
+/* worker_seconds - the whole seconds sql answers (NULL: limit), from 1 to
+ * limit; -1, logged, on failure */
+
+int     worker_seconds(WORKER *worker, PGconn *conn, int timeout, const char *what,
+		               const char *sql, int limit)
+{
+    PGresult *res;
+    int     seconds = limit;
+
+    if (worker_exec(worker, conn, timeout, what, sql, 0, 0, &res) < 0)
+	return (-1);
+    if (!PQgetisnull(res, 0, 0))
+	seconds = atoi(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return (seconds < 1 ? 1 : seconds > limit ? limit : seconds);
 }
 
 /* worker_wait - sleep until a notification, the time, or stop; 1 = stop */

@@ -20,6 +20,15 @@
 /*			       const char *const *values, const int *lengths,
 /*			       const int *formats)
 /*
+/*	int	worker_exec(WORKER *worker, PGconn *conn, int timeout,
+/*			    const char *what, const char *sql, int nparams,
+/*			    const char *const *values, PGresult **result)
+/*
+/*	void	worker_rollback(WORKER *worker, PGconn *conn, int timeout)
+/*
+/*	int	worker_seconds(WORKER *worker, PGconn *conn, int timeout,
+/*			       const char *what, const char *sql, int limit)
+/*
 /*	int	worker_wait(WORKER *worker, PGconn *conn, int seconds)
 /*
 /*	void	worker_stop(WORKER *worker)
@@ -44,6 +53,13 @@
 /*	NULL. The thread should then close conn (which rolls back what it
 /*	had begun) and try again later: a connection whose query timed
 /*	out is still busy.
+/*
+/*	worker_exec() is worker_query() for text parameters: 0 with the
+/*	result in *result (or cleared, result NULL), or -1. worker_rollback()
+/*	ends the transaction unless conn is still busy with a query.
+/*	worker_seconds() runs sql, whose one value is a number of seconds
+/*	(or NULL: limit), and returns it within 1 to limit, or -1: how
+/*	long a sender may sleep before something is due.
 /* DIAGNOSTICS
 /*	worker_start() exits the daemon when no thread can be started.
 /*--*/
@@ -66,6 +82,10 @@ extern void worker_start(WORKER *, const char *, void *(*) (void *), void *);
 extern PGconn *worker_connect(WORKER *, const char *, int, const char *);
 extern PGresult *worker_query(WORKER *, PGconn *, int, const char *, const char *, int,
 			             const char *const *, const int *, const int *);
+extern int worker_exec(WORKER *, PGconn *, int, const char *, const char *, int,
+		               const char *const *, PGresult **);
+extern void worker_rollback(WORKER *, PGconn *, int);
+extern int worker_seconds(WORKER *, PGconn *, int, const char *, const char *, int);
 extern int worker_wait(WORKER *, PGconn *, int);
 extern void worker_stop(WORKER *);
 

@@ -184,6 +184,8 @@ extern CTL_COMMAND ctl_digest, ctl_purge;
 extern const char ctl_digest_usage[], ctl_purge_usage[];
 extern CTL_COMMAND ctl_privacy, ctl_audit_command, ctl_apikey;
 extern const char ctl_privacy_usage[], ctl_audit_usage[], ctl_apikey_usage[];
+extern CTL_COMMAND ctl_webhook;
+extern const char ctl_webhook_usage[];
 extern int ctl_since_value(const char *, char **, char **);
 extern void ctl_audit_session(PGconn *);
 extern void ctl_audit(PGconn *, const char *, const char *, const char *, const char *);

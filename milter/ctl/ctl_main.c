@@ -105,6 +105,13 @@ static const char help_text[] =
 "                                a ticket-api key; prints its token once\n"
 "  apikey list [--json]          the keys (never a token)\n"
 "  apikey revoke NAME            a key stops working at once\n"
+"  webhook add URL --queue QUEUE --events EVENT,...\n"
+"                                POST the queue's events to URL; prints its secret once\n"
+"  webhook list [--json]         the webhooks (never a secret)\n"
+"  webhook deliveries [--failed] [--json]\n"
+"                                the newest deliveries, or those given up on\n"
+"  webhook retry ID              send a delivery again now\n"
+"  webhook remove ID             delete a webhook; nothing more is sent to it\n"
 "\n"
 "exit status: 0 done, 1 failed, 2 wrong usage\n";
 
@@ -218,6 +225,7 @@ static const struct {
     {"privacy", ctl_privacy, 1, ctl_privacy_usage},
     {"audit", ctl_audit_command, 1, ctl_audit_usage},
     {"apikey", ctl_apikey, 1, ctl_apikey_usage},
+    {"webhook", ctl_webhook, 1, ctl_webhook_usage},
     {0},
 };
 

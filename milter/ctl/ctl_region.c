@@ -98,6 +98,9 @@ static const struct CTL_TARGET {
     {"canned", "show", WHERE_ONE, PROBE_QUEUE, NULL},
     {"canned", "remove", WHERE_ONE, PROBE_QUEUE, NULL},
     {"apikey", NULL, WHERE_DEFAULT, NULL, NULL},
+    {"webhook", "add", WHERE_ONE, PROBE_QUEUE, "--queue"},
+    {"webhook", "retry", WHERE_ONE, "SELECT 1 FROM webhook_deliveries WHERE id = CASE WHEN $1 ~ '^[0-9]{1,18}$' THEN $1::bigint END", NULL},
+    {"webhook", "remove", WHERE_ONE, "SELECT 1 FROM webhooks WHERE id = CASE WHEN $1 ~ '^[0-9]{1,18}$' THEN $1::bigint END", NULL},
     {"privacy", "export", WHERE_ONE, "SELECT 1 FROM contacts WHERE address = lower($1)", NULL},
     {0},
 };

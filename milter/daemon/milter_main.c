@@ -53,6 +53,7 @@
 #include <milter/daemon/config_current.h>
 #include <milter/daemon/inflight.h>
 #include <milter/daemon/outbox.h>
+#include <milter/daemon/webhook.h>
 #include <milter/daemon/queue_cache.h>
 #include <milter/daemon/region_ingest.h>
 
@@ -419,6 +420,7 @@ int     main(int argc, char **argv)
     callbacks_init(config);
     queue_cache_start(config);
     outbox_start(config);
+    webhook_start(config);
     reload_args.path = config_path;
     reload_args.verbose = verbose;
     if ((errno = pthread_create(&reload_thread, NULL, reload_main, &reload_args)) != 0)
@@ -435,6 +437,7 @@ int     main(int argc, char **argv)
     pthread_join(reload_thread, NULL);
     queue_cache_stop();
     outbox_stop();
+    webhook_stop();
     curl_global_cleanup();
     /* A connection still storing a message keeps the pool; exit frees it. */
     if (left == 0)

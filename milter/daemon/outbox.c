@@ -71,16 +71,8 @@ static int exec_simple(SENDER *sender, PGconn *conn, const CONFIG *config, const
 		               const char *sql, int nparams, const char *const *params,
 		               PGresult **result)
 {
-    PGresult *res = worker_query(&sender->worker, conn, config->database_timeout, what, sql,
-				 nparams, params, 0, 0);
-
-    if (res == NULL)
-	return (-1);
-    if (result)
-	*result = res;
-    else
-	PQclear(res);
-    return (0);
+    return (worker_exec(&sender->worker, conn, config->database_timeout, what, sql, nparams,
+			params, result));
 }
 
 /* The database an attachment is read from, and how long it may take. */
@@ -135,8 +127,7 @@ static int fetch_blob(void *context, const char *sha256, GByteArray **bytes, TM_
 
 static void rollback(SENDER *sender, PGconn *conn, const CONFIG *config)
 {
-    if (PQstatus(conn) == CONNECTION_OK && PQtransactionStatus(conn) != PQTRANS_ACTIVE)
-	exec_simple(sender, conn, config, "rolling back", "ROLLBACK", 0, 0, NULL);
+    worker_rollback(&sender->worker, conn, config->database_timeout);
 }
 
 /* outbox_deliver - render and submit one locked mail; record the outcome */
@@ -275,19 +266,10 @@ static int send_due(SENDER *sender, PGconn *conn, const CONFIG *config)
 
 static int next_due(SENDER *sender, PGconn *conn, const CONFIG *config, int limit)
 {
-    PGresult *res;
-    int     seconds = limit;
-
-    res = worker_query(&sender->worker, conn, config->database_timeout,
-		       "looking for the next mail due",
-		       "SELECT ceil(extract(epoch FROM min(next_attempt_at) - now()))"
-		       " FROM outbox WHERE status = 'pending'", 0, 0, 0, 0);
-    if (res == NULL)
-	return (-1);
-    if (!PQgetisnull(res, 0, 0))
-	seconds = atoi(PQgetvalue(res, 0, 0));
-    PQclear(res);
-    return (seconds < 1 ? 1 : seconds > limit ? limit : seconds);
+    return (worker_seconds(&sender->worker, conn, config->database_timeout,
+			   "looking for the next mail due",
+			   "SELECT ceil(extract(epoch FROM min(next_attempt_at) - now()))"
+			   " FROM outbox WHERE status = 'pending'", limit));
 }
 
 /* wake_take - read what outbox_wake() wrote; 0 if another sender did */

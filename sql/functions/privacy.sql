@@ -206,6 +206,8 @@ BEGIN
     DELETE FROM messages WHERE id = ANY (sent);
     GET DIAGNOSTICS n = ROW_COUNT; counts := counts || jsonb_build_object('messages', n);
 
+    -- Webhook payloads name the ticket's subject and customer.
+    DELETE FROM webhook_deliveries WHERE ticket_number IN (SELECT number FROM tickets WHERE id = ANY (touched));
     -- Tickets with no message left go; the others stay, marked.
     dead := ARRAY(SELECT t FROM unnest(touched) t
                   WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.ticket_id = t));

@@ -96,6 +96,7 @@ BEGIN
     UPDATE outbox SET cause_id = NULL
     WHERE cause_id = ANY(msgs) AND (ticket_id IS NULL OR NOT (ticket_id = ANY(doomed)));
     DELETE FROM outbox WHERE ticket_id = ANY(doomed);
+    DELETE FROM webhook_deliveries WHERE ticket_number IN (SELECT number FROM tickets WHERE id = ANY(doomed));
     DELETE FROM attachments WHERE msg_id = ANY(msgs);
     DELETE FROM messages WHERE id = ANY(msgs);
     DELETE FROM events WHERE ticket_id = ANY(doomed);
