@@ -40,14 +40,16 @@
 #define SEARCH_Q_MAX	256
 
 /* The text search configuration of a message's language: this exact
- * expression is the index's (sql/032_api_write.sql). */
+ * expression is the index's (sql/032_api_write.sql). Only the first
+ * 64 Ki characters are searched: a tsvector holds at most 1 MiB, and
+ * an index on the whole text refused (so tempfailed) a long message. */
 #define SEARCH_VECTOR \
     "to_tsvector(CASE split_part(lower(m.language), '-', 1)" \
     " WHEN 'en' THEN 'english'::regconfig WHEN 'de' THEN 'german'::regconfig" \
     " WHEN 'fr' THEN 'french'::regconfig WHEN 'es' THEN 'spanish'::regconfig" \
     " WHEN 'pt' THEN 'portuguese'::regconfig WHEN 'it' THEN 'italian'::regconfig" \
     " WHEN 'nl' THEN 'dutch'::regconfig ELSE 'simple'::regconfig END," \
-    " coalesce(m.subject, '') || ' ' || coalesce(m.body_text, ''))"
+    " left(coalesce(m.subject, '') || ' ' || coalesce(m.body_text, ''), 65536))"
 
 /* q in every configuration the index may hold: an expression of $1
  * alone, so that the index condition is one value for the whole scan. */
